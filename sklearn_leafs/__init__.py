@@ -1,0 +1,39 @@
+"""sklearn-leafs: Local Environment-induced Atomic Features for scikit-learn.
+
+Public names are imported lazily, so ``import sklearn_leafs`` stays cheap and
+does not import torch, matminer or matplotlib until they are needed.
+"""
+
+from importlib import import_module
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS = {
+    "LeafTable": "sklearn_leafs.table",
+    "MOTIF_LABELS": "sklearn_leafs.motifs",
+    "ElementFeaturizer": "sklearn_leafs.featurizers.element",
+    "LiCationFeaturizer": "sklearn_leafs.featurizers.concat",
+    "PhaseFieldFeaturizer": "sklearn_leafs.featurizers.phase_field",
+    "MultiHotEncoder": "sklearn_leafs.multihot",
+    "SubstitutionClassifier": "sklearn_leafs.substitution",
+    "LeafAutoencoder": "sklearn_leafs.autoencoder",
+    "LeafNetRegressor": "sklearn_leafs.leafnet",
+    "LeafNetClassifier": "sklearn_leafs.leafnet",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name):
+    try:
+        module = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'sklearn_leafs' has no attribute {name!r}") from None
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__

@@ -1,0 +1,139 @@
+"""Bar chart of motif feature importances (Fig. 3a of the paper)."""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.utils._param_validation import Interval, validate_params
+
+from ._common import _get_ax
+
+
+def _importances_and_names(estimator_or_importances, feature_names):
+    """Extract a 1-D importance vector and matching feature names."""
+    obj = estimator_or_importances
+    names = None
+    if hasattr(obj, "fit"):
+        final = obj
+        if hasattr(obj, "steps"):  # Pipeline: names come from the preprocessing
+            final = obj.steps[-1][1]
+            if feature_names is None and len(obj.steps) > 1:
+                try:
+                    names = list(obj[:-1].get_feature_names_out())
+                except (AttributeError, ValueError, TypeError):
+                    names = None
+        if hasattr(final, "feature_importances_"):
+            values = np.asarray(final.feature_importances_, dtype=float)
+        elif hasattr(final, "coef_"):
+            coef = np.atleast_2d(np.asarray(final.coef_, dtype=float))
+            values = np.abs(coef).mean(axis=0)
+        else:
+            raise ValueError(
+                f"{type(final).__name__} has neither feature_importances_ nor "
+                "coef_; fit it first or pass the importances directly"
+            )
+        if names is None and hasattr(final, "feature_names_in_"):
+            names = list(final.feature_names_in_)
+    else:
+        values = np.asarray(obj, dtype=float)
+    if values.ndim != 1:
+        raise ValueError(f"importances must be 1-D; got shape {values.shape}")
+    if feature_names is not None:
+        names = [str(n) for n in feature_names]
+    if names is None:
+        from sklearn_leafs.motifs import MOTIF_LABELS
+
+        if len(values) == len(MOTIF_LABELS):
+            names = list(MOTIF_LABELS)
+        else:
+            names = [f"x{i}" for i in range(len(values))]
+    if len(names) != len(values):
+        raise ValueError(
+            f"got {len(names)} feature names for {len(values)} importances"
+        )
+    if not np.isfinite(values).all():
+        bad = [n for n, v in zip(names, values) if not np.isfinite(v)]
+        raise ValueError(f"importances are not finite for: {', '.join(bad)}")
+    return values, names
+
+
+@validate_params(
+    {
+        "estimator_or_importances": [object],
+        "feature_names": ["array-like", None],
+        "top": [Interval(Integral, 1, None, closed="left"), None],
+        "uniform_line": ["boolean"],
+        "ax": [object, None],
+    },
+    prefer_skip_nested_validation=True,
+)
+def plot_motif_importances(
+    estimator_or_importances,
+    feature_names=None,
+    *,
+    top=15,
+    uniform_line=True,
+    ax=None,
+):
+    """Plot the largest feature importances as horizontal bars.
+
+    This is Fig. 3a of Vasylenko et al. (2024). Because every LEAF feature is
+    a coordination motif (``"octahedral CN_6"``, or ``"Li|tetrahedral CN_4"``
+    for the Li-cation featurizer), the bars say which local environments drive
+    a model. A dashed vertical line marks the importance every feature would
+    have if all contributed equally (the sum of importances divided by the
+    number of features).
+
+    Parameters
+    ----------
+    estimator_or_importances : estimator or array-like of shape (n_features,)
+        A fitted estimator with ``feature_importances_`` (tree ensembles) or
+        ``coef_`` (linear models; the mean absolute coefficient over classes
+        is used), a fitted :class:`~sklearn.pipeline.Pipeline` ending in one,
+        or the importances themselves.
+    feature_names : array-like of str, default=None
+        Names of the features. When None they are taken from the pipeline's
+        ``get_feature_names_out``, the estimator's ``feature_names_in_``, the
+        37 motif labels when there are 37 features, or ``x0, x1, ...``.
+    top : int or None, default=15
+        Number of largest importances to show; all when None.
+    uniform_line : bool, default=True
+        Draw the uniform-contribution line.
+    ax : matplotlib Axes, default=None
+        Axes to draw on; a new figure is created when None.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+        The Axes with one bar per shown feature (largest at the top), the
+        bars labelled with the feature names.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklearn_leafs.plotting import plot_motif_importances
+    >>> ax = plot_motif_importances([0.5, 0.3, 0.2],
+    ...                             ["octahedral CN_6", "tetrahedral CN_4",
+    ...                              "linear CN_2"], top=2)
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['tetrahedral CN_4', 'octahedral CN_6']
+    >>> round(ax.lines[0].get_xdata()[0], 4)  # uniform contribution 1/3
+    0.3333
+    """
+    values, names = _importances_and_names(estimator_or_importances, feature_names)
+    order = np.argsort(-values, kind="stable")
+    if top is not None:
+        order = order[:top]
+    order = order[::-1]  # barh draws from the bottom up
+
+    ax = _get_ax(ax)
+    ax.barh(np.arange(len(order)), values[order], color="tab:blue")
+    ax.set_yticks(np.arange(len(order)), labels=[names[i] for i in order])
+    if uniform_line:
+        uniform = float(values.sum()) / len(values)
+        ax.axvline(uniform, color="k", ls="--", lw=1, label="uniform contribution")
+        ax.legend(loc="lower right", fontsize="small")
+    ax.set_xlabel("importance")
+    ax.set_ylabel("feature")
+    ax.set_title("Motif importances")
+    return ax

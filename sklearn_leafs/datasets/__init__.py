@@ -1,0 +1,16 @@
+"""Dataset fetchers with a local data home, checksums and clear offline errors."""
+
+from ._base import fetch_file, get_data_home
+from ._leaf import (
+    fetch_binary_structure_types,
+    fetch_leaf_table,
+    fetch_li_ion_conductivity,
+)
+
+__all__ = [
+    "get_data_home",
+    "fetch_file",
+    "fetch_leaf_table",
+    "fetch_binary_structure_types",
+    "fetch_li_ion_conductivity",
+]

@@ -1,0 +1,290 @@
+"""LeafTable: an element x feature table with its provenance."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .elements import atomic_number, is_element
+from .motifs import MOTIF_LABELS
+
+__all__ = ["LeafTable", "resolve_table", "BUILTIN_TABLES"]
+
+_DATA_DIR = Path(__file__).parent / "data"
+
+#: Names accepted by :meth:`LeafTable.load`.
+BUILTIN_TABLES = {
+    "default": "the package's own table, computed from an open structure corpus "
+    "by scripts/build_default_table.py and shipped in sklearn_leafs/data/",
+    "vasylenko2024": "the published ICSD LEAF table (leaf.csv, Vasylenko et al. "
+    "2024), fetched by sklearn_leafs.datasets.fetch_leaf_table",
+}
+
+
+class LeafTable:
+    """Element x feature table (LEAFs or any other element embedding).
+
+    Rows are elements ordered by atomic number; columns are named features,
+    for LEAFs the 37 motif labels of :data:`sklearn_leafs.MOTIF_LABELS`.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Rows indexed by element symbol, one numeric column per feature.
+    counts : mapping or pandas.Series, default=None
+        Number of sites (or structures) behind each element's row.
+    provenance : dict, default=None
+        Free-form description of where the table comes from (source, number of
+        structures and sites, skipped items, script revision...).
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        The table, elements by atomic number x features (a copy).
+    elements : list of str
+    feature_names : list of str
+    values : ndarray of shape (n_elements, n_features)
+    counts : pandas.Series or None
+    provenance : dict
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn_leafs import LeafTable
+    >>> table = LeafTable.from_frame(
+    ...     pd.DataFrame({"f0": [1.0, 0.0], "f1": [0.5, 0.25]}, index=["O", "Mg"])
+    ... )
+    >>> table.elements
+    ['O', 'Mg']
+    >>> table.lookup(["Mg"])
+    array([[0.  , 0.25]])
+    """
+
+    def __init__(self, frame, counts=None, provenance=None):
+        frame = pd.DataFrame(frame).copy()
+        frame.index = [str(i).strip() for i in frame.index]
+        bad = [el for el in frame.index if not is_element(el)]
+        if bad:
+            raise ValueError(f"table rows must be element symbols; not elements: {bad}")
+        dup = frame.index[frame.index.duplicated()].unique().tolist()
+        if dup:
+            raise ValueError(f"table has duplicated element rows: {dup}")
+        frame.columns = [str(c) for c in frame.columns]
+        try:
+            frame = frame.astype(float)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"table values must be numeric: {exc}") from None
+        order = sorted(frame.index, key=atomic_number)
+        frame = frame.loc[order]
+        frame.index.name = "element"
+        self._frame = frame
+        self._values = np.ascontiguousarray(frame.to_numpy(dtype=float))
+        self._values.setflags(write=False)
+        self._row = {el: i for i, el in enumerate(order)}
+        if counts is not None:
+            counts = pd.Series(counts, dtype=float).reindex(order)
+            counts.name = "count"
+        self.counts = counts
+        self.provenance = dict(provenance or {})
+
+    # -- access -----------------------------------------------------------
+    @property
+    def frame(self):
+        return self._frame.copy()
+
+    @property
+    def values(self):
+        return self._values
+
+    @property
+    def elements(self):
+        return list(self._frame.index)
+
+    @property
+    def feature_names(self):
+        return list(self._frame.columns)
+
+    @property
+    def n_features(self):
+        return self._values.shape[1]
+
+    def __len__(self):
+        return len(self._row)
+
+    def __contains__(self, element):
+        return element in self._row
+
+    def __repr__(self):
+        source = self.provenance.get("source", "unknown source")
+        return (
+            f"LeafTable({len(self)} elements x {self.n_features} features, "
+            f"source={source!r})"
+        )
+
+    def __eq__(self, other):
+        return isinstance(other, LeafTable) and self._frame.equals(other._frame)
+
+    __hash__ = None
+
+    def index_of(self, elements):
+        """Row indices of ``elements``; raises ``ValueError`` naming missing ones."""
+        missing = [el for el in elements if el not in self._row]
+        if missing:
+            raise ValueError(
+                f"element(s) {', '.join(map(str, missing))} not in the table "
+                f"({len(self)} elements, source={self.provenance.get('source')!r})"
+            )
+        return np.array([self._row[el] for el in elements], dtype=np.intp)
+
+    def lookup(self, elements):
+        """Rows of ``elements`` as an array of shape (len(elements), n_features).
+
+        Raises
+        ------
+        ValueError
+            Naming every element that the table lacks.
+        """
+        if isinstance(elements, str):
+            elements = [elements]
+        return self._values[self.index_of(list(elements))]
+
+    def subset(self, elements):
+        """A new table restricted to ``elements`` (provenance kept)."""
+        idx = self.index_of(list(elements))
+        counts = None if self.counts is None else self.counts.iloc[idx]
+        return LeafTable(self._frame.iloc[idx], counts, self.provenance)
+
+    # -- construction -----------------------------------------------------
+    @classmethod
+    def from_frame(cls, frame, counts=None, provenance=None):
+        """Build a table from a DataFrame indexed by element symbol."""
+        return cls(frame, counts=counts, provenance=provenance)
+
+    @classmethod
+    def from_csv(cls, path):
+        """Read a table from CSV.
+
+        Accepts this package's layout (an ``element`` column, then features;
+        provenance and counts in a ``<path>.json`` sidecar when present), and
+        the published LEAF layouts: ``leaf.csv`` (element rows, columns
+        ``0..36`` which are renamed to the motif labels) and ``leaf+_dic.csv``
+        (elements as columns).
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"no table file at {path}")
+        raw = pd.read_csv(path, index_col=0)
+        index = [str(i).strip() for i in raw.index]
+        columns = [str(c).strip() for c in raw.columns]
+        if (
+            columns
+            and all(is_element(c) for c in columns)
+            and not all(is_element(i) for i in index)
+        ):
+            raw = raw.T
+            raw.index = columns
+            columns = [str(c) for c in raw.columns]
+        if columns == [str(i) for i in range(len(MOTIF_LABELS))]:
+            raw.columns = list(MOTIF_LABELS)
+        counts, provenance = None, {"source": str(path)}
+        sidecar = path.with_suffix(path.suffix + ".json")
+        if sidecar.is_file():
+            meta = json.loads(sidecar.read_text())
+            counts = meta.pop("counts", None)
+            provenance = meta.get("provenance", meta)
+        return cls(raw, counts=counts, provenance=provenance)
+
+    def to_csv(self, path):
+        """Write the table to CSV, with counts and provenance in a JSON sidecar.
+
+        Returns the path of the CSV. ``LeafTable.from_csv`` reads both back.
+        """
+        path = Path(path)
+        self._frame.to_csv(path, float_format="%.17g")
+        meta = {"provenance": self.provenance}
+        if self.counts is not None:
+            meta["counts"] = {k: float(v) for k, v in self.counts.dropna().items()}
+        path.with_suffix(path.suffix + ".json").write_text(
+            json.dumps(meta, indent=1, sort_keys=True, default=str)
+        )
+        return path
+
+    @classmethod
+    def load(cls, name_or_path="default", data_home=None):
+        """Load a built-in table by name, or a table file by path.
+
+        Parameters
+        ----------
+        name_or_path : str or path-like, default="default"
+            ``"default"`` (the package's own open table), ``"vasylenko2024"``
+            (the published ICSD table, fetched on first use) or a CSV path.
+        data_home : str, default=None
+            Where fetched data lives; see :func:`sklearn_leafs.datasets.get_data_home`.
+        """
+        name = str(name_or_path)
+        if name == "default":
+            path = _DATA_DIR / "default_table.csv"
+            if not path.is_file():
+                raise FileNotFoundError(
+                    "the built-in default table is missing from this installation "
+                    f"({path}); rebuild it with scripts/build_default_table.py"
+                )
+            return cls.from_csv(path)
+        if name == "vasylenko2024":
+            from .datasets import fetch_leaf_table
+
+            return fetch_leaf_table(name, data_home=data_home).table
+        path = Path(name_or_path).expanduser()
+        if path.is_file():
+            return cls.from_csv(path)
+        raise ValueError(
+            f"unknown table {name_or_path!r}: not a built-in name "
+            f"({', '.join(BUILTIN_TABLES)}) and not an existing file"
+        )
+
+    @classmethod
+    def from_structures(cls, inputs, **kwargs):
+        """Compute LEAFs (mean site motif similarities) from crystal structures.
+
+        See :func:`sklearn_leafs.environments.build_table` for the arguments.
+        """
+        from .environments import build_table
+
+        return build_table(inputs, **kwargs)
+
+    @classmethod
+    def from_autoencoder(cls, autoencoder, M):
+        """Element table from the latent vectors of a fitted ``LeafAutoencoder``.
+
+        See :func:`sklearn_leafs.autoencoder.table_from_autoencoder`.
+        """
+        from .autoencoder import table_from_autoencoder
+
+        return table_from_autoencoder(autoencoder, M)
+
+
+def resolve_table(table, *, data_home=None):
+    """Turn a table-like argument into a :class:`LeafTable`.
+
+    Accepts a LeafTable, a built-in name, a CSV path or a DataFrame indexed by
+    element symbol. Estimators call this in ``fit``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> resolve_table(pd.DataFrame({"f": [1.0]}, index=["Fe"])).elements
+    ['Fe']
+    """
+    if isinstance(table, LeafTable):
+        return table
+    if isinstance(table, pd.DataFrame):
+        return LeafTable.from_frame(table, provenance={"source": "DataFrame"})
+    if isinstance(table, str | Path):
+        return LeafTable.load(table, data_home=data_home)
+    raise ValueError(
+        "table must be a LeafTable, a built-in name "
+        f"({', '.join(BUILTIN_TABLES)}), a CSV path or a DataFrame; got {table!r}"
+    )

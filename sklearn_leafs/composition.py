@@ -357,7 +357,7 @@ def _species_signs(item):
     if not _is_composition(item):
         return None
     signs = {}
-    for sp_, amt in item.items():
+    for sp_ in item:
         oxi = getattr(sp_, "oxi_state", None)
         if oxi is None:
             return None

@@ -1,0 +1,125 @@
+"""Element embeddings of the ``elementembeddings`` package as LeafTables.
+
+The baselines of Table 1 (Magpie, Mat2Vec, MatScholar, MEGNet16, Oliynyk,
+SkipAtom, random_200) ship with the optional ``elementembeddings`` package
+(``pip install sklearn-leafs[baselines]``).  :func:`load_embedding` turns one
+of them into a :class:`~sklearn_leafs.table.LeafTable`, so that every
+estimator that takes ``table=`` can use it; :func:`resolve_any_table` also
+accepts these names wherever a table is expected in this module's callers.
+"""
+
+import warnings
+
+import pandas as pd
+
+from .elements import is_element
+from .table import LeafTable, resolve_table
+
+__all__ = ["EMBEDDING_NAMES", "load_embedding", "resolve_any_table"]
+
+#: Names of the ``elementembeddings`` embeddings used as Table 1 baselines.
+EMBEDDING_NAMES = (
+    "magpie",
+    "mat2vec",
+    "matscholar",
+    "megnet16",
+    "oliynyk",
+    "skipatom",
+    "random_200",
+)
+
+# Provisional IUPAC names used by some embedding files for elements 113-118.
+_PROVISIONAL = {
+    "Uut": "Nh",
+    "Uuq": "Fl",
+    "Uup": "Mc",
+    "Uuh": "Lv",
+    "Uus": "Ts",
+    "Uuo": "Og",
+}
+
+
+def _import_embedding():
+    try:
+        from elementembeddings.core import Embedding
+    except ImportError as exc:
+        raise ImportError(
+            "the elementembeddings package is needed for the baseline element "
+            "embeddings; install it with `pip install elementembeddings` "
+            "(or `pip install sklearn-leafs[baselines]`)"
+        ) from exc
+    return Embedding
+
+
+def load_embedding(name):
+    """Load an ``elementembeddings`` embedding as a LeafTable.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`EMBEDDING_NAMES` (any other name that
+        ``elementembeddings.core.Embedding.load_data`` knows also works).
+
+    Returns
+    -------
+    table : LeafTable
+        Elements (ordered by atomic number) x embedding dimensions, with
+        features named ``"<name>_<i>"``.  Provisional names of elements 113-118
+        (``Uut``...) are renamed to their symbols (``Nh``...); any other
+        non-element row is left out with a ``UserWarning`` and listed in
+        ``table.provenance["dropped"]``.
+
+    Examples
+    --------
+    >>> table = load_embedding("magpie")  # doctest: +SKIP
+    >>> table.values.shape  # doctest: +SKIP
+    (97, 22)
+    """
+    Embedding = _import_embedding()
+    try:
+        embedding = Embedding.load_data(name)
+    except (ValueError, KeyError, FileNotFoundError) as exc:
+        raise ValueError(
+            f"unknown elementembeddings embedding {name!r}; known baselines: "
+            f"{', '.join(EMBEDDING_NAMES)}"
+        ) from exc
+    rows, dropped = {}, []
+    for label, vector in embedding.embeddings.items():
+        symbol = _PROVISIONAL.get(str(label), str(label))
+        if is_element(symbol):
+            rows[symbol] = list(vector)
+        else:
+            dropped.append(str(label))
+    if dropped:
+        warnings.warn(
+            f"embedding {name!r}: rows {dropped} are not element symbols and "
+            "were left out",
+            UserWarning,
+            stacklevel=2,
+        )
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.columns = [f"{name}_{i}" for i in range(frame.shape[1])]
+    return LeafTable.from_frame(
+        frame,
+        provenance={"source": f"elementembeddings:{name}", "dropped": dropped},
+    )
+
+
+def resolve_any_table(table):
+    """Like :func:`sklearn_leafs.table.resolve_table`, plus embedding names.
+
+    A string in :data:`EMBEDDING_NAMES` (or ``"elementembeddings:<name>"``)
+    loads that embedding with :func:`load_embedding`; anything else goes to
+    :func:`~sklearn_leafs.table.resolve_table`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> resolve_any_table(pd.DataFrame({"f": [1.0]}, index=["Fe"])).elements
+    ['Fe']
+    """
+    if isinstance(table, str):
+        name = table.removeprefix("elementembeddings:")
+        if name in EMBEDDING_NAMES or table.startswith("elementembeddings:"):
+            return load_embedding(name)
+    return resolve_table(table)

@@ -1,0 +1,406 @@
+"""Multi-hot encoding of [0, 1] features, and the local-environment matrix M.
+
+A value ``s`` falls in the 1-based bin ``round(n_bins * s)`` clipped to
+``1..n_bins`` (with ``n_bins=1000``: 0.2, 0.5 and 1.0 fall in bins 200, 500 and
+1000, and 0 in bin 1). Rounding is numpy's ``rint`` (half to even, like
+Python's ``round``), so matminer's bin-centre values such as 0.2005 land in
+bin 200.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from numbers import Integral, Real
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .motifs import MOTIF_LABELS
+
+__all__ = ["MultiHotEncoder", "LocalEnvironmentMatrix", "bin_indices"]
+
+_DATA_DIR = Path(__file__).parent / "data"
+
+
+def bin_indices(X, n_bins=1000, value_range=(0.0, 1.0)):
+    """1-based bin of every value: ``round(n_bins * (x - lo) / (hi - lo))``.
+
+    Parameters
+    ----------
+    X : array-like of float
+        Values; anything outside ``value_range`` lands in the first or last bin.
+    n_bins : int, default=1000
+    value_range : tuple of float, default=(0, 1)
+
+    Returns
+    -------
+    ndarray of int64, same shape as X, values in ``1..n_bins``
+
+    Examples
+    --------
+    >>> from sklearn_leafs.multihot import bin_indices
+    >>> bin_indices([0.0, 0.2, 0.5, 1.0]).tolist()
+    [1, 200, 500, 1000]
+    """
+    lo, hi = value_range
+    scaled = np.rint(n_bins * (np.asarray(X, dtype=float) - lo) / (hi - lo))
+    return np.clip(scaled, 1, n_bins).astype(np.int64)
+
+
+def _bin_labels(n_bins, value_range):
+    lo, hi = value_range
+    decimals = max(3, math.ceil(math.log10(n_bins)))
+    centres = lo + (hi - lo) * np.arange(1, n_bins + 1) / n_bins
+    return [f"{c:.{decimals}f}" for c in centres]
+
+
+class MultiHotEncoder(TransformerMixin, BaseEstimator):
+    """Encode features in a range (such as motif similarities) as multi-hot bins.
+
+    Each input feature is cut into ``n_bins`` bins; a sample gets a 1 in the bin
+    its value falls in. Columns no training sample fell in are pruned in
+    ``fit``, so the output has one column per (feature, bin) seen in training.
+
+    Parameters
+    ----------
+    n_bins : int, default=1000
+        Bins per feature. A value ``x`` falls in the 1-based bin
+        ``round(n_bins * (x - lo) / (hi - lo))`` clipped to ``1..n_bins``.
+    value_range : tuple of (float, float), default=(0, 1)
+        The range ``(lo, hi)`` the bins cover. Values outside it are clipped
+        into the first or last bin.
+    handle_unknown : {"warn", "ignore", "error"}, default="warn"
+        What ``transform`` does with a value that falls in a bin pruned in
+        ``fit``: leave the row without a 1 for that feature and warn, do so
+        silently, or raise a ValueError naming the row and feature.
+    sparse_output : bool, default=True
+        Return a CSR matrix; False returns a dense array (needed for
+        ``set_output(transform="pandas")``).
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of input features.
+    feature_names_in_ : ndarray of str
+        Input feature names, when fitted on a DataFrame.
+    active_bins_ : list of ndarray
+        For each input feature, the sorted 1-based bins kept after pruning.
+    n_output_features_ : int
+        Total number of kept bins (output columns).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_leafs import MultiHotEncoder
+    >>> X = np.array([[0.2, 1.0], [0.5, 1.0]])
+    >>> enc = MultiHotEncoder().fit(X)
+    >>> enc.get_feature_names_out().tolist()
+    ['x0=0.200', 'x0=0.500', 'x1=1.000']
+    >>> enc.transform(X).toarray()
+    array([[1., 0., 1.],
+           [0., 1., 1.]])
+    """
+
+    _parameter_constraints = {
+        "n_bins": [Interval(Integral, 1, None, closed="left")],
+        "value_range": [tuple, list],
+        "handle_unknown": [StrOptions({"warn", "ignore", "error"})],
+        "sparse_output": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        n_bins=1000,
+        value_range=(0, 1),
+        handle_unknown="warn",
+        sparse_output=True,
+    ):
+        self.n_bins = n_bins
+        self.value_range = value_range
+        self.handle_unknown = handle_unknown
+        self.sparse_output = sparse_output
+
+    def _check_range(self):
+        value_range = tuple(self.value_range)
+        if (
+            len(value_range) != 2
+            or not all(isinstance(v, Real) for v in value_range)
+            or not value_range[0] < value_range[1]
+        ):
+            raise ValueError(
+                "value_range must be a pair (lo, hi) of numbers with lo < hi, "
+                f"got {self.value_range!r}"
+            )
+        return float(value_range[0]), float(value_range[1])
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Find the bins each feature occupies.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Values, ideally within ``value_range``.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : MultiHotEncoder
+        """
+        value_range = self._check_range()
+        X = validate_data(self, X, dtype=np.float64)
+        bins = bin_indices(X, self.n_bins, value_range)
+        self.active_bins_ = [np.unique(bins[:, j]) for j in range(X.shape[1])]
+        self._offsets = np.cumsum([0] + [len(b) for b in self.active_bins_])
+        self.n_output_features_ = int(self._offsets[-1])
+        return self
+
+    def transform(self, X):
+        """Multi-hot encode X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        X_out : sparse matrix of shape (n_samples, n_output_features_)
+            CSR of 0/1 floats (dense ndarray with ``sparse_output=False``).
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        bins = bin_indices(X, self.n_bins, self._check_range())
+        n_samples, n_features = X.shape
+        rows, cols = [], []
+        for j in range(n_features):
+            kept = self.active_bins_[j]
+            position = np.searchsorted(kept, bins[:, j])
+            position_ok = np.minimum(position, len(kept) - 1)
+            known = kept[position_ok] == bins[:, j]
+            if not known.all():
+                self._report_unknown(j, np.flatnonzero(~known), bins[:, j])
+            rows.append(np.flatnonzero(known))
+            cols.append(self._offsets[j] + position_ok[known])
+        rows = np.concatenate(rows) if rows else np.empty(0, dtype=int)
+        cols = np.concatenate(cols) if cols else np.empty(0, dtype=int)
+        out = sp.csr_matrix(
+            (np.ones(len(rows)), (rows, cols)),
+            shape=(n_samples, self.n_output_features_),
+        )
+        out.sort_indices()
+        return out if self.sparse_output else out.toarray()
+
+    def _report_unknown(self, feature, rows, bins):
+        if self.handle_unknown == "ignore":
+            return
+        names = self._input_names()
+        message = (
+            f"feature {names[feature]!r}: value(s) in bin(s) pruned in fit at "
+            f"row(s) {rows[:10].tolist()}"
+            f"{' ...' if len(rows) > 10 else ''} (bins {bins[rows[:10]].tolist()})"
+        )
+        if self.handle_unknown == "error":
+            raise ValueError(message)
+        warnings.warn(
+            message + "; those rows get no 1 for this feature",
+            UserWarning,
+            stacklevel=3,
+        )
+
+    def _input_names(self):
+        if hasattr(self, "feature_names_in_"):
+            return [str(n) for n in self.feature_names_in_]
+        return [f"x{j}" for j in range(self.n_features_in_)]
+
+    def get_feature_names_out(self, input_features=None):
+        """Names ``<feature>=<bin centre>``, e.g. ``octahedral CN_6=0.500``.
+
+        Parameters
+        ----------
+        input_features : array-like of str, default=None
+            Input feature names; by default ``feature_names_in_`` or
+            ``x0, x1, ...``.
+
+        Returns
+        -------
+        ndarray of str
+        """
+        check_is_fitted(self)
+        if input_features is None:
+            names = self._input_names()
+        else:
+            names = [str(n) for n in input_features]
+            if len(names) != self.n_features_in_:
+                raise ValueError(
+                    f"input_features has {len(names)} names, expected "
+                    f"{self.n_features_in_}"
+                )
+            if hasattr(self, "feature_names_in_") and not np.array_equal(
+                names, self.feature_names_in_
+            ):
+                raise ValueError("input_features differ from feature_names_in_")
+        labels = _bin_labels(self.n_bins, self._check_range())
+        return np.asarray(
+            [
+                f"{name}={labels[b - 1]}"
+                for name, kept in zip(names, self.active_bins_)
+                for b in kept
+            ],
+            dtype=object,
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = []
+        return tags
+
+
+class LocalEnvironmentMatrix:
+    """The multi-hot local-environment matrix M: elements x (motif, bin).
+
+    Row ``e`` has a 1 in column ``(motif, bin)`` when any site of element ``e``
+    had its similarity to ``motif`` in ``bin`` (see :func:`bin_indices`).
+    Columns that no element occupies are pruned.
+
+    Parameters
+    ----------
+    matrix : scipy.sparse matrix of shape (n_elements, n_columns)
+        0/1 entries; stored as CSR.
+    elements : list of str
+        Row labels, ordered by atomic number.
+    feature_names : list of str
+        Column labels such as ``octahedral CN_6=0.500``.
+    provenance : dict, default=None
+        Where the matrix comes from.
+
+    Examples
+    --------
+    >>> from pymatgen.core import Lattice, Structure
+    >>> from sklearn_leafs.environments import compute_site_records
+    >>> from sklearn_leafs.multihot import LocalEnvironmentMatrix
+    >>> mgo = Structure.from_spacegroup(
+    ...     "Fm-3m", Lattice.cubic(4.21), ["Mg", "O"], [[0, 0, 0], [0.5, 0.5, 0.5]]
+    ... )
+    >>> M = LocalEnvironmentMatrix.from_records(compute_site_records([mgo]))
+    >>> M.matrix.shape, M.elements
+    ((2, 37), ['O', 'Mg'])
+    >>> M.to_frame().loc["Mg", "octahedral CN_6=1.000"]
+    np.int8(1)
+    """
+
+    def __init__(self, matrix, elements, feature_names, provenance=None):
+        matrix = sp.csr_matrix(matrix)
+        elements = [str(e) for e in elements]
+        feature_names = [str(f) for f in feature_names]
+        if matrix.shape != (len(elements), len(feature_names)):
+            raise ValueError(
+                f"matrix shape {matrix.shape} does not match {len(elements)} "
+                f"elements x {len(feature_names)} feature names"
+            )
+        self.matrix = matrix
+        self.elements = elements
+        self.feature_names = feature_names
+        self.provenance = dict(provenance or {})
+
+    def __repr__(self):
+        return (
+            f"LocalEnvironmentMatrix({self.matrix.shape[0]} elements x "
+            f"{self.matrix.shape[1]} columns, {self.matrix.nnz} ones)"
+        )
+
+    @property
+    def shape(self):
+        return self.matrix.shape
+
+    @classmethod
+    def from_records(cls, records, n_bins=1000):
+        """Build M from :class:`~sklearn_leafs.environments.SiteRecords`.
+
+        Parameters
+        ----------
+        records : SiteRecords
+        n_bins : int, default=1000
+
+        Returns
+        -------
+        LocalEnvironmentMatrix
+        """
+        from .environments.records import _atomic_number
+
+        if len(records) == 0:
+            raise ValueError("no site records to aggregate")
+        encoder = MultiHotEncoder(n_bins=n_bins).fit(records.values)
+        site_rows = encoder.transform(records.values)
+        order = sorted(set(records.elements.tolist()), key=_atomic_number)
+        codes = pd.Categorical(records.elements, categories=order).codes
+        membership = sp.csr_matrix(
+            (np.ones(len(codes)), (codes, np.arange(len(codes)))),
+            shape=(len(order), len(codes)),
+        )
+        matrix = (membership @ site_rows).astype(bool).astype(np.int8)
+        names = encoder.get_feature_names_out(list(MOTIF_LABELS)).tolist()
+        info = {"n_bins": n_bins, **records.provenance()}
+        info.pop("skipped", None)
+        return cls(matrix, order, names, provenance=info)
+
+    def to_frame(self):
+        """Dense DataFrame, elements x feature names (int8 0/1)."""
+        return pd.DataFrame(
+            self.matrix.toarray().astype(np.int8),
+            index=pd.Index(self.elements, name="element"),
+            columns=self.feature_names,
+        )
+
+    def save(self, path):
+        """Save to ``.npz`` (sparse matrix, labels and provenance; no pickles)."""
+        import json
+
+        m = sp.csr_matrix(self.matrix)
+        np.savez_compressed(
+            path,
+            data=m.data.astype(np.int8),
+            indices=m.indices,
+            indptr=m.indptr,
+            shape=np.asarray(m.shape),
+            elements=np.asarray(self.elements, dtype=str),
+            feature_names=np.asarray(self.feature_names, dtype=str),
+            provenance=np.array(json.dumps(self.provenance, default=str)),
+        )
+
+    @classmethod
+    def load(cls, name_or_path="default"):
+        """Load M by name (``"default"``: the package's own) or from a path.
+
+        Parameters
+        ----------
+        name_or_path : str or path-like, default="default"
+
+        Returns
+        -------
+        LocalEnvironmentMatrix
+        """
+        import json
+
+        path = Path(name_or_path)
+        if str(name_or_path) == "default":
+            path = _DATA_DIR / "default_M.npz"
+        if not path.is_file():
+            raise FileNotFoundError(f"no local-environment matrix file at {path}")
+        with np.load(path, allow_pickle=False) as data:
+            matrix = sp.csr_matrix(
+                (data["data"], data["indices"], data["indptr"]),
+                shape=tuple(data["shape"]),
+            )
+            return cls(
+                matrix,
+                data["elements"].tolist(),
+                data["feature_names"].tolist(),
+                provenance=json.loads(str(data["provenance"])),
+            )

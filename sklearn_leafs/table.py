@@ -176,7 +176,7 @@ class LeafTable:
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"no table file at {path}")
-        raw = pd.read_csv(path, index_col=0)
+        raw = pd.read_csv(path, index_col=0, float_precision="round_trip")
         index = [str(i).strip() for i in raw.index]
         columns = [str(c).strip() for c in raw.columns]
         if (
@@ -203,7 +203,7 @@ class LeafTable:
         Returns the path of the CSV. ``LeafTable.from_csv`` reads both back.
         """
         path = Path(path)
-        self._frame.to_csv(path, float_format="%.17g")
+        self._frame.to_csv(path)
         meta = {"provenance": self.provenance}
         if self.counts is not None:
             meta["counts"] = {k: float(v) for k, v in self.counts.dropna().items()}

@@ -1,0 +1,148 @@
+import numpy as np
+import pandas as pd
+import pytest
+from pymatgen.core import Composition, Species
+
+from sklearn_leafs.composition import (
+    as_items,
+    fraction_matrix,
+    guess_roles,
+    item_amounts,
+    parse_formula,
+)
+
+
+@pytest.mark.parametrize(
+    "formula, expected",
+    [
+        ("MgO", {"Mg": 1, "O": 1}),
+        ("Ca3(PO4)2", {"Ca": 3, "P": 2, "O": 8}),
+        ("Li0.375P0.125O0.5", {"Li": 0.375, "P": 0.125, "O": 0.5}),
+        ("CuSO4·5H2O", {"Cu": 1, "S": 1, "O": 9, "H": 10}),
+        ("CuSO4.5H2O", {"Cu": 1, "S": 1, "O": 9, "H": 10}),
+        ("CuSO4*5H2O", {"Cu": 1, "S": 1, "O": 9, "H": 10}),
+        ("K4[Fe(CN)6]", {"K": 4, "Fe": 1, "C": 6, "N": 6}),
+        ("Li3.5P", {"Li": 3.5, "P": 1}),
+        ("Mg(OH)2", {"Mg": 1, "O": 2, "H": 2}),
+        (" NaCl ", {"Na": 1, "Cl": 1}),
+        (
+            "Li6.5La3Zr1.75Te0.25O12",
+            {"Li": 6.5, "La": 3, "Zr": 1.75, "Te": 0.25, "O": 12},
+        ),
+    ],
+)
+def test_parse_formula(formula, expected):
+    assert parse_formula(formula) == pytest.approx(expected)
+
+
+def test_parser_agrees_with_pymatgen_on_li_ion_data(shared_data):
+    df = pd.read_csv(shared_data / "li-ion-conductors" / "LiIon_classes_roomT.csv")
+    for formula in df["composition"]:
+        ours = parse_formula(formula)
+        theirs = Composition(formula).get_el_amt_dict()
+        assert ours == pytest.approx(theirs), formula
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ("", "empty"),
+        ("Xx2", "unknown element symbol 'Xx'"),
+        ("Li(O", "unbalanced"),
+        ("Li)2", "unbalanced"),
+        ("2", "misplaced number"),
+        ("Li$O", "cannot parse"),
+        ("Li0O0", "zero total"),
+    ],
+)
+def test_parse_errors(bad, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(")):
+        parse_formula(bad)
+
+
+def test_fraction_matrix_values_and_sparsity():
+    F = fraction_matrix(
+        ["MgO", "Li0.375P0.125O0.5", "Ca3(PO4)2"], ["Li", "O", "Mg", "P", "Ca"]
+    )
+    assert F.format == "csr"
+    np.testing.assert_allclose(
+        F.toarray(),
+        [
+            [0, 0.5, 0.5, 0, 0],
+            [0.375, 0.5, 0, 0.125, 0],
+            [0, 8 / 13, 0, 2 / 13, 3 / 13],
+        ],
+    )
+    raw = fraction_matrix(["Mg2O2"], ["O", "Mg"], normalize=False)
+    np.testing.assert_allclose(raw.toarray(), [[2, 2]])
+
+
+def test_fraction_matrix_errors_name_item_and_row():
+    with pytest.raises(
+        ValueError, match=r"row 2 \('PuO2'\): element\(s\) Pu not in the table"
+    ):
+        fraction_matrix(["MgO", "O2", "PuO2"], ["O", "Mg"])
+    with pytest.raises(ValueError, match=r"row 1 \(nan\): missing value"):
+        fraction_matrix(["MgO", float("nan")], ["O", "Mg"])
+    with pytest.raises(ValueError, match=r"row 0 \(None\)"):
+        fraction_matrix([None], ["O", "Mg"])
+    F = fraction_matrix(["MgO", "PuO2", ""], ["O", "Mg"], errors="nan")
+    dense = F.toarray()
+    np.testing.assert_allclose(dense[0], [0.5, 0.5])
+    assert np.isnan(dense[1:]).all()
+
+
+def test_compositions_and_species_are_accepted():
+    comp = Composition({Species("Ag", 1): 1, Species("Br", -1): 1})
+    F = fraction_matrix(
+        [comp, Composition("Fe2O3"), {"Fe": 1, "O": 1}], ["O", "Fe", "Ag", "Br"]
+    )
+    np.testing.assert_allclose(
+        F.toarray(), [[0, 0, 0.5, 0.5], [0.6, 0.4, 0, 0], [0.5, 0.5, 0, 0]]
+    )
+    assert item_amounts(comp) == {"Ag": 1.0, "Br": 1.0}
+
+
+def test_as_items_shapes():
+    assert as_items(np.array([["MgO"], ["NaCl"]], dtype=object)) == ["MgO", "NaCl"]
+    assert as_items([["MgO"], ["NaCl"]]) == ["MgO", "NaCl"]
+    assert as_items(pd.Series(["MgO"])) == ["MgO"]
+    with pytest.raises(ValueError, match="single item"):
+        as_items("MgO")
+    with pytest.raises(ValueError, match="one column"):
+        as_items(np.array([["a", "b"]]))
+
+
+@pytest.mark.parametrize(
+    "formula, anions",
+    [
+        ("Li3PO4", {"O"}),
+        ("Li6PS5Cl", {"S", "Cl"}),
+        ("Li6PO5Cl", {"O", "Cl"}),
+        ("Li3.09BO2.53N0.52", {"O", "N"}),
+        ("LiAlH4", {"H"}),
+        ("Li2NH", {"N"}),
+        ("Li10GeP2S12", {"S"}),
+        ("Li7La3Zr2O12", {"O"}),
+        ("Li3N", {"N"}),
+        ("Li3P", {"P"}),
+    ],
+)
+def test_guess_roles(formula, anions):
+    roles = guess_roles(formula)
+    assert {el for el, r in roles.items() if r == "anion"} == anions
+    assert {el for el, r in roles.items() if r == "cation"} == set(roles) - anions
+
+
+def test_guess_roles_uses_species_charges_and_handles_elements():
+    comp = Composition({Species("Cs", 1): 1, Species("Au", -1): 1})
+    assert guess_roles(comp) == {"Cs": "cation", "Au": "anion"}
+    assert guess_roles("Fe") == {"Fe": "neutral"}
+
+
+def test_every_li_ion_composition_gets_an_anion(shared_data):
+    df = pd.read_csv(shared_data / "li-ion-conductors" / "LiIon_classes_roomT.csv")
+    for formula in df["composition"]:
+        roles = guess_roles(formula)
+        assert roles["Li"] == "cation", formula
+        assert "anion" in roles.values(), formula

@@ -211,17 +211,19 @@ def species_amounts(item):
 
 
 def reduced_species(amounts):
-    """Reduce species amounts to their smallest integer-ratio form.
+    """Reduce species amounts to their smallest integer ratio.
 
-    Returns a tuple of ``((element, charge), amount)`` pairs sorted by atomic
-    number then charge, usable as a dictionary key; amounts are
-    :class:`fractions.Fraction` so that ``Li0.5Fe0.5`` and ``LiFe`` compare
-    equal.
+    Returns a tuple of ``((element, charge), amount)`` pairs with integer
+    amounts, sorted by atomic number then charge, usable as a dictionary key:
+    ``Li0.5Fe0.5`` and ``Li2Fe2`` both become ``Li1Fe1``.  Amounts are read
+    as fractions with denominators up to 10000.
 
     Examples
     --------
     >>> reduced_species({("Mg", 2): 2.0, ("O", -2): 2.0})
-    ((('O', -2), Fraction(1, 1)), (('Mg', 2), Fraction(1, 1)))
+    ((('O', -2), 1), (('Mg', 2), 1))
+    >>> reduced_species({("Fe", 3): 0.4, ("O", -2): 0.6})
+    ((('O', -2), 3), (('Fe', 3), 2))
     """
     fractions = {
         key: Fraction(float(a)).limit_denominator(10000)
@@ -231,11 +233,11 @@ def reduced_species(amounts):
     if not fractions:
         raise ValueError("empty species composition")
     denominator = math.lcm(*(f.denominator for f in fractions.values()))
-    integers = {k: f * denominator for k, f in fractions.items()}
-    divisor = math.gcd(*(int(v) for v in integers.values()))
+    integers = {k: int(f * denominator) for k, f in fractions.items()}
+    divisor = math.gcd(*integers.values())
     return tuple(
         sorted(
-            ((k, v / divisor) for k, v in integers.items()),
+            ((k, v // divisor) for k, v in integers.items()),
             key=lambda kv: (atomic_number(kv[0][0]), kv[0][1]),
         )
     )

@@ -13,6 +13,7 @@ leafs ...
 """
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -44,39 +45,42 @@ def _make_featurizer(kind, table):
     if kind == "composition":
         from sklearn_leafs.featurizers.element import ElementFeaturizer
 
-        return ElementFeaturizer(table=table)
+        return ElementFeaturizer(table=table, errors="nan")
     from sklearn_leafs.featurizers.concat import LiCationFeaturizer
 
-    return LiCationFeaturizer(table=table)
+    return LiCationFeaturizer(table=table, errors="nan")
 
 
-def _transform_rows(featurizer, items, first_row):
-    """Transform ``items``, isolating failing rows by bisection.
+def _diagnose(featurizer, item):
+    """Why ``item`` gave a NaN row: the error of a strict featurizer, or None."""
+    from sklearn.base import clone
 
-    Returns the features of the good rows, their positions in ``items`` and
-    a list of ``(row_number, message)`` for the bad ones. A chunk without bad
-    rows costs one ``transform`` call; each bad row costs about log2(n) calls.
-    """
     try:
-        return (
-            np.asarray(featurizer.transform(items), dtype=float),
-            list(range(len(items))),
-            [],
-        )
+        clone(featurizer).set_params(errors="raise").fit([item])
     except (ValueError, TypeError, KeyError) as exc:
-        if len(items) == 1:
-            return None, [], [(first_row, _one_line(exc))]
-    half = len(items) // 2
-    parts = [(items[:half], 0), (items[half:], half)]
-    blocks, good, bad = [], [], []
-    for part, start in parts:
-        features, idx, errors = _transform_rows(featurizer, part, first_row + start)
-        if features is not None and len(idx):
-            blocks.append(features)
-            good.extend(start + i for i in idx)
-        bad.extend(errors)
-    features = np.vstack(blocks) if blocks else None
-    return features, good, bad
+        return re.sub(r"^row \d+ ", "", _one_line(exc))
+    return None  # NaN values come from the table itself: a valid row
+
+
+def _featurize_chunk(featurizer, items):
+    """Featurize one chunk; return features, good positions and bad reasons.
+
+    The featurizer runs with ``errors="nan"``, so a chunk costs one
+    ``transform`` call; only the NaN rows are featurized again, one by one, to
+    find out why they failed.
+    """
+    missing = {i for i, item in enumerate(items) if not isinstance(item, str)}
+    present = [i for i in range(len(items)) if i not in missing]
+    bad = {i: "empty formula" for i in missing}
+    features = np.asarray(featurizer.transform([items[i] for i in present]), float)
+    keep = np.ones(len(present), dtype=bool)
+    for j in np.flatnonzero(np.isnan(features).any(axis=1)):
+        reason = _diagnose(featurizer, items[present[j]])
+        if reason is not None:
+            bad[present[j]] = reason
+            keep[j] = False
+    good = [i for i, k in zip(present, keep) if k]
+    return features[keep], good, bad
 
 
 def _count_rows(path):
@@ -107,7 +111,13 @@ def _cmd_featurize(args):
         file=sys.stderr,
     )
     with progress:
-        for chunk in pd.read_csv(path, chunksize=args.chunksize, dtype=str):
+        for chunk in pd.read_csv(
+            path,
+            chunksize=args.chunksize,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+        ):
             if args.column not in chunk.columns:
                 raise DataError(
                     f"column {args.column!r} not found in {path}; columns are: "
@@ -115,24 +125,16 @@ def _cmd_featurize(args):
                 )
             first_row = n_good + n_bad + 1
             items = chunk[args.column].tolist()
-            missing = [i for i, item in enumerate(items) if not isinstance(item, str)]
             if featurizer is None:
-                featurizer = _make_featurizer(args.featurizer, table).fit(
-                    [item for item in items if isinstance(item, str)][:1] or ["H"]
-                )
+                featurizer = _make_featurizer(args.featurizer, table)
+                sample = [item for item in items if isinstance(item, str)][:10]
+                featurizer.fit(sample or ["H"])  # errors="nan": never raises on data
                 names = list(featurizer.get_feature_names_out())
-            missing_set = set(missing)
-            present = [i for i in range(len(items)) if i not in missing_set]
-            features, good, bad = _transform_rows(
-                featurizer, [items[i] for i in present], 0
-            )
-            good = [present[i] for i in good]
-            bad = [(first_row + present[i], msg) for i, msg in bad]
-            bad += [(first_row + i, "empty formula") for i in missing]
-            bad.sort()
-            for row, msg in bad:
-                print(f"leafs: row {row}: {msg}", file=sys.stderr)
-                rejects.append((row, items[row - first_row], msg))
+            features, good, bad = _featurize_chunk(featurizer, items)
+            for i, reason in sorted(bad.items()):
+                sep = " " if reason.startswith("(") else ": "
+                tqdm.write(f"leafs: row {first_row + i}{sep}{reason}", file=sys.stderr)
+                rejects.append((first_row + i, items[i], reason))
             if good:
                 out = chunk.iloc[good].reset_index(drop=True)
                 feats = pd.DataFrame(features, columns=names)
@@ -168,6 +170,104 @@ def _cmd_featurize(args):
     return 0
 
 
+def _cmd_similarity(args):
+    from sklearn_leafs.elements import is_element
+    from sklearn_leafs.similarity import composition_similarity, element_similarity
+
+    table = _load_table(args.table)
+    if is_element(args.a) and is_element(args.b):
+        frame = element_similarity(
+            table,
+            metric=args.metric,
+            standardize=not args.raw,
+            elements=[args.a, args.b],
+        )
+        value = float(frame.iloc[0, 1])
+    else:
+        try:
+            sim = composition_similarity([args.a], [args.b], table=table)
+        except ValueError as exc:
+            raise DataError(re.sub(r"^row \d+ ", "", _one_line(exc))) from None
+        value = float(sim[0, 0])
+    print(f"{value:.6f}")
+    return 0
+
+
+def _substituted_formula(amounts, old, new):
+    """Formula with ``old`` replaced by ``new``, elements in input order."""
+    merged = {}
+    for element, amount in amounts.items():
+        key = new if element == old else element
+        merged[key] = merged.get(key, 0.0) + amount
+    parts = []
+    for element, amount in merged.items():
+        if amount == 1:
+            parts.append(element)
+        elif float(amount).is_integer():
+            parts.append(f"{element}{int(amount)}")
+        else:
+            parts.append(f"{element}{amount:g}")
+    return "".join(parts)
+
+
+def _cmd_substitute(args):
+    from sklearn_leafs.composition import parse_formula
+    from sklearn_leafs.similarity import best_substitutions
+
+    amounts = parse_formula(args.formula)
+    table = _load_table(args.table)
+    states = None if args.all_elements else "smact"
+    rows = []
+    for element in amounts:
+        try:
+            subs = best_substitutions(
+                element,
+                table,
+                top=args.top,
+                metric=args.metric,
+                oxidation_states=states,
+            )
+        except ValueError as exc:
+            msg = _one_line(exc).split("; use oxidation_states")[0]
+            hint = "; use --all-elements" if "normalisation set" in msg else ""
+            raise DataError(msg + hint) from None
+        for new, p in subs.items():
+            formula = _substituted_formula(amounts, element, new)
+            rows.append((element, new, p, formula))
+    print(f"{'replace':<8} {'by':<4} {'p':>8}  formula")
+    for old, new, p, formula in rows:
+        print(f"{old:<8} {new:<4} {p:8.4f}  {formula}")
+    return 0
+
+
+def _cmd_build_table(args):
+    from sklearn_leafs.environments import build_table
+
+    table = build_table(
+        list(args.inputs),
+        symmetry=not args.all_sites,
+        engine=args.engine,
+        n_jobs=args.n_jobs,
+        errors="raise" if args.errors == "raise" else "skip",
+        verbose=not args.quiet,
+    )
+    prov = table.provenance
+    for item in prov.get("skipped", []):
+        print(
+            f"leafs: skipped {item['id']} ({item['source']}): {item['reason']}",
+            file=sys.stderr,
+        )
+    if len(table) == 0:
+        raise DataError("no structure could be used; no table was written")
+    table.to_csv(args.output)
+    print(
+        f"wrote {len(table)} elements from {prov.get('n_structures', '?')} structures "
+        f"({prov.get('n_skipped', 0)} skipped) to {args.output}",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def _cmd_demo(args):
     from sklearn_leafs.demo import run_demo
 
@@ -176,6 +276,14 @@ def _cmd_demo(args):
 
 
 # -- parser -------------------------------------------------------------------
+def _add_table_option(parser):
+    parser.add_argument(
+        "--table",
+        default="default",
+        help="LEAF table: 'default', 'vasylenko2024' or a CSV path (default: default)",
+    )
+
+
 def _build_parser():
     from sklearn_leafs import __version__
 
@@ -205,11 +313,7 @@ def _build_parser():
     p.add_argument(
         "--column", default="formula", help="formula column (default: formula)"
     )
-    p.add_argument(
-        "--table",
-        default="default",
-        help="LEAF table: 'default', 'vasylenko2024' or a CSV path (default: default)",
-    )
+    _add_table_option(p)
     p.add_argument(
         "--featurizer",
         choices=_FEATURIZERS,
@@ -231,6 +335,92 @@ def _build_parser():
     p.add_argument("--rejects", help="also write the bad rows and reasons to this CSV")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_featurize)
+
+    p = sub.add_parser(
+        "similarity",
+        help="similarity of two elements or two compositions",
+        description=(
+            "Print the similarity of A and B. For two element symbols: the Pearson "
+            "correlation (or cosine) of their LEAF vectors, standardised per "
+            "feature over the table (the Table 1 setting). For compositions: "
+            "exp(cos(a, b)) of their composition vectors (Eq. S.3)."
+        ),
+    )
+    p.add_argument("a", help="element symbol or formula")
+    p.add_argument("b", help="element symbol or formula")
+    _add_table_option(p)
+    p.add_argument(
+        "--metric",
+        choices=("pearson", "cosine"),
+        default="pearson",
+        help="element similarity metric (default: pearson)",
+    )
+    p.add_argument(
+        "--raw", action="store_true", help="do not standardise features (elements)"
+    )
+    p.set_defaults(func=_cmd_similarity)
+
+    p = sub.add_parser(
+        "substitute",
+        help="most likely single-element substitutions of a formula",
+        description=(
+            "For each element of FORMULA, list the TOP elements most likely to "
+            "replace it (Eq. 1, normalised over the replaced element) and the "
+            "resulting formula."
+        ),
+    )
+    p.add_argument("formula", help="a formula such as LiCoO2")
+    p.add_argument("--top", type=int, default=5, help="substitutes per element (5)")
+    _add_table_option(p)
+    p.add_argument(
+        "--metric",
+        choices=("pearson", "cosine"),
+        default="pearson",
+        help="element similarity metric (default: pearson)",
+    )
+    p.add_argument(
+        "--all-elements",
+        action="store_true",
+        help="normalise over every element of the table instead of the elements "
+        "with SMACT oxidation states (needed for elements such as noble gases)",
+    )
+    p.set_defaults(func=_cmd_substitute)
+
+    p = sub.add_parser(
+        "build-table",
+        help="compute a LEAF table from your own structures",
+        description=(
+            "Compute LEAFs (mean motif similarities of each element's sites) from "
+            "CIF/POSCAR files, directories of them, or JSON-lines corpora, and "
+            "write the table as CSV (with a JSON sidecar holding counts and "
+            "provenance)."
+        ),
+    )
+    p.add_argument(
+        "inputs", nargs="+", metavar="INPUT", help="structure files or folders"
+    )
+    p.add_argument("-o", "--output", required=True, help="output table CSV")
+    p.add_argument("--n-jobs", type=int, default=None, help="parallel workers")
+    p.add_argument(
+        "--errors",
+        choices=("raise", "skip"),
+        default="raise",
+        help="'raise': stop at the first bad structure (exit 1); 'skip': list bad "
+        "structures on stderr and build from the others (default: raise)",
+    )
+    p.add_argument(
+        "--engine",
+        choices=("matminer", "fast"),
+        default="matminer",
+        help="fingerprint implementation (default: matminer)",
+    )
+    p.add_argument(
+        "--all-sites",
+        action="store_true",
+        help="compute every site instead of one per symmetry orbit (exact, slower)",
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_build_table)
 
     p = sub.add_parser(
         "demo",
@@ -271,9 +461,10 @@ def main(argv=None):
         parser.print_usage(sys.stderr)
         print("leafs: error: a COMMAND is required", file=sys.stderr)
         return 2
-    if getattr(args, "chunksize", 1) < 1:
-        print("leafs: error: --chunksize must be at least 1", file=sys.stderr)
-        return 2
+    for option in ("chunksize", "top"):
+        if getattr(args, option, 1) < 1:
+            print(f"leafs: error: --{option} must be at least 1", file=sys.stderr)
+            return 2
     try:
         return int(args.func(args) or 0)
     except (ValueError, KeyError, OSError, ImportError) as exc:

@@ -140,93 +140,508 @@ _CN_COLUMNS = {
 # ---------------------------------------------------------------------------
 # neighbours
 # ---------------------------------------------------------------------------
-def _neighbour_list(structure, indices):
-    """Neighbours of each site in ``indices`` as matminer finds them.
+def _neighbours(structure, sites):
+    """Neighbour distances and vectors of each site, as matminer finds them.
 
-    Returns a list (one entry per requested site) of ``(distances, vectors)``:
-    the neighbour distances from pymatgen's neighbour search and the vectors
-    from the site to each neighbour image, in pymatgen's order.
+    matminer calls ``Structure.get_neighbors(site, r)`` for ``r = 7, 8, ...``
+    Angstrom until a site has at least 12 neighbours. This runs the same
+    one-site search (pymatgen's ``find_points_in_spheres``), because its order
+    of neighbours, which the ``bcc`` order parameter depends on, changes with
+    the set of centres. Returns, for each site of ``sites``, the neighbour
+    distances and the vectors from the site to the neighbour images.
     """
-    lattice = structure.lattice
-    matrix = lattice.matrix
+    from pymatgen.optimization.neighbors import find_points_in_spheres
+
+    matrix = np.ascontiguousarray(structure.lattice.matrix, dtype=float)
     frac = structure.frac_coords
-    cart = structure.cart_coords
-    sites = structure.sites
-    result = [None] * len(indices)
-    pending = np.asarray(indices, dtype=np.intp)
-    r = _START_RADIUS
-    while pending.size:
-        if r > _MAX_RADIUS:
-            raise ValueError(
-                f"site {int(pending[0])} has fewer than {_MIN_NEIGHBOURS} "
-                f"neighbours within {_MAX_RADIUS:g} Angstrom"
+    cart = np.ascontiguousarray(structure.cart_coords, dtype=float)
+    pbc = np.ascontiguousarray(structure.pbc, dtype=np.int64)
+    all_sites = structure.sites
+    atol = Site.position_atol
+    out = []
+    for i in sites:
+        centre = all_sites[i]
+        centre_coords = np.ascontiguousarray([centre.coords], dtype=float)
+        r = _START_RADIUS
+        while True:
+            _, points, images, dists = find_points_in_spheres(
+                cart, centre_coords, r=r, pbc=pbc, lattice=matrix, tol=_NUMERICAL_TOL
             )
-        centres, points, images, dists = structure.get_neighbor_list(
-            r,
-            sites=[sites[i] for i in pending],
-            numerical_tol=_NUMERICAL_TOL,
-            exclude_self=False,
-        )
-        keep = _not_self(structure, pending, centres, points, dists)
-        centres, points, images, dists = (
-            centres[keep],
-            points[keep],
-            images[keep],
-            dists[keep],
-        )
-        order = np.argsort(centres, kind="stable")
-        centres, points, images, dists = (
-            centres[order],
-            points[order],
-            images[order],
-            dists[order],
-        )
-        counts = np.bincount(centres, minlength=pending.size)
-        starts = np.concatenate(([0], np.cumsum(counts)))
-        done = counts >= _MIN_NEIGHBOURS
-        if done.any():
-            vectors = (frac[points] + images) @ matrix
-            for c in np.flatnonzero(done):
-                lo, hi = starts[c], starts[c + 1]
-                site = int(pending[c])
-                slot = int(np.searchsorted(indices_sorted_pos := None or [], 0))
-                del slot, indices_sorted_pos
-                result_pos = _positions(indices, site)
-                vec = vectors[lo:hi] - cart[site]
-                for p in result_pos:
-                    result[p] = (dists[lo:hi], vec)
-        pending = np.unique(pending[~done])
-        r += 1.0
+            # Structure.get_neighbors drops a point within 1e-8 Angstrom when
+            # it has index 0 (a quirk of its one-site list) or when it is the
+            # same site (species, position and properties); other coincident
+            # points stay.
+            keep = np.ones(len(dists), dtype=bool)
+            for k in np.flatnonzero(dists <= _NUMERICAL_TOL):
+                p = int(points[k])
+                point = all_sites[p]
+                if p == 0 or (
+                    point.species == centre.species
+                    and np.allclose(point.coords, centre.coords, atol=atol)
+                    and point.properties == centre.properties
+                ):
+                    keep[k] = False
+            if keep.sum() >= _MIN_NEIGHBOURS:
+                break
+            r += 1.0
+            if r > _MAX_RADIUS:
+                raise ValueError(
+                    f"site {int(i)} has fewer than {_MIN_NEIGHBOURS} neighbours "
+                    f"within {_MAX_RADIUS:g} Angstrom"
+                )
+        points, images, dists = points[keep], images[keep], dists[keep]
+        vectors = (frac[points] + images) @ matrix - cart[i]
+        out.append((dists, vectors))
+    return out
+
+
+def _pad(neighbours):
+    """Pad per-site distances and vectors into arrays (``inf`` / 0 padding)."""
+    n_max = max(_MIN_NEIGHBOURS + 1, max(len(d) for d, _ in neighbours))
+    dist = np.full((len(neighbours), n_max), np.inf)
+    vec = np.zeros((len(neighbours), n_max, 3))
+    for s, (d, v) in enumerate(neighbours):
+        dist[s, : len(d)] = d
+        vec[s, : len(d)] = v
+    return dist, vec
+
+
+# ---------------------------------------------------------------------------
+# order parameters of a batch of shells with the same number of neighbours
+# ---------------------------------------------------------------------------
+def _gauss(x):
+    """``exp(-0.5 * x * x)`` in pymatgen's order of operations."""
+    return np.exp((-0.5 * x) * x)
+
+
+def _seq_sum(first, terms, first_norm=None, norms=None):
+    """Sum ``first + terms[..., 0] + terms[..., 1] + ...`` left to right.
+
+    pymatgen accumulates with ``+=`` over the third neighbour ``m``; adding the
+    terms in the same order keeps the rounding identical.
+    """
+    acc = first.copy()
+    nacc = None if first_norm is None else first_norm.copy()
+    for m in range(terms.shape[-1]):
+        acc += terms[..., m]
+        if nacc is not None:
+            nacc += norms[..., m]
+    return acc, nacc
+
+
+def _max_ratio(qsp, norms):
+    """``max_{j != k} qsp / norms`` (0 where the norm vanishes)."""
+    ratio = np.where(norms > 1e-12, qsp / np.where(norms > 1e-12, norms, 1.0), 0.0)
+    n = qsp.shape[-1]
+    off = ~np.eye(n, dtype=bool)
+    return ratio[:, off].max(axis=1)
+
+
+class _Geometry:
+    """Angles of a batch of neighbour shells, shape ``(S, n, 3)``."""
+
+    def __init__(self, vec):
+        self.n = n = vec.shape[1]
+        dist = np.sqrt(np.einsum("sni,sni->sn", vec, vec))
+        self.u = u = vec / dist[..., None]
+        gram = np.einsum("sji,ski->sjk", u, u)
+        # theta[s, j, k]: angle j-i-k (neighbour j at the north pole)
+        self.theta = np.arccos(np.clip(gram, -1.0, 1.0))
+        self.theta_pi = self.theta * _IPI
+        # Gram-Schmidt: the part of u_k orthogonal to u_j -> x axis of (j, k)
+        diag = np.einsum("sjj->sj", gram)
+        x = u[:, None, :, :] - (gram / diag[:, :, None])[..., None] * u[:, :, None, :]
+        xnorm = np.sqrt(np.einsum("sjki,sjki->sjk", x, x))
+        self.flag = xnorm < _VERY_SMALL  # k (anti)parallel to j
+        x = x / np.where(self.flag, 1.0, xnorm)[..., None]
+        eye = np.eye(n, dtype=bool)
+        self.pair = ~eye[None]  # j != k
+        if n >= 3:
+            cosphi = np.einsum("sjki,sjmi->sjkm", x, x)
+            # phi[s, j, k, m]: azimuth of m around j, measured from k
+            self.phi = np.arccos(np.clip(cosphi, -1.0, 1.0))
+            distinct = ~eye[:, :, None] & ~eye[:, None, :] & ~eye[None, :, :]
+            # pymatgen's m loop: m not in {j, k} and the x axis exists
+            self.triple = distinct[None] & ~self.flag[..., None]
+            # ... and also the azimuth of m is defined
+            self.inner = self.triple & ~self.flag[:, :, None, :]
+        # theta_jm broadcast over k, theta_jk broadcast over m
+        self.t_jm = self.theta[:, :, None, :]
+        self.tp_jm = self.theta_pi[:, :, None, :]
+        self.t_jk = self.theta[..., None]
+
+    def cos2(self, fac):
+        c = np.cos(fac * self.phi)
+        return c * c
+
+
+def _op_bent(g, p):
+    q = _gauss(p["IGW_TA"] * (g.theta_pi - p["TA"]))
+    n = g.n
+    # ops = sum_j sum_k q[j, k] (left to right) / (n * (n - 1))
+    total = np.zeros(q.shape[0])
+    for j in range(n):
+        row = np.zeros(q.shape[0])
+        for k in range(n):
+            if k != j:
+                row = row + q[:, j, k]
+        total = total + row
+    return total / float(n * (n - 1))
+
+
+def _op_ta_max(g, p):
+    """tri_plan_max and tet_max."""
+    first = _gauss(p["IGW_TA"] * (g.theta_pi - p["TA"]))
+    e = _gauss(p["IGW_TA"] * (g.tp_jm - p["TA"]))
+    terms = np.where(g.inner, e * g.cos2(p["fac_AA"]), 0.0)
+    qsp, norms = _seq_sum(first, terms, np.ones_like(first), g.inner.astype(float))
+    return _max_ratio(qsp, norms)
+
+
+def _op_ep_max(g, p):
+    """T, tri_pyr, sq_pyr, pent_pyr and hex_pyr."""
+    first = _gauss(p["IGW_EP"] * (g.theta_pi - 0.5))
+    e = _gauss(p["IGW_EP"] * (g.tp_jm - 0.5))
+    terms = np.where(g.inner, g.cos2(p["fac_AA"]) * e, 0.0)
+    qsp, norms = _seq_sum(first, terms, np.ones_like(first), g.inner.astype(float))
+    return _max_ratio(qsp, norms)
+
+
+def _op_bipyr(g, p, kind):
+    """tri_bipyr, sq_plan_max, oct_max, pent_bipyr, hex_bipyr, hex_plan_max and
+    see_saw_rect."""
+    spp = p["min_SPP"]
+    if kind == "hex_plan":
+        first_arg = p["IGW_TA"] * (np.abs(g.theta_pi - 0.5) - p["TA"])
+        inner_arg = p["IGW_TA"] * (np.abs(g.tp_jm - 0.5) - p["TA"])
+    else:
+        first_arg = p["IGW_EP"] * (g.theta_pi - 0.5)
+        inner_arg = p["IGW_EP"] * (g.tp_jm - 0.5)
+    first_on = g.pair & (g.theta < spp)
+    first = np.where(first_on, _gauss(first_arg), 0.0)
+    south = g.triple & (g.t_jm >= spp)
+    inner = g.inner & (g.t_jm < spp) & (g.t_jk < spp)
+    if kind == "see_saw":
+        inner &= g.phi < 0.75 * math.pi
+    terms = np.where(south, _gauss(p["IGW_SPP"] * (g.tp_jm - 1.0)), 0.0)
+    terms = np.where(inner, g.cos2(p["fac_AA"]) * _gauss(inner_arg), terms)
+    qsp, norms = _seq_sum(
+        first, terms, first_on.astype(float), (south | inner).astype(float)
+    )
+    return _max_ratio(qsp, norms)
+
+
+def _op_pent_plan(g, p):
+    """pent_plan_max."""
+    ta_pi = p["TA"] * math.pi
+    first = _gauss(p["IGW_TA"] * (g.theta_pi - np.where(g.theta <= ta_pi, 0.4, 0.8)))
+    e = _gauss(p["IGW_TA"] * (g.tp_jm - np.where(g.t_jm <= ta_pi, 0.4, 0.8)))
+    c = np.cos(g.phi)
+    terms = np.where(g.inner, (e * c) * c, 0.0)
+    qsp, norms = _seq_sum(first, terms, np.ones_like(first), g.inner.astype(float))
+    return _max_ratio(qsp, norms)
+
+
+def _op_bcc(g, p):
+    n = g.n
+    upper = np.triu(np.ones((n, n), dtype=bool), 1)[None]
+    spp = p["min_SPP"]
+    first_on = upper & (g.theta >= spp)
+    first = np.where(
+        first_on, p["w_SPP"] * _gauss(p["IGW_SPP"] * (g.theta_pi - 1.0)), 0.0
+    )
+    fac = np.where(g.t_jk > _PI_OVER_2, 1.0, -1.0)
+    tmp = (g.t_jm - _PI_OVER_2) / _ASIN_THIRD
+    term = (((fac * np.cos(3 * g.phi)) * _FAC_BCC) * tmp) * _gauss(tmp)
+    on = g.inner & upper[..., None] & (g.t_jk < spp)
+    qsp, _ = _seq_sum(first, np.where(on, term, 0.0))
+    total = np.zeros(qsp.shape[0])
+    for j in range(n):
+        row = np.zeros(qsp.shape[0])
+        for k in range(n):
+            if k != j:
+                row = row + qsp[:, j, k]
+        total = total + row
+    return total / float(0.5 * float(n * (6 + (n - 2) * (n - 3))))
+
+
+def _op_cuboct(g, p):
+    """cuboct_max."""
+    spp, a2, a4 = p["min_SPP"], p[2], p[4]
+    first_on = g.pair & (g.theta >= spp)
+    first = np.where(
+        first_on, p["w_SPP"] * _gauss(p["IGW_SPP"] * (g.theta_pi - 1.0)), 0.0
+    )
+    first_norm = np.where(first_on, p["w_SPP"], 0.0)
+    base = g.inner & (g.t_jm < spp) & (a4 < g.t_jk) & (g.t_jk < a2)
+    middle = base & (a4 < g.t_jm) & (g.t_jm < a2)
+    low = base & (g.t_jm < a4)
+    high = base & (g.t_jm > a2)
+    c = np.cos(g.phi)
+    t_mid = (c * c) * _gauss(p[5] * (g.tp_jm - 0.5))
+    e_az = _gauss(0.0556 * (np.cos(g.phi - 0.5 * math.pi) - 0.81649658))
+    t_low = e_az * _gauss(p[6] * (g.tp_jm - 1 / 3))
+    t_high = e_az * _gauss(p[6] * (g.tp_jm - 2 / 3.0))
+    terms = np.where(middle, t_mid, np.where(low, t_low, np.where(high, t_high, 0.0)))
+    qsp, norms = _seq_sum(first, terms, first_norm, (middle | low | high).astype(float))
+    return _max_ratio(qsp, norms)
+
+
+def _ops_q(g, ls):
+    """Steinhardt bond-orientational order parameters q_l of each shell.
+
+    Uses pymatgen's polar and azimuth angles (azimuth 0 within 1e-12 of the
+    poles) and the addition theorem of spherical harmonics.
+    """
+    u = g.u
+    z = u[..., 2]
+    theta = np.arccos(np.clip(z, -1.0, 1.0))
+    rho = np.sqrt(u[..., 0] * u[..., 0] + u[..., 1] * u[..., 1])
+    off_pole = (-_LEFT_OF_UNITY < z) & (z < _LEFT_OF_UNITY)
+    phi = np.arccos(np.clip(u[..., 0] / np.where(off_pole, rho, 1.0), -1.0, 1.0))
+    phi = np.where(u[..., 1] < 0.0, -phi, phi)
+    phi = np.where(off_pole, phi, 0.0)
+    st, ct = np.sin(theta), np.cos(theta)
+    x = ct[:, :, None] * ct[:, None, :] + (st[:, :, None] * st[:, None, :]) * np.cos(
+        phi[:, :, None] - phi[:, None, :]
+    )
+    x2 = x * x
+    legendre = {
+        2: (3.0 * x2 - 1.0) / 2.0,
+        4: ((35.0 * x2 - 30.0) * x2 + 3.0) / 8.0,
+        6: (((231.0 * x2 - 315.0) * x2 + 105.0) * x2 - 5.0) / 16.0,
+    }
+    n = g.n
+    return [np.sqrt(np.maximum(legendre[ll].sum(axis=(1, 2)), 0.0)) / n for ll in ls]
+
+
+def _shell_ops(vec):
+    """Order parameters (before the distance factor) of shells ``(S, n, 3)``.
+
+    Returns ``(S, n_motifs(n))`` in the column order of ``_CN_COLUMNS[n]``.
+    """
+    g = _Geometry(vec)
+    out = []
+    for cn, kind, p in (_MOTIFS[c - 1] for c in _CN_COLUMNS[g.n]):
+        if kind == "bent":
+            out.append(_op_bent(g, p))
+        elif kind == "ta_max":
+            out.append(_op_ta_max(g, p))
+        elif kind == "ep_max":
+            out.append(_op_ep_max(g, p))
+        elif kind in ("bipyr", "see_saw", "hex_plan"):
+            out.append(_op_bipyr(g, p, kind))
+        elif kind == "pent_plan":
+            out.append(_op_pent_plan(g, p))
+        elif kind == "bcc":
+            out.append(_op_bcc(g, p))
+        elif kind == "cuboct":
+            out.append(_op_cuboct(g, p))
+        elif kind == "q":
+            out.append(_ops_q(g, [p["l"]])[0])
+    return np.stack(out, axis=1)
+
+
+# ---------------------------------------------------------------------------
+# matminer's histogram peak selection
+# ---------------------------------------------------------------------------
+def _histogram_peaks(values):
+    """matminer's choice among the bin-width variants, vectorised.
+
+    ``values`` has shape ``(N, 3)`` (one row per site and motif, one column per
+    bin width). For each row this reproduces ``np.histogram(row, bins=nbins,
+    range=(minval, maxval))`` with matminer's ``minval``, ``maxval`` and
+    ``nbins``, the selection of the fullest bins and the merging of two
+    adjacent peaks, bit for bit.
+    """
+    vmin = values.min(axis=1)
+    vmax = values.max(axis=1)
+    minval = np.clip(np.trunc(vmin * _IDOP - 1.5) * _DOP, 0.0, 1.0)
+    maxval = np.clip(np.trunc(vmax * _IDOP + 1.5) * _DOP, 0.0, 1.0)
+    same = minval == maxval
+    minval = np.where(same, minval - _DOP, minval)
+    maxval = np.where(same, maxval + _DOP, maxval)
+    nbins = np.trunc((maxval - minval) * _IDOP).astype(np.intp)
+    if (nbins < 1).any():
+        raise ValueError("histogram of order parameters has no bins")
+    step = (maxval - minval) / nbins
+
+    def edge(i):
+        # np.linspace(minval, maxval, nbins + 1)[i]
+        return np.where(i >= nbins, maxval, i * step + minval)
+
+    def centre(i):
+        return 0.5 * (edge(i) + edge(i + 1))
+
+    lo, hi, nb = minval[:, None], maxval[:, None], nbins[:, None]
+    inside = (values >= lo) & (values <= hi)
+    # numpy's bin index: estimate, then correct by one against the edges
+    idx = ((values - lo) / (hi - lo) * nb).astype(np.intp)
+    idx = np.where(inside, idx, 0)
+    idx = np.where(idx == nb, idx - 1, idx)
+    st, mn = step[:, None], minval[:, None]
+
+    def edge2(i):
+        return np.where(i >= nb, hi, i * st + mn)
+
+    idx = np.where(values < edge2(idx), idx - 1, idx)
+    idx = np.where((values >= edge2(idx + 1)) & (idx != nb - 1), idx + 1, idx)
+    big = np.iinfo(np.intp).max
+    b = np.sort(np.where(inside, idx, big), axis=1)
+    n_in = inside.sum(axis=1)
+    b0, b1, b2 = b[:, 0], b[:, 1], b[:, 2]
+    # default: a single fullest bin at b0 (counts 3, or 2 + 1 with b0 == b1)
+    result = centre(b0)
+
+    def merged(p, q):
+        return 0.5 * (centre(p) + centre(q))
+
+    # three distinct bins with one value each
+    three = (n_in == 3) & (b0 != b1) & (b1 != b2)
+    result = np.where(three & (b1 - b0 == 1), merged(b0, b1), result)
+    result = np.where(three & (b1 - b0 != 1) & (b2 - b1 == 1), merged(b1, b2), result)
+    # three in range, b1 == b2 != b0: the fullest bin is b1
+    result = np.where((n_in == 3) & (b0 != b1) & (b1 == b2), centre(b1), result)
+    # two in range in different bins
+    two = (n_in == 2) & (b0 != b1)
+    result = np.where(two & (b1 - b0 == 1), merged(b0, b1), result)
+    # nothing in range: every bin is a (zero) peak; the first pair is merged
+    none = n_in == 0
+    zero = np.zeros_like(nbins)
+    result = np.where(
+        none, np.where(nbins >= 2, merged(zero, zero + 1), centre(zero)), result
+    )
     return result
 
 
-def _positions(indices, site):
-    return [p for p, i in enumerate(indices) if i == site]
+# ---------------------------------------------------------------------------
+# public entry point
+# ---------------------------------------------------------------------------
+def _check_indices(structure, indices):
+    n = len(structure)
+    if indices is None:
+        return np.arange(n)
+    idx = np.asarray(indices)
+    if idx.ndim == 0:
+        idx = idx.reshape(1)
+    if idx.ndim != 1:
+        raise ValueError("indices must be a 1-D sequence of site indices")
+    if idx.size and not np.issubdtype(idx.dtype, np.integer):
+        raise ValueError(f"indices must be integers, got {idx.dtype}")
+    idx = idx.astype(np.intp)
+    bad = (idx < -n) | (idx >= n)
+    if bad.any():
+        raise ValueError(
+            f"site index {int(idx[bad][0])} is out of range for a structure "
+            f"with {n} sites"
+        )
+    return np.where(idx < 0, idx + n, idx)
 
 
-def _not_self(structure, centres_sites, centres, points, dists):
-    """Mask of the pairs that pymatgen's ``get_neighbors`` keeps.
+def fast_site_fingerprints(structure, indices=None):
+    """Local-environment motif similarities of sites, as matminer computes them.
 
-    ``Structure.get_neighbors(site, r)`` drops a point within the numerical
-    tolerance (1e-8 Angstrom) when it has the index 0 (a quirk of its
-    one-site neighbour list) or when it is the same site (same species,
-    position and properties). Other coincident points are kept.
+    A vectorised re-implementation of
+    ``matminer.featurizers.site.OPSiteFingerprint().featurize(structure, i)``
+    with its default parameters. Every site is treated as a point, whatever
+    its species or occupancy, as matminer does.
+
+    Parameters
+    ----------
+    structure : pymatgen.core.Structure
+        A periodic structure, ordered or disordered.
+    indices : sequence of int, default=None
+        Site indices to compute; all sites when None. Repeats are allowed.
+
+    Returns
+    -------
+    numpy.ndarray of shape (len(indices), 37)
+        float64 similarities, columns in ``sklearn_leafs.motifs.MOTIF_LABELS``
+        order. Values lie on matminer's histogram grid: bin centres such as
+        0.0005 for "absent" and 0.9995 for a perfect motif.
+
+    Raises
+    ------
+    ValueError
+        If an index is out of range, if a site coincides with another site
+        (matminer divides by a zero nearest-neighbour distance there), or if
+        a site has fewer than 12 neighbours within 100 Angstrom.
+
+    Examples
+    --------
+    >>> from pymatgen.core import Lattice, Structure
+    >>> from sklearn_leafs.environments._fast_kernel import fast_site_fingerprints
+    >>> mgo = Structure.from_spacegroup(
+    ...     "Fm-3m", Lattice.cubic(4.21), ["Mg", "O"], [[0, 0, 0], [0.5, 0.5, 0.5]]
+    ... )
+    >>> fp = fast_site_fingerprints(mgo, [0])
+    >>> fp.shape
+    (1, 37)
+    >>> fp[0, 17:20].round(4).tolist()  # hexagonal planar, octahedral, pent. pyr.
+    [0.2005, 0.9995, 0.5005]
     """
-    keep = np.ones(len(dists), dtype=bool)
-    close = np.flatnonzero(dists <= _NUMERICAL_TOL)
-    sites = structure.sites
-    atol = Site.position_atol
-    for k in close:
-        p = int(points[k])
-        c = sites[int(centres_sites[centres[k]])]
-        q = sites[p]
-        if (
-            p == 0
-            or (
-                q.species == c.species
-                and np.allclose(q.coords, c.coords, atol=atol)
-                and q.properties == c.properties
+    if not isinstance(structure, Structure):
+        # IStructure is accepted too (Structure subclasses IStructure)
+        from pymatgen.core import IStructure
+
+        if not isinstance(structure, IStructure):
+            raise ValueError(
+                f"expected a pymatgen Structure, got {type(structure).__name__}"
             )
-        ):
-            keep[k] = False
-    return keep
+    idx = _check_indices(structure, indices)
+    out = np.empty((idx.size, _N_MOTIFS))
+    if idx.size == 0:
+        return out
+    sites, inverse = np.unique(idx, return_inverse=True)
+    neighbours = _neighbours(structure, sites)
+    dist, vec = _pad(neighbours)
+    n_sites = len(sites)
+
+    dmin = dist.min(axis=1)
+    if (dmin <= 0.0).any():
+        s = int(sites[np.flatnonzero(dmin <= 0.0)[0]])
+        raise ValueError(
+            f"site {s} coincides with another site (nearest-neighbour distance "
+            "0); matminer's OPSiteFingerprint cannot handle it"
+        )
+    rel = dist / dmin[:, None]
+    order = np.argsort(rel, axis=1, kind="stable")
+    rel_sorted = np.take_along_axis(rel, order, axis=1)
+
+    # opvals[s, t, :]: the 37 values for bin width t, before peak selection
+    opvals = np.zeros((n_sites, len(_DRS), _N_MOTIFS))
+    # sgl_bd over all neighbours: 1 - d_1 / d_2 (pymatgen's vector norms)
+    norms = np.sqrt(np.einsum("sni,sni->sn", vec, vec))
+    norms[~np.isfinite(dist)] = np.inf
+    two = np.sort(norms, axis=1)[:, :2]
+    opvals[:, :, 0] = (1 - two[:, 0] / two[:, 1])[:, None]
+
+    # which neighbour counts occur as a distance shell, per bin width
+    is_shell = np.zeros((n_sites, len(_DRS), 13), dtype=bool)
+    for t, dr in enumerate(_DRS):
+        idr = 1.0 / dr
+        binned = (np.floor(rel_sorted * idr + 0.5) + 0.5) * dr
+        for cn in range(2, 13):
+            is_shell[:, t, cn] = binned[:, cn - 1] < binned[:, cn]
+
+    rows = np.arange(n_sites)
+    for cn in range(2, 13):
+        any_shell = is_shell[:, :, cn].any(axis=1)
+        if not any_shell.any():
+            continue
+        batch = rows[any_shell]
+        members = np.sort(order[batch, :cn], axis=1)  # pymatgen's order
+        shell_vec = vec[batch[:, None], members]
+        inv = 1.0 / rel[batch[:, None], members]
+        acc = np.zeros(batch.size)
+        for j in range(cn):
+            acc += inv[:, j]
+        d_fac = np.array([math.pow(a / float(cn), _DIST_EXP) for a in acc])
+        ops = _shell_ops(shell_vec) * d_fac[:, None]
+        cols = _CN_COLUMNS[cn]
+        for t in range(len(_DRS)):
+            on = is_shell[batch, t, cn]
+            opvals[batch[on][:, None], t, cols] = ops[on]
+
+    peaks = _histogram_peaks(opvals.transpose(0, 2, 1).reshape(-1, len(_DRS)))
+    return peaks.reshape(n_sites, _N_MOTIFS)[inverse]

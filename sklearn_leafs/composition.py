@@ -41,6 +41,9 @@ __all__ = [
 _TOKEN = re.compile(r"([A-Z][a-z]?)|(\d+\.?\d*|\.\d+)|([(\[{])|([)\]}])|(\s+)")
 _ADDUCT = re.compile(r"[·•*]|\.(?=\d*(?:H2O|NH3|D2O)$)|\.(?=\d*(?:H2O|NH3|D2O)[·•*.])")
 _LEADING_COEFF = re.compile(r"^(\d+\.?\d*|\.\d+)(?=[A-Z(\[{])")
+# fast path for the common case: element symbols and amounts only
+_SIMPLE = re.compile(r"(?:[A-Z][a-z]?(?:\d+\.?\d*|\.\d+)?)+\Z")
+_PAIR = re.compile(r"([A-Z][a-z]?)(\d+\.?\d*|\.\d+)?")
 
 
 def _parse_group(text, original):
@@ -94,6 +97,17 @@ def _flush(target, pending):
 
 @lru_cache(maxsize=1 << 18)
 def _parse_cached(formula):
+    if _SIMPLE.match(formula) and ("." not in formula or not _ADDUCT.search(formula)):
+        total = {}
+        for symbol, number in _PAIR.findall(formula):
+            if not is_element(symbol):
+                raise ValueError(
+                    f"unknown element symbol {symbol!r} in formula {formula!r}"
+                )
+            total[symbol] = total.get(symbol, 0.0) + (float(number) if number else 1.0)
+        if sum(total.values()) <= 0:
+            raise ValueError(f"formula {formula!r} has zero total amount")
+        return tuple(total.items())
     total = {}
     for index, part in enumerate(_ADDUCT.split(formula)):
         part = part.strip()
@@ -106,6 +120,10 @@ def _parse_cached(formula):
             part = part[m.end() :]
         for el, amt in _parse_group(part, formula).items():
             total[el] = total.get(el, 0.0) + amt * multiplier
+    return _checked(total, formula)
+
+
+def _checked(total, formula):
     if not total:
         raise ValueError(f"formula {formula!r} contains no element")
     for el, amt in total.items():
@@ -240,13 +258,6 @@ def item_amounts(item):
     return amounts
 
 
-def _amounts_or_error(item):
-    try:
-        return item_amounts(item), None
-    except ValueError as exc:
-        return None, str(exc)
-
-
 def fraction_matrix(X, elements, *, normalize=True, errors="raise"):
     """Sparse matrix of element fractions (or amounts) over ``elements``.
 
@@ -287,43 +298,58 @@ def fraction_matrix(X, elements, *, normalize=True, errors="raise"):
     return F
 
 
+@lru_cache(maxsize=1 << 18)
+def _row_cached(formula):
+    """Symbols, amounts and fractions of a formula string (cached)."""
+    pairs = _parse_cached(formula)
+    symbols = tuple(el for el, _ in pairs)
+    amounts = tuple(a for _, a in pairs)
+    total = sum(amounts)
+    return symbols, amounts, tuple(a / total for a in amounts)
+
+
+def _row_of(item):
+    if isinstance(item, str):
+        key = item.strip()
+        if not key:
+            raise ValueError("empty formula")
+        return _row_cached(key)
+    amounts = item_amounts(item)
+    total = sum(amounts.values())
+    return (
+        tuple(amounts),
+        tuple(amounts.values()),
+        tuple(a / total for a in amounts.values()),
+    )
+
+
 def _fraction_matrix(X, elements, *, normalize=True):
     """Build the matrix; return it with a list of ``(row, item, reason)``."""
     items = as_items(X)
     column = {el: j for j, el in enumerate(elements)}
-    indptr = [0]
+    pick = 2 if normalize else 1
+    indptr = np.empty(len(items) + 1, dtype=np.int64)
+    indptr[0] = 0
     indices = []
     data = []
     problems = []
     for row, item in enumerate(items):
-        if isinstance(item, str):
-            key = item.strip()
-            try:
-                pairs = _parse_cached(key) if key else None
-                reason = None if key else "empty formula"
-            except ValueError as exc:
-                pairs, reason = None, str(exc)
-        else:
-            amounts, reason = _amounts_or_error(item)
-            pairs = tuple(amounts.items()) if amounts else None
-        if pairs is not None:
-            missing = [el for el, _ in pairs if el not in column]
-            if missing:
-                pairs = None
-                reason = f"element(s) {', '.join(missing)} not in the table"
-        if pairs is None:
-            problems.append((row, item, reason))
-        else:
-            total = sum(a for _, a in pairs) if normalize else 1.0
-            for el, amt in pairs:
-                indices.append(column[el])
-                data.append(amt / total)
-        indptr.append(len(indices))
+        try:
+            parsed = _row_of(item)
+            indices.extend([column[el] for el in parsed[0]])
+            data.extend(parsed[pick])
+        except ValueError as exc:
+            problems.append((row, item, str(exc)))
+        except KeyError:
+            missing = [el for el in parsed[0] if el not in column]
+            problems.append(
+                (row, item, f"element(s) {', '.join(missing)} not in the table")
+            )
+        indptr[row + 1] = len(indices)
     F = sp.csr_matrix(
         (np.asarray(data, dtype=float), np.asarray(indices, dtype=np.int64), indptr),
         shape=(len(items), len(column)),
-    )
-    F.sum_duplicates()
+    )  # no duplicate (row, element) entries: parsed amounts are dicts
     return F, problems
 
 

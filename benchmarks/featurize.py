@@ -1,0 +1,137 @@
+"""Featurization speed: ElementFeaturizer vs a LEAFeatures-style loop vs Magpie.
+
+Builds 100,000 formula strings from the open structure corpus (its formulas,
+repeated with varied amounts), then reports microseconds per formula, end to
+end from strings, in one process and one run:
+
+- ``ElementFeaturizer`` (sparse fraction matrix times the table);
+- a LEAFeatures-style loop: pymatgen ``Composition`` plus a pandas row
+  look-up per element (how the original research code featurizes);
+- matminer's ``ElementProperty.from_preset("magpie")`` on a subset, timed
+  without parsing (Compositions are built beforehand).
+
+Goal: <= 10 us per formula for ElementFeaturizer, parsing included.
+
+Usage: python benchmarks/featurize.py [--n 100000] [--magpie 300]
+"""
+
+import argparse
+import gzip
+import json
+import os
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+
+from sklearn_leafs import ElementFeaturizer
+from sklearn_leafs.datasets import fetch_leaf_table
+
+DATA = Path(
+    os.environ.get("SKLEARN_LEAFS_DATA", Path(__file__).parents[2] / "shared" / "data")
+)
+
+
+def corpus_formulas():
+    with gzip.open(DATA / "structure-corpus" / "structures.jsonl.gz", "rt") as f:
+        return [json.loads(line)["formula"] for line in f]
+
+
+def varied(formulas, n, elements, seed=0):
+    """n formulas: corpus formulas with every amount scaled by a random factor."""
+    from sklearn_leafs.composition import parse_formula
+
+    rng = random.Random(seed)
+    parsed = []
+    for f in formulas:
+        try:
+            amounts = parse_formula(f)
+        except ValueError:
+            continue
+        if all(el in elements for el in amounts):
+            parsed.append(amounts)
+    out = []
+    for i in range(n):
+        amounts = parsed[i % len(parsed)]
+        scale = rng.choice([1, 2, 0.5, 0.25, 1.5, 3])
+        dope = rng.random() < 0.5
+        parts = []
+        for el, a in amounts.items():
+            a = a * scale * (1 + (rng.random() - 0.5) * 0.2 if dope else 1)
+            parts.append(f"{el}{a:.4g}" if a != 1 else el)
+        out.append("".join(parts))
+    return out
+
+
+def leafeatures_loop(formulas, frame):
+    from pymatgen.core import Composition
+
+    rows = []
+    for f in formulas:
+        comp = Composition(f).fractional_composition
+        vec = np.zeros(frame.shape[1])
+        for el, x in comp.get_el_amt_dict().items():
+            vec += x * frame.loc[el].to_numpy()
+        rows.append(vec)
+    return np.asarray(rows)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument(
+        "--loop",
+        type=int,
+        default=5_000,
+        help="formulas for the LEAFeatures-style loop",
+    )
+    parser.add_argument(
+        "--magpie", type=int, default=300, help="compositions for matminer Magpie"
+    )
+    args = parser.parse_args()
+
+    table = fetch_leaf_table().table
+    formulas = varied(corpus_formulas(), args.n, set(table.elements))
+    n_unique = len(set(formulas))
+    print(f"{len(formulas)} formulas ({n_unique} distinct), table {table}")
+
+    from sklearn_leafs.composition import _parse_cached
+
+    _parse_cached.cache_clear()  # cold parse cache: the parse is timed too
+    feat = ElementFeaturizer(table=table).fit(formulas[:10])
+    t0 = time.perf_counter()
+    ours = feat.transform(formulas)
+    t_ours = (time.perf_counter() - t0) / len(formulas) * 1e6
+
+    sub = formulas[: args.loop]
+    t0 = time.perf_counter()
+    ref = leafeatures_loop(sub, table.frame)
+    t_loop = (time.perf_counter() - t0) / len(sub) * 1e6
+    max_diff = np.abs(ref - ours[: len(sub)]).max()
+
+    from matminer.featurizers.composition import ElementProperty
+    from pymatgen.core import Composition
+
+    magpie = ElementProperty.from_preset("magpie")
+    comps = [Composition(f) for f in formulas[: args.magpie]]
+    t0 = time.perf_counter()
+    for c in comps:
+        magpie.featurize(c)
+    t_magpie = (time.perf_counter() - t0) / len(comps) * 1e6
+
+    print(
+        f"ElementFeaturizer           {t_ours:9.2f} us/formula (parsing included; goal <= 10)"
+    )
+    print(
+        f"LEAFeatures-style loop      {t_loop:9.2f} us/formula ({len(sub)} formulas)  ratio {t_loop / t_ours:7.1f}x"
+    )
+    print(
+        f"matminer Magpie (no parse)  {t_magpie:9.2f} us/formula ({len(comps)} formulas)  ratio {t_magpie / t_ours:7.1f}x"
+    )
+    print(f"max |ElementFeaturizer - loop| = {max_diff:.2e}")
+    print(f"=> {1e6 / t_ours / 1e6:.2f} million formulas per second")
+
+
+if __name__ == "__main__":
+    main()

@@ -240,10 +240,25 @@ def _cmd_substitute(args):
     return 0
 
 
-def _cmd_build_table(args):
-    from sklearn_leafs.environments import build_table
+def _cmd_predict_structure(args):
+    from sklearn_leafs.substitution import predict_structure_type
 
-    table = build_table(
+    table = _load_table(args.table)
+    try:
+        result = predict_structure_type(
+            list(args.formulas), table, top=args.top, protocol=args.protocol
+        )
+    except ValueError as exc:
+        raise DataError(re.sub(r"^row \d+ ", "", _one_line(exc))) from None
+    result = result.drop(columns=["source_id"]).fillna("-")
+    print(result.to_string(index=False, float_format=lambda p: f"{p:.4f}"))
+    return 0
+
+
+def _cmd_build_table(args):
+    from sklearn_leafs.environments import compute_site_records
+
+    records = compute_site_records(
         list(args.inputs),
         symmetry=not args.all_sites,
         engine=args.engine,
@@ -251,18 +266,19 @@ def _cmd_build_table(args):
         errors="raise" if args.errors == "raise" else "skip",
         verbose=not args.quiet,
     )
-    prov = table.provenance
-    for item in prov.get("skipped", []):
+    for item in records.skipped:
         print(
             f"leafs: skipped {item['id']} ({item['source']}): {item['reason']}",
             file=sys.stderr,
         )
-    if len(table) == 0:
+    if len(records.elements) == 0:
         raise DataError("no structure could be used; no table was written")
+    table = records.to_table()
     table.to_csv(args.output)
+    prov = table.provenance
     print(
         f"wrote {len(table)} elements from {prov.get('n_structures', '?')} structures "
-        f"({prov.get('n_skipped', 0)} skipped) to {args.output}",
+        f"({len(records.skipped)} skipped) to {args.output}",
         file=sys.stderr,
     )
     return 0
@@ -276,6 +292,16 @@ def _cmd_demo(args):
 
 
 # -- parser -------------------------------------------------------------------
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def _add_table_option(parser):
     parser.add_argument(
         "--table",
@@ -323,7 +349,10 @@ def _build_parser():
     )
     p.add_argument("-o", "--output", required=True, help="output CSV ('-' for stdout)")
     p.add_argument(
-        "--chunksize", type=int, default=10_000, help="rows per chunk (default: 10000)"
+        "--chunksize",
+        type=_positive_int,
+        default=10_000,
+        help="rows per chunk (default: 10000)",
     )
     p.add_argument(
         "--errors",
@@ -370,7 +399,9 @@ def _build_parser():
         ),
     )
     p.add_argument("formula", help="a formula such as LiCoO2")
-    p.add_argument("--top", type=int, default=5, help="substitutes per element (5)")
+    p.add_argument(
+        "--top", type=_positive_int, default=5, help="substitutes per element (5)"
+    )
     _add_table_option(p)
     p.add_argument(
         "--metric",
@@ -385,6 +416,32 @@ def _build_parser():
         "with SMACT oxidation states (needed for elements such as noble gases)",
     )
     p.set_defaults(func=_cmd_substitute)
+
+    p = sub.add_parser(
+        "predict-structure",
+        help="predict the structure type of AB compounds by substitution",
+        description=(
+            "Predict the structure type (rock salt, CsCl, zinc blende, wurtzite, "
+            "other) of each FORMULA from the most probable single-element "
+            "substitution of a template in the built-in library of AB binaries "
+            "(the paper's Table 1 method). Prints the type, the template and the "
+            "substitution probability; 'no prediction' when no template is "
+            "one same-charge substitution away."
+        ),
+    )
+    p.add_argument("formulas", nargs="+", metavar="FORMULA", help="e.g. AgBr")
+    p.add_argument(
+        "--top", type=_positive_int, default=1, help="templates per formula (1)"
+    )
+    p.add_argument(
+        "--protocol",
+        choices=("single", "all"),
+        default="single",
+        help="'single': templates one substitution away (Table 1); 'all': any "
+        "template of the same anonymous formula (default: single)",
+    )
+    _add_table_option(p)
+    p.set_defaults(func=_cmd_predict_structure)
 
     p = sub.add_parser(
         "build-table",
@@ -461,10 +518,6 @@ def main(argv=None):
         parser.print_usage(sys.stderr)
         print("leafs: error: a COMMAND is required", file=sys.stderr)
         return 2
-    for option in ("chunksize", "top"):
-        if getattr(args, option, 1) < 1:
-            print(f"leafs: error: --{option} must be at least 1", file=sys.stderr)
-            return 2
     try:
         return int(args.func(args) or 0)
     except (ValueError, KeyError, OSError, ImportError) as exc:

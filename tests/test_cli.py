@@ -1,0 +1,378 @@
+"""Success and error paths of every ``leafs`` subcommand."""
+
+import math
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sklearn_leafs.cli import main
+
+DATA = Path(
+    os.environ.get(
+        "SKLEARN_LEAFS_DATA",
+        Path(__file__).resolve().parents[1] / ".." / "shared" / "data",
+    )
+)
+LEAF_CSV = DATA / "leaf-vasylenko2024" / "leaf.csv"
+PROTOTYPES = DATA / "binary-ab-structure-types"
+
+SUBCOMMANDS = [
+    "featurize",
+    "similarity",
+    "substitute",
+    "predict-structure",
+    "build-table",
+    "demo",
+]
+
+
+@pytest.fixture(scope="module")
+def table_path():
+    if not LEAF_CSV.is_file():
+        pytest.skip(f"reference data not found at {LEAF_CSV}")
+    return str(LEAF_CSV)
+
+
+@pytest.fixture(scope="module")
+def leaf(table_path):
+    from sklearn_leafs.table import LeafTable
+
+    return LeafTable.load(table_path).frame
+
+
+def _one_error_line(err):
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("leafs: error: ")
+    return lines[0]
+
+
+# -- usage ---------------------------------------------------------------------
+@pytest.mark.parametrize("command", [None, *SUBCOMMANDS])
+def test_help(command, capsys):
+    argv = ["--help"] if command is None else [command, "--help"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: leafs" + ("" if command is None else f" {command}"))
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["no-such-command"],
+        ["featurize"],  # INPUT and -o missing
+        ["featurize", "in.csv", "-o", "out.csv", "--featurizer", "magic"],
+        ["featurize", "in.csv", "-o", "out.csv", "--chunksize", "0"],
+        ["similarity", "Na"],
+        ["substitute", "NaCl", "--top", "0"],
+        ["substitute", "NaCl", "--top", "many"],
+        ["predict-structure"],
+        ["build-table", "x.cif"],  # -o missing
+    ],
+)
+def test_usage_errors_exit_2(argv, capsys):
+    assert main(argv) == 2
+    assert "usage: leafs" in capsys.readouterr().err
+
+
+def test_version(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("leafs 0.")
+
+
+# -- featurize -------------------------------------------------------------------
+@pytest.fixture
+def formulas_csv(tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_text(
+        "id,formula,y\n"
+        "a,MgO,1.5\n"
+        "b,Xx2O,2\n"
+        "c,,3\n"
+        "d,NaCl,4\n"
+        "e,Og2O,5\n"
+        "f,Li7La3Zr2O12,6\n"
+        "g,NA,7\n"
+    )
+    return path
+
+
+def test_featurize_streams_and_reports_bad_rows(formulas_csv, table_path, leaf, capsys):
+    out = formulas_csv.with_name("out.csv")
+    rejects = formulas_csv.with_name("rejects.csv")
+    code = main(
+        [
+            "featurize",
+            str(formulas_csv),
+            "--table",
+            table_path,
+            "-o",
+            str(out),
+            "--chunksize",
+            "2",
+            "--rejects",
+            str(rejects),
+            "-q",
+        ]
+    )
+    assert code == 1  # some rows failed; the good ones are written
+    err = capsys.readouterr().err.splitlines()
+    assert (
+        err[0] == "leafs: row 2 ('Xx2O'): unknown element symbol 'Xx' in formula 'Xx2O'"
+    )
+    assert err[1] == "leafs: row 3: empty formula"
+    assert err[2].startswith("leafs: row 5 ('Og2O'):") and "Og" in err[2]
+    assert err[3].startswith("leafs: row 7 ('NA'):")
+    assert err[4] == (
+        "leafs: 4 of 7 rows could not be featurized (listed above); wrote the other 3"
+    )
+    result = pd.read_csv(out)
+    assert result["id"].tolist() == ["a", "d", "f"]
+    assert result["y"].tolist() == [1.5, 4.0, 6.0]
+    assert list(result.columns[3:]) == list(leaf.columns)
+    # MgO is the plain mean of the Mg and O rows (Eq. 2)
+    expected = (leaf.loc["Mg"] + leaf.loc["O"]) / 2
+    np.testing.assert_allclose(result.iloc[0, 3:].to_numpy(float), expected, rtol=1e-9)
+    garnet = (7 * leaf.loc["Li"] + 3 * leaf.loc["La"] + 2 * leaf.loc["Zr"]) / 24 + (
+        12 * leaf.loc["O"]
+    ) / 24
+    np.testing.assert_allclose(result.iloc[2, 3:].to_numpy(float), garnet, rtol=1e-9)
+    rej = pd.read_csv(rejects, keep_default_na=False)
+    assert rej["row"].tolist() == [2, 3, 5, 7]
+    assert rej["formula"].tolist() == ["Xx2O", "", "Og2O", "NA"]
+
+
+def test_featurize_errors_skip_and_stdout(formulas_csv, table_path, capsys):
+    argv = ["featurize", str(formulas_csv), "--table", table_path, "-o", "-", "-q"]
+    assert main(argv + ["--errors", "skip"]) == 0
+    captured = capsys.readouterr()
+    lines = captured.out.strip().splitlines()
+    assert len(lines) == 4  # header + 3 good rows
+    assert lines[1].startswith("a,MgO,1.5,")
+    assert "rows could not be featurized" in captured.err
+
+
+def test_featurize_li_cations(tmp_path, table_path, leaf):
+    src = tmp_path / "li.csv"
+    src.write_text("composition\nLiCoO2\nLi3PO4\n")
+    out = tmp_path / "out.csv"
+    argv = ["featurize", str(src), "--column", "composition", "--table", table_path]
+    argv += ["--featurizer", "li-cations", "-o", str(out), "-q"]
+    assert main(argv) == 0
+    result = pd.read_csv(out)
+    assert result.columns[1] == "Li|sgl_bd CN_1"
+    assert result.shape == (2, 1 + 2 * 37)
+    li_block = result.filter(like="Li|").iloc[0].to_numpy(float)
+    np.testing.assert_allclose(li_block, leaf.loc["Li"] / 4, rtol=1e-9)
+
+
+def test_featurize_data_errors(tmp_path, formulas_csv, table_path, capsys):
+    out = tmp_path / "out.csv"
+    base = ["-o", str(out), "--table", table_path, "-q"]
+    assert main(["featurize", str(tmp_path / "missing.csv"), *base]) == 1
+    assert "input file not found" in _one_error_line(capsys.readouterr().err)
+
+    assert main(["featurize", str(formulas_csv), "--column", "formula_x", *base]) == 1
+    line = _one_error_line(capsys.readouterr().err)
+    assert "'formula_x' not found" in line and "id, formula, y" in line
+
+    assert (
+        main(["featurize", str(formulas_csv), "-o", str(out), "--table", "nope"]) == 1
+    )
+    assert "unknown table 'nope'" in _one_error_line(capsys.readouterr().err)
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("formula\nXx\nQq2\n")
+    assert main(["featurize", str(bad), *base]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == (
+        f"leafs: error: none of the 2 rows of {bad} could be featurized; "
+        "nothing was written"
+    )
+    assert not out.exists()
+
+
+# -- similarity --------------------------------------------------------------------
+def test_similarity(table_path, capsys):
+    from sklearn_leafs.similarity import composition_similarity, element_similarity
+
+    assert main(["similarity", "Na", "K", "--table", table_path]) == 0
+    value = float(capsys.readouterr().out)
+    expected = element_similarity(table_path, elements=["Na", "K"]).loc["Na", "K"]
+    assert value == pytest.approx(expected, abs=1e-6)
+    assert -1 <= value <= 1
+
+    argv = ["similarity", "Na", "K", "--table", table_path, "--metric", "cosine"]
+    assert main(argv + ["--raw"]) == 0
+    cos = float(capsys.readouterr().out)
+    frame = pd.read_csv(table_path, index_col=0)
+    a, b = frame.loc["Na"].to_numpy(), frame.loc["K"].to_numpy()
+    assert cos == pytest.approx(a @ b / np.linalg.norm(a) / np.linalg.norm(b), abs=1e-6)
+
+    assert main(["similarity", "NaCl", "NaCl", "--table", table_path]) == 0
+    assert float(capsys.readouterr().out) == pytest.approx(math.e, abs=1e-6)
+    assert main(["similarity", "NaCl", "KBr", "--table", table_path]) == 0
+    expected = composition_similarity(["NaCl"], ["KBr"], table=table_path)[0, 0]
+    assert float(capsys.readouterr().out) == pytest.approx(expected, abs=1e-6)
+
+
+def test_similarity_errors(table_path, capsys):
+    assert main(["similarity", "Na", "Xx", "--table", table_path]) == 1
+    assert "'Xx'" in _one_error_line(capsys.readouterr().err)
+    assert main(["similarity", "Na", "Og", "--table", table_path]) == 1
+    assert "Og" in _one_error_line(capsys.readouterr().err)
+
+
+# -- substitute ----------------------------------------------------------------------
+def test_substitute(table_path, capsys):
+    from sklearn_leafs.similarity import best_substitutions
+
+    assert main(["substitute", "LiCoO2", "--top", "3", "--table", table_path]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].split() == ["replace", "by", "p", "formula"]
+    assert len(lines) == 1 + 3 * 3
+    rows = [line.split() for line in lines[1:]]
+    assert [r[0] for r in rows] == ["Li"] * 3 + ["Co"] * 3 + ["O"] * 3
+    best_co = best_substitutions("Co", table_path, top=3)
+    assert [r[1] for r in rows[3:6]] == list(best_co.index)
+    assert float(rows[3][2]) == pytest.approx(best_co.iloc[0], abs=1e-4)
+    assert rows[3][3] == f"Li{best_co.index[0]}O2"
+
+
+def test_substitute_errors(table_path, capsys):
+    assert main(["substitute", "NeCl", "--table", table_path]) == 1
+    line = _one_error_line(capsys.readouterr().err)
+    assert "'Ne'" in line and "--all-elements" in line
+    argv = ["substitute", "NeCl", "--table", table_path, "--all-elements", "--top", "1"]
+    assert main(argv) == 0
+    assert len(capsys.readouterr().out.strip().splitlines()) == 3
+    assert main(["substitute", "Foo", "--table", table_path]) == 1
+    assert "Fo" in _one_error_line(capsys.readouterr().err)
+
+
+# -- predict-structure ----------------------------------------------------------------
+@pytest.fixture(scope="module")
+def templates():
+    from sklearn_leafs.substitution import load_ab_templates
+
+    try:
+        return load_ab_templates()
+    except FileNotFoundError:
+        pytest.skip("the built-in template library is not built yet")
+
+
+def test_predict_structure(templates, table_path, capsys):
+    from sklearn_leafs.substitution import predict_structure_type
+
+    argv = ["predict-structure", "AgBr", "MgO", "--table", table_path, "--top", "2"]
+    assert main(argv) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].split() == [
+        "formula",
+        "rank",
+        "structure_type",
+        "template",
+        "probability",
+    ]
+    expected = predict_structure_type(["AgBr", "MgO"], table_path, top=2)
+    assert len(lines) == 1 + len(expected)
+    assert lines[1].split()[0] == "AgBr"
+    assert expected.iloc[0]["structure_type"] in lines[1]
+    assert expected.iloc[0]["template"] in lines[1]
+
+
+def test_predict_structure_errors(templates, table_path, capsys):
+    assert main(["predict-structure", "Xx2O", "--table", table_path]) == 1
+    assert "'Xx'" in _one_error_line(capsys.readouterr().err)
+
+
+# -- build-table ------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def prototypes():
+    if not (PROTOTYPES / "rock_salt.cif").is_file():
+        pytest.skip(f"prototype CIFs not found under {PROTOTYPES}")
+    return PROTOTYPES
+
+
+def test_build_table(prototypes, tmp_path, capsys):
+    from sklearn_leafs.table import LeafTable
+
+    out = tmp_path / "table.csv"
+    argv = ["build-table", str(prototypes / "rock_salt.cif"), "-o", str(out), "-q"]
+    assert main(argv) == 0
+    assert "wrote 2 elements from 1 structures (0 skipped)" in capsys.readouterr().err
+    table = LeafTable.load(str(out))
+    assert sorted(table.elements) == ["Cl", "Na"]
+    # both sites of rock salt are octahedral
+    assert table.frame.loc["Na", "octahedral CN_6"] == pytest.approx(1.0, abs=2e-3)
+    assert table.frame.loc["Cl", "octahedral CN_6"] == pytest.approx(1.0, abs=2e-3)
+    assert table.provenance["n_structures"] == 1
+
+
+def test_build_table_errors(prototypes, tmp_path, capsys):
+    junk = tmp_path / "junk.cif"
+    junk.write_text("this is not a CIF\n")
+    out = tmp_path / "table.csv"
+    good = str(prototypes / "rock_salt.cif")
+    assert main(["build-table", good, str(junk), "-o", str(out), "-q"]) == 1
+    assert "junk.cif" in _one_error_line(capsys.readouterr().err)
+    assert not out.exists()
+
+    argv = ["build-table", good, str(junk), "-o", str(out), "-q", "--errors", "skip"]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "leafs: skipped junk.cif" in err and "(1 skipped)" in err
+    assert out.exists()
+
+    assert (
+        main(["build-table", str(junk), "-o", str(out), "-q", "--errors", "skip"]) == 1
+    )
+    assert "no structure could be used" in capsys.readouterr().err
+
+    assert main(["build-table", str(tmp_path / "nothing"), "-o", str(out), "-q"]) == 1
+    assert "does not exist" in _one_error_line(capsys.readouterr().err)
+
+
+# -- demo -------------------------------------------------------------------------------
+def test_demo_calls_run_demo(monkeypatch):
+    import sklearn_leafs.demo
+
+    calls = []
+    monkeypatch.setattr(sklearn_leafs.demo, "run_demo", lambda: calls.append(1))
+    assert main(["demo"]) == 0
+    assert calls == [1]
+
+
+def test_demo_data_error(monkeypatch, capsys):
+    import sklearn_leafs.demo
+
+    def _fail():
+        raise FileNotFoundError("no table at /nowhere")
+
+    monkeypatch.setattr(sklearn_leafs.demo, "run_demo", _fail)
+    assert main(["demo"]) == 1
+    assert _one_error_line(capsys.readouterr().err) == (
+        "leafs: error: no table at /nowhere"
+    )
+
+
+# -- the installed console script -----------------------------------------------------------
+def test_installed_script(table_path):
+    script = shutil.which("leafs", path=str(Path(sys.executable).parent))
+    if script is None:
+        pytest.skip("the 'leafs' console script is not installed")
+    done = subprocess.run(
+        [script, "similarity", "Na", "Na", "--table", table_path],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert float(done.stdout) == pytest.approx(1.0)

@@ -422,7 +422,7 @@ def _shell_ops(vec):
     """
     g = _Geometry(vec)
     out = []
-    for cn, kind, p in (_MOTIFS[c - 1] for c in _CN_COLUMNS[g.n]):
+    for _cn, kind, p in (_MOTIFS[c - 1] for c in _CN_COLUMNS[g.n]):
         if kind == "bent":
             out.append(_op_bent(g, p))
         elif kind == "ta_max":

@@ -1,0 +1,155 @@
+"""The fast OPSiteFingerprint kernel against matminer and hand-checked cases."""
+
+import gzip
+import json
+import warnings
+
+import numpy as np
+import pytest
+from pymatgen.core import Lattice, Structure
+
+from sklearn_leafs.environments._fast_kernel import fast_site_fingerprints
+from sklearn_leafs.motifs import MOTIF_LABELS
+
+COL = {label: i for i, label in enumerate(MOTIF_LABELS)}
+
+
+def _matminer(structure, indices):
+    from matminer.featurizers.site import OPSiteFingerprint
+
+    fp = OPSiteFingerprint()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return np.array([fp.featurize(structure, i) for i in indices])
+
+
+def _rock_salt():
+    return Structure.from_spacegroup(
+        "Fm-3m", Lattice.cubic(4.21), ["Mg", "O"], [[0, 0, 0], [0.5, 0.5, 0.5]]
+    )
+
+
+def test_mgo_rock_salt_hand_checked():
+    # Six O at 90 degrees: a perfect octahedron. matminer reports the centre
+    # of the 0.001-wide histogram bin that holds the order parameter, so the
+    # ideal values 1.0, 0.5 (pentagonal pyramid) and 0.2 (hexagonal plane)
+    # come out as 0.9995, 0.5005 and 0.2005, and "absent" as 0.0005.
+    fp = fast_site_fingerprints(_rock_salt())
+    assert fp.shape == (8, 37)
+    assert fp.dtype == np.float64
+    expected = np.full(37, 0.0005)
+    expected[COL["hexagonal planar CN_6"]] = 0.2005
+    expected[COL["octahedral CN_6"]] = 0.9995
+    expected[COL["pentagonal pyramidal CN_6"]] = 0.5005
+    np.testing.assert_allclose(fp, np.tile(expected, (8, 1)), rtol=0, atol=1e-12)
+    # the bins are those of the ideal values 0.2, 1.0 and 0.5
+    mg = fp[0]
+    assert abs(mg[COL["hexagonal planar CN_6"]] - 0.2) <= 0.001
+    assert abs(mg[COL["octahedral CN_6"]] - 1.0) <= 0.001
+    assert abs(mg[COL["pentagonal pyramidal CN_6"]] - 0.5) <= 0.001
+    np.testing.assert_array_equal(mg, _matminer(_rock_salt(), [0])[0])
+
+
+def test_cscl_body_centred_cubic():
+    # Cs in CsCl: 8 Cl at the cube corners, then 6 Cs: a perfect bcc motif.
+    s = Structure(Lattice.cubic(4.12), ["Cs", "Cl"], [[0, 0, 0], [0.5] * 3])
+    fp = fast_site_fingerprints(s)
+    assert fp[0, COL["body-centered cubic CN_8"]] == pytest.approx(0.9995, abs=1e-12)
+    np.testing.assert_array_equal(fp, _matminer(s, [0, 1]))
+
+
+def test_indices_order_repeats_and_negative():
+    s = _rock_salt()
+    s.perturb(0.05, min_distance=0.01)  # break the symmetry, reproducibly enough
+    full = fast_site_fingerprints(s)
+    np.testing.assert_array_equal(fast_site_fingerprints(s, [5, 0, 5]), full[[5, 0, 5]])
+    np.testing.assert_array_equal(fast_site_fingerprints(s, [-1]), full[[7]])
+    assert fast_site_fingerprints(s, []).shape == (0, 37)
+
+
+def test_disordered_sites_are_points():
+    # matminer ignores species and occupancy: a partially occupied site is a
+    # point like any other.
+    s = Structure(
+        Lattice.hexagonal(3.6, 3.9),
+        [{"Li": 0.5, "Mg": 0.25}, "N", {"Li": 0.9}],
+        [[0, 0, 0], [1 / 3, 2 / 3, 0.5], [2 / 3, 1 / 3, 0.1]],
+    )
+    assert not s.is_ordered
+    np.testing.assert_array_equal(fast_site_fingerprints(s), _matminer(s, [0, 1, 2]))
+
+
+def test_bad_input_raises():
+    s = _rock_salt()
+    with pytest.raises(ValueError, match="site index 8 is out of range"):
+        fast_site_fingerprints(s, [0, 8])
+    with pytest.raises(ValueError, match="integers"):
+        fast_site_fingerprints(s, [0.5])
+    with pytest.raises(ValueError, match="Structure"):
+        fast_site_fingerprints("MgO")
+
+
+def test_coincident_sites_raise_like_matminer():
+    # Two different species at the same point: matminer divides by a zero
+    # nearest-neighbour distance (and then fails to bin an infinite relative
+    # distance); the kernel says so with a ValueError.
+    s = Structure(
+        Lattice.cubic(4.0), ["Na", "Cl", "K"], [[0, 0, 0], [0.5] * 3, [0.5] * 3]
+    )
+    with pytest.raises((ZeroDivisionError, OverflowError)):
+        _matminer(s, [1])
+    with pytest.raises(ValueError, match="site 1 coincides with another site"):
+        fast_site_fingerprints(s, [1])
+
+
+def _ci_structures(data):
+    """About 30 small real structures: corpus records of each origin and
+    Li-conductor CIFs, ordered and disordered."""
+    corpus = data / "structure-corpus" / "structures.jsonl.gz"
+    cifs = data / "li-ion-conductors" / "cifs"
+    if not corpus.is_file() or not cifs.is_dir():
+        pytest.skip("structure corpus or Li-conductor CIFs not found")
+    per_origin = {"mp": 8, "computed": 7, "prototype": 7}
+    out = []
+    with gzip.open(corpus, "rt") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            origin = rec["experimental_origin"]
+            if per_origin.get(origin, 0) and len(rec["structure"]["sites"]) <= 12:
+                per_origin[origin] -= 1
+                out.append((rec["id"], Structure.from_dict(rec["structure"])))
+            if not any(per_origin.values()):
+                break
+    names = [
+        "Li3N_id103.cif",  # disordered Li/Fe
+        "Li3N_id80.cif",  # disordered Li/Cu
+        "Li3N_id66.cif",  # disordered Li/Mg
+        "Li2NH_id2.cif",  # partially occupied Li
+        "LiBH4_id49.cif",  # disordered, with H
+        "Li3PO4_id48.cif",
+        "Li3N_id113.cif",
+        "Li2Ca(NH)2_id0.cif",
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out += [(n, Structure.from_file(cifs / n)) for n in names]
+    return out
+
+
+@pytest.mark.slow
+def test_agrees_with_matminer_on_real_structures(shared_data):
+    from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
+
+    items = _ci_structures(shared_data)
+    assert sum(not s.is_ordered for _, s in items) >= 5
+    n_values = 0
+    for name, s in items:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sym = SpacegroupAnalyzer(s).get_symmetrized_structure()
+        idx = [eq[0] for eq in sym.equivalent_indices]
+        ref = _matminer(s, idx)
+        fast = fast_site_fingerprints(s, idx)
+        np.testing.assert_allclose(fast, ref, rtol=0, atol=1e-9, err_msg=name)
+        n_values += ref.size
+    assert n_values >= 2000

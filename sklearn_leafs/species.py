@@ -28,6 +28,7 @@ from fractions import Fraction
 from functools import lru_cache
 from importlib import resources
 
+from .composition import parse_formula
 from .elements import atomic_number, is_element
 
 #: SMACT's substitution tables (and the authors' Table 1 lambda tables) cover
@@ -129,7 +130,7 @@ def _from_composition(comp, original):
 def _guess_cached(formula):
     from pymatgen.core import Composition
 
-    comp = Composition(formula)
+    comp = Composition(parse_formula(formula))
     for all_states in (False, True):
         try:
             decorated = comp.add_charges_from_oxi_state_guesses(
@@ -200,7 +201,9 @@ def species_amounts(item):
         amounts = _from_composition(item, item)
         if amounts is not None:
             return amounts
-        guessed = _guess_cached(item.formula)
+        if any(not is_element(str(el)) for el in item.elements):
+            raise ValueError(f"{item!r} holds a dummy species, not an element")
+        guessed = _guess_cached(item.formula.replace(" ", ""))
         return None if guessed is None else dict(guessed)
     if isinstance(item, Mapping):
         return _from_mapping(item)

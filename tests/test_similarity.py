@@ -1,0 +1,156 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from sklearn_leafs.similarity import (
+    NearestCompositions,
+    best_substitutions,
+    composition_similarity,
+    composition_vectors,
+    element_similarity,
+    substitution_probabilities,
+)
+from sklearn_leafs.species import (
+    format_species,
+    parse_species,
+    reduced_species,
+    smact_oxidation_states,
+    species_amounts,
+)
+
+TOY = pd.DataFrame(
+    {"a": [1.0, 2.0, 0.0, 4.0], "b": [0.0, 1.0, 1.0, 1.0], "c": [3.0, 0.0, 1.0, 2.0]},
+    index=["Na", "K", "Cl", "Br"],
+)
+
+
+def test_cosine_similarity_by_hand():
+    S = element_similarity(TOY, metric="cosine", standardize=False)
+    na, k = TOY.loc["Na"].to_numpy(), TOY.loc["K"].to_numpy()
+    expected = na @ k / np.linalg.norm(na) / np.linalg.norm(k)
+    assert S.loc["Na", "K"] == pytest.approx(expected)
+    np.testing.assert_allclose(S.to_numpy(), S.to_numpy().T)
+    np.testing.assert_allclose(np.diag(S), 1.0)
+
+
+def test_pearson_standardised_over_all_table_elements():
+    # standardisation uses all four rows even when only two are returned
+    S = element_similarity(TOY, elements=["Na", "K"])
+    Z = (TOY - TOY.mean()) / TOY.std(ddof=0)
+    expected = np.corrcoef(Z.loc["Na"], Z.loc["K"])[0, 1]
+    assert S.shape == (2, 2)
+    assert S.loc["Na", "K"] == pytest.approx(expected)
+    assert S.loc["Na", "K"] != pytest.approx(
+        element_similarity(TOY.loc[["Na", "K"]]).loc["Na", "K"]
+    )
+
+
+def test_unknown_element_is_named():
+    with pytest.raises(ValueError, match="Xe"):
+        element_similarity(TOY, elements=["Na", "Xe"])
+
+
+def test_conditional_probabilities_normalise_over_replaced_element():
+    P = substitution_probabilities(TOY, oxidation_states=None)
+    np.testing.assert_allclose(P.sum(axis=0), 1.0)
+    S = element_similarity(TOY)
+    expected = np.exp(S.loc["K", "Na"]) / np.exp(S["Na"]).sum()
+    assert P.loc["K", "Na"] == pytest.approx(expected)
+
+
+def test_global_probabilities_sum_to_one_over_all_pairs():
+    P = substitution_probabilities(TOY, normalization="global", oxidation_states=None)
+    assert P.to_numpy().sum() == pytest.approx(1.0)
+    S = element_similarity(TOY)
+    assert P.loc["K", "Na"] / P.loc["Cl", "Na"] == pytest.approx(
+        np.exp(S.loc["K", "Na"] - S.loc["Cl", "Na"])
+    )
+
+
+def test_smact_weights_count_oxidation_states():
+    # Cl has 8 SMACT oxidation states, Na 2, K 2, Br 7: species-level weights
+    P = substitution_probabilities(TOY)
+    w = np.array([len(smact_oxidation_states()[el]) for el in P.index])
+    assert list(w) == [2, 8, 2, 7]
+    np.testing.assert_allclose(w @ P.to_numpy(), 1.0)
+
+
+def test_best_substitutions_of_leaf_table(published_table):
+    best = best_substitutions("Na", published_table, top=5)
+    assert len(best) == 5
+    assert "Na" not in best.index
+    assert best.is_monotonic_decreasing
+    # alkali metals are the closest substitutes for Na in the ICSD LEAFs
+    assert {"K", "Li"} & set(best.index[:3])
+
+
+def test_best_substitutions_errors():
+    with pytest.raises(ValueError, match="'Xe'"):
+        best_substitutions("Xe", TOY)
+    with pytest.raises(ValueError, match="top"):
+        best_substitutions("Na", TOY, top=0)
+
+
+def test_composition_vectors_and_similarity_by_hand():
+    table = pd.DataFrame({"a": [1.0, 0.0], "b": [0.0, 1.0]}, index=["O", "Mg"])
+    V = composition_vectors(["MgO", "MgO2"], table)
+    np.testing.assert_allclose(V, [[0.5, 0.5], [2 / 3, 1 / 3]])
+    sim = composition_similarity(["MgO"], ["MgO2", "MgO"], table=table)
+    cos = (0.5 * 2 / 3 + 0.5 / 3) / (np.sqrt(0.5) * np.sqrt(5 / 9))
+    np.testing.assert_allclose(sim, [[np.exp(cos), np.e]])
+
+
+def test_composition_vectors_name_bad_row():
+    with pytest.raises(ValueError, match=r"row 1 .*Xe"):
+        composition_vectors(["NaCl", "XeF2"], TOY)
+
+
+def test_nearest_compositions(published_table):
+    refs = ["NaCl", "KCl", "MgO", "CaO", "LiF"]
+    nn = NearestCompositions(published_table, n_neighbors=2).fit(refs, list("abcde"))
+    scores, idx = nn.kneighbors(["NaCl", "SrO"])
+    assert idx[0, 0] == 0 and scores[0, 0] == pytest.approx(np.e)
+    assert idx[1, 0] == 3  # SrO is closest to CaO
+    assert (np.diff(scores, axis=1) <= 0).all()
+    frame = nn.query(["SrO"], n_neighbors=1)
+    assert frame.loc[0, ["formula", "label"]].tolist() == ["CaO", "d"]
+    with pytest.raises(ValueError, match="n_neighbors"):
+        nn.kneighbors(["SrO"], n_neighbors=6)
+
+
+def test_species_helpers():
+    assert parse_species("Fe3+") == ("Fe", 3)
+    assert parse_species("Br-") == ("Br", -1)
+    assert format_species(("O", -2)) == "O2-"
+    with pytest.raises(ValueError, match="Xx2"):
+        parse_species("Xx2+")
+    assert species_amounts("Fe3O4") == {("Fe", 2): 1.0, ("Fe", 3): 2.0, ("O", -2): 4.0}
+    assert species_amounts("CsAu") == {("Cs", 1): 1.0, ("Au", -1): 1.0}
+    assert reduced_species({("Li", 1): 0.5, ("F", -1): 0.5}) == (
+        (("Li", 1), 1),
+        (("F", -1), 1),
+    )
+    with pytest.raises(ValueError, match="cannot read"):
+        species_amounts("Qq2O")
+
+
+def test_smact_table_matches_smact_if_installed():
+    smact = pytest.importorskip("smact.data_loader")
+    states = smact_oxidation_states()
+    for el in ("Fe", "Te", "Cs", "Bi", "O"):
+        assert list(states[el]) == smact.lookup_element_oxidation_states(el)
+
+
+def test_embedding_adapter():
+    pytest.importorskip("elementembeddings")
+    from sklearn_leafs.embeddings import load_embedding, resolve_any_table
+
+    table = load_embedding("magpie")
+    assert table.values.shape[1] == 22
+    assert table.elements[0] == "H"
+    assert resolve_any_table("elementembeddings:magpie") == table
+    # provisional names of elements 113-118 (Uut...) become their symbols
+    random_200 = load_embedding("random_200")
+    assert "Nh" in random_200 and random_200.provenance["dropped"] == []
+    with pytest.raises(ValueError, match="unknown elementembeddings"):
+        load_embedding("no-such-embedding")

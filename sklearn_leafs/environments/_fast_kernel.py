@@ -35,6 +35,7 @@ the 0.001 histogram bin edges (see ``benchmarks/fast_kernel_agreement.py``).
 from __future__ import annotations
 
 import math
+from functools import cached_property
 
 import numpy as np
 from pymatgen.core import Site, Structure
@@ -161,7 +162,7 @@ def _neighbours(structure, sites):
     out = []
     for i in sites:
         centre = all_sites[i]
-        centre_coords = np.ascontiguousarray([centre.coords], dtype=float)
+        centre_coords = np.ascontiguousarray(cart[i : i + 1])
         r = _START_RADIUS
         while True:
             _, points, images, dists = find_points_in_spheres(
@@ -175,10 +176,14 @@ def _neighbours(structure, sites):
             for k in np.flatnonzero(dists <= _NUMERICAL_TOL):
                 p = int(points[k])
                 point = all_sites[p]
-                if p == 0 or (
-                    point.species == centre.species
-                    and np.allclose(point.coords, centre.coords, atol=atol)
-                    and point.properties == centre.properties
+                if (
+                    p == 0
+                    or p == i
+                    or (
+                        point.species == centre.species
+                        and np.allclose(point.coords, centre.coords, atol=atol)
+                        and point.properties == centre.properties
+                    )
                 ):
                     keep[k] = False
             if keep.sum() >= _MIN_NEIGHBOURS:
@@ -238,37 +243,73 @@ def _max_ratio(qsp, norms):
 
 
 class _Geometry:
-    """Angles of a batch of neighbour shells, shape ``(S, n, 3)``."""
+    """Angles of a batch of neighbour shells, shape ``(S, n, 3)``.
+
+    Pair quantities are computed up front; the triple quantities (azimuths of
+    a third neighbour) only when an order parameter needs them.
+    """
 
     def __init__(self, vec):
-        self.n = n = vec.shape[1]
+        self.n = vec.shape[1]
         dist = np.sqrt(np.einsum("sni,sni->sn", vec, vec))
-        self.u = u = vec / dist[..., None]
-        gram = np.einsum("sji,ski->sjk", u, u)
+        self.u = vec / dist[..., None]
+
+    @cached_property
+    def gram(self):
+        return np.einsum("sji,ski->sjk", self.u, self.u)
+
+    @cached_property
+    def theta(self):
         # theta[s, j, k]: angle j-i-k (neighbour j at the north pole)
-        self.theta = np.arccos(np.clip(gram, -1.0, 1.0))
-        self.theta_pi = self.theta * _IPI
+        return np.arccos(np.clip(self.gram, -1.0, 1.0))
+
+    @cached_property
+    def theta_pi(self):
+        return self.theta * _IPI
+
+    @cached_property
+    def pair(self):
+        return ~np.eye(self.n, dtype=bool)[None]  # j != k
+
+    @cached_property
+    def _axes(self):
         # Gram-Schmidt: the part of u_k orthogonal to u_j -> x axis of (j, k)
+        u, gram = self.u, self.gram
         diag = np.einsum("sjj->sj", gram)
         x = u[:, None, :, :] - (gram / diag[:, :, None])[..., None] * u[:, :, None, :]
         xnorm = np.sqrt(np.einsum("sjki,sjki->sjk", x, x))
-        self.flag = xnorm < _VERY_SMALL  # k (anti)parallel to j
-        x = x / np.where(self.flag, 1.0, xnorm)[..., None]
-        eye = np.eye(n, dtype=bool)
-        self.pair = ~eye[None]  # j != k
-        if n >= 3:
-            cosphi = np.einsum("sjki,sjmi->sjkm", x, x)
-            # phi[s, j, k, m]: azimuth of m around j, measured from k
-            self.phi = np.arccos(np.clip(cosphi, -1.0, 1.0))
-            distinct = ~eye[:, :, None] & ~eye[:, None, :] & ~eye[None, :, :]
-            # pymatgen's m loop: m not in {j, k} and the x axis exists
-            self.triple = distinct[None] & ~self.flag[..., None]
-            # ... and also the azimuth of m is defined
-            self.inner = self.triple & ~self.flag[:, :, None, :]
-        # theta_jm broadcast over k, theta_jk broadcast over m
-        self.t_jm = self.theta[:, :, None, :]
-        self.tp_jm = self.theta_pi[:, :, None, :]
-        self.t_jk = self.theta[..., None]
+        flag = xnorm < _VERY_SMALL  # k (anti)parallel to j: no x axis
+        return x / np.where(flag, 1.0, xnorm)[..., None], flag
+
+    @cached_property
+    def phi(self):
+        # phi[s, j, k, m]: azimuth of m around j, measured from k
+        x = self._axes[0]
+        return np.arccos(np.clip(np.einsum("sjki,sjmi->sjkm", x, x), -1.0, 1.0))
+
+    @cached_property
+    def triple(self):
+        # pymatgen's m loop: m not in {j, k}, j != k and the x axis exists
+        eye = np.eye(self.n, dtype=bool)
+        distinct = ~eye[:, :, None] & ~eye[:, None, :] & ~eye[None, :, :]
+        return distinct[None] & ~self._axes[1][..., None]
+
+    @cached_property
+    def inner(self):
+        # ... and the azimuth of m is defined
+        return self.triple & ~self._axes[1][:, :, None, :]
+
+    @cached_property
+    def t_jm(self):
+        return self.theta[:, :, None, :]  # theta_jm broadcast over k
+
+    @cached_property
+    def tp_jm(self):
+        return self.theta_pi[:, :, None, :]
+
+    @cached_property
+    def t_jk(self):
+        return self.theta[..., None]  # theta_jk broadcast over m
 
     def cos2(self, fac):
         c = np.cos(fac * self.phi)
@@ -366,53 +407,69 @@ def _op_bcc(g, p):
 
 
 def _op_cuboct(g, p):
-    """cuboct_max."""
+    """cuboct_max; azimuths are computed only where a term can be non-zero."""
     spp, a2, a4 = p["min_SPP"], p[2], p[4]
     first_on = g.pair & (g.theta >= spp)
     first = np.where(
         first_on, p["w_SPP"] * _gauss(p["IGW_SPP"] * (g.theta_pi - 1.0)), 0.0
     )
     first_norm = np.where(first_on, p["w_SPP"], 0.0)
-    base = g.inner & (g.t_jm < spp) & (a4 < g.t_jk) & (g.t_jk < a2)
-    middle = base & (a4 < g.t_jm) & (g.t_jm < a2)
-    low = base & (g.t_jm < a4)
-    high = base & (g.t_jm > a2)
-    c = np.cos(g.phi)
-    t_mid = (c * c) * _gauss(p[5] * (g.tp_jm - 0.5))
-    e_az = _gauss(0.0556 * (np.cos(g.phi - 0.5 * math.pi) - 0.81649658))
-    t_low = e_az * _gauss(p[6] * (g.tp_jm - 1 / 3))
-    t_high = e_az * _gauss(p[6] * (g.tp_jm - 2 / 3.0))
-    terms = np.where(middle, t_mid, np.where(low, t_low, np.where(high, t_high, 0.0)))
-    qsp, norms = _seq_sum(first, terms, first_norm, (middle | low | high).astype(float))
+    base = g.inner & (g.t_jm < spp) & ((a4 < g.t_jk) & (g.t_jk < a2))
+    s, j, k, m = np.nonzero(base)
+    x = g._axes[0]
+    phi = np.arccos(np.clip(np.einsum("ni,ni->n", x[s, j, k], x[s, j, m]), -1.0, 1.0))
+    t_jm, tp_jm = g.theta[s, j, m], g.theta_pi[s, j, m]
+    middle = (a4 < t_jm) & (t_jm < a2)
+    low = t_jm < a4
+    high = t_jm > a2
+    c = np.cos(phi)
+    t_mid = (c * c) * _gauss(p[5] * (tp_jm - 0.5))
+    e_az = _gauss(0.0556 * (np.cos(phi - 0.5 * math.pi) - 0.81649658))
+    t_low = e_az * _gauss(p[6] * (tp_jm - 1 / 3))
+    t_high = e_az * _gauss(p[6] * (tp_jm - 2 / 3.0))
+    terms = np.zeros(base.shape)
+    terms[s, j, k, m] = np.where(
+        middle, t_mid, np.where(low, t_low, np.where(high, t_high, 0.0))
+    )
+    norms = np.zeros(base.shape)
+    norms[s, j, k, m] = middle | low | high
+    qsp, norms = _seq_sum(first, terms, first_norm, norms)
     return _max_ratio(qsp, norms)
 
 
-def _ops_q(g, ls):
-    """Steinhardt bond-orientational order parameters q_l of each shell.
+def _cos_gamma(g):
+    """Cosines of the angles between neighbours from pymatgen's polar and
+    azimuth angles (azimuth 0 within 1e-12 of the poles), cached on ``g``."""
+    if "cos_gamma" not in g.__dict__:
+        u = g.u
+        z = u[..., 2]
+        theta = np.arccos(np.clip(z, -1.0, 1.0))
+        rho = np.sqrt(u[..., 0] * u[..., 0] + u[..., 1] * u[..., 1])
+        off_pole = (-_LEFT_OF_UNITY < z) & (z < _LEFT_OF_UNITY)
+        phi = np.arccos(np.clip(u[..., 0] / np.where(off_pole, rho, 1.0), -1.0, 1.0))
+        phi = np.where(u[..., 1] < 0.0, -phi, phi)
+        phi = np.where(off_pole, phi, 0.0)
+        st, ct = np.sin(theta), np.cos(theta)
+        g.__dict__["cos_gamma"] = ct[:, :, None] * ct[:, None, :] + (
+            st[:, :, None] * st[:, None, :]
+        ) * np.cos(phi[:, :, None] - phi[:, None, :])
+    return g.__dict__["cos_gamma"]
 
-    Uses pymatgen's polar and azimuth angles (azimuth 0 within 1e-12 of the
-    poles) and the addition theorem of spherical harmonics.
+
+def _op_q(g, ell):
+    """Steinhardt's bond-orientational order parameter q_l of each shell.
+
+    pymatgen sums the spherical harmonics explicitly; the addition theorem,
+    ``q_l**2 = sum_jk P_l(cos gamma_jk) / n**2``, gives the same value.
     """
-    u = g.u
-    z = u[..., 2]
-    theta = np.arccos(np.clip(z, -1.0, 1.0))
-    rho = np.sqrt(u[..., 0] * u[..., 0] + u[..., 1] * u[..., 1])
-    off_pole = (-_LEFT_OF_UNITY < z) & (z < _LEFT_OF_UNITY)
-    phi = np.arccos(np.clip(u[..., 0] / np.where(off_pole, rho, 1.0), -1.0, 1.0))
-    phi = np.where(u[..., 1] < 0.0, -phi, phi)
-    phi = np.where(off_pole, phi, 0.0)
-    st, ct = np.sin(theta), np.cos(theta)
-    x = ct[:, :, None] * ct[:, None, :] + (st[:, :, None] * st[:, None, :]) * np.cos(
-        phi[:, :, None] - phi[:, None, :]
-    )
-    x2 = x * x
-    legendre = {
-        2: (3.0 * x2 - 1.0) / 2.0,
-        4: ((35.0 * x2 - 30.0) * x2 + 3.0) / 8.0,
-        6: (((231.0 * x2 - 315.0) * x2 + 105.0) * x2 - 5.0) / 16.0,
-    }
-    n = g.n
-    return [np.sqrt(np.maximum(legendre[ll].sum(axis=(1, 2)), 0.0)) / n for ll in ls]
+    x2 = _cos_gamma(g) ** 2
+    if ell == 2:
+        legendre = (3.0 * x2 - 1.0) / 2.0
+    elif ell == 4:
+        legendre = ((35.0 * x2 - 30.0) * x2 + 3.0) / 8.0
+    else:
+        legendre = (((231.0 * x2 - 315.0) * x2 + 105.0) * x2 - 5.0) / 16.0
+    return np.sqrt(np.maximum(legendre.sum(axis=(1, 2)), 0.0)) / g.n
 
 
 def _shell_ops(vec):
@@ -438,7 +495,7 @@ def _shell_ops(vec):
         elif kind == "cuboct":
             out.append(_op_cuboct(g, p))
         elif kind == "q":
-            out.append(_ops_q(g, [p["l"]])[0])
+            out.append(_op_q(g, p["l"]))
     return np.stack(out, axis=1)
 
 

@@ -65,9 +65,10 @@ def load_embedding(name):
     table : LeafTable
         Elements (ordered by atomic number) x embedding dimensions, with
         features named ``"<name>_<i>"``.  Provisional names of elements 113-118
-        (``Uut``...) are renamed to their symbols (``Nh``...); any other
-        non-element row is left out with a ``UserWarning`` and listed in
-        ``table.provenance["dropped"]``.
+        (``Uut``...) are renamed to their symbols (``Nh``...), unless the
+        embedding also has a row under the symbol (``random_200`` has both
+        ``Lv`` and ``Uuh``); such duplicates and any non-element rows are left
+        out with a ``UserWarning`` and listed in ``table.provenance["dropped"]``.
 
     Examples
     --------
@@ -83,17 +84,19 @@ def load_embedding(name):
             f"unknown elementembeddings embedding {name!r}; known baselines: "
             f"{', '.join(EMBEDDING_NAMES)}"
         ) from exc
+    labels = [str(label) for label in embedding.embeddings]
     rows, dropped = {}, []
     for label, vector in embedding.embeddings.items():
-        symbol = _PROVISIONAL.get(str(label), str(label))
-        if is_element(symbol):
-            rows[symbol] = list(vector)
+        label = str(label)
+        symbol = _PROVISIONAL.get(label, label)
+        if not is_element(symbol) or (symbol != label and symbol in labels):
+            dropped.append(label)  # not an element, or a duplicate of one
         else:
-            dropped.append(str(label))
+            rows[symbol] = list(vector)
     if dropped:
         warnings.warn(
-            f"embedding {name!r}: rows {dropped} are not element symbols and "
-            "were left out",
+            f"embedding {name!r}: rows {dropped} are not element symbols (or "
+            "duplicate an element's row) and were left out",
             UserWarning,
             stacklevel=2,
         )

@@ -119,6 +119,10 @@ class SubstitutionClassifier(ClassifierMixin, BaseEstimator):
         oxidation states could be guessed, so it is never used).
     template_labels_ : ndarray
         The label of each template (``y`` as given to ``fit``).
+    unusable_templates_ : ndarray of int
+        Indices of the templates without charge-balanced oxidation states
+        (e.g. intermetallics given as plain formulas); they are kept but can
+        never be chosen.
 
     Examples
     --------
@@ -200,6 +204,9 @@ class SubstitutionClassifier(ClassifierMixin, BaseEstimator):
         self.templates_ = [
             self._species_of(item, row) for row, item in enumerate(items)
         ]
+        self.unusable_templates_ = np.array(
+            [j for j, comp in enumerate(self.templates_) if comp is None], dtype=np.intp
+        )
         self._build_index()
         return self
 

@@ -246,3 +246,13 @@ def test_predict_structure_type_offline(published_table):
     pd.testing.assert_series_equal(
         single.iloc[0], agbr.iloc[0], check_names=False, check_exact=False
     )
+
+
+def test_templates_without_oxidation_states_are_reported(published_table):
+    clf = SubstitutionClassifier(published_table).fit(
+        ["NaCl", "NdZn", "CsCl"], ["rs", "cscl", "cscl"]
+    )
+    assert clf.unusable_templates_.tolist() == [1]
+    assert clf.templates_[1] is None
+    proba, idx = clf.kneighbors(["KCl"], n_neighbors=3)
+    assert 1 not in idx[0]

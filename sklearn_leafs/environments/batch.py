@@ -13,7 +13,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, parallel_config
 from joblib import hash as joblib_hash
 
 from ..motifs import N_MOTIFS
@@ -194,12 +194,27 @@ def compute_site_records(
         logger.info("cache %s is stale (other inputs or parameters)", cache)
 
     tasks = (delayed(_one_structure)(item, symmetry, engine, symprec) for item in items)
-    parallel = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator")
-    stream = parallel(tasks)
+    config = {"backend": backend} if backend is not None else {}
+    if n_jobs is not None:
+        config["n_jobs"] = n_jobs
+    # parallel_config (rather than Parallel(backend=...)) also registers
+    # joblib's external backends such as "dask" on first use.
+    with parallel_config(**config):
+        results = _run(tasks, len(items), errors, verbose)
+    records = _assemble(results, _metadata(params, key))
+    _apply_policy(records.skipped, errors)
+    if cache is not None:
+        Path(cache).parent.mkdir(parents=True, exist_ok=True)
+        records.save(cache)
+    return records
+
+
+def _run(tasks, n_items, errors, verbose):
+    stream = Parallel(return_as="generator")(tasks)
     if verbose:
         from tqdm.auto import tqdm
 
-        stream = tqdm(stream, total=len(items), desc="site environments", unit="str")
+        stream = tqdm(stream, total=n_items, desc="site environments", unit="str")
     results = []
     for result in stream:
         if "reason" in result and errors == "raise":
@@ -209,12 +224,7 @@ def compute_site_records(
                 f"structure {result['id']!r} ({result['source']}): {result['reason']}"
             )
         results.append(result)
-    records = _assemble(results, _metadata(params, key))
-    _apply_policy(records.skipped, errors)
-    if cache is not None:
-        Path(cache).parent.mkdir(parents=True, exist_ok=True)
-        records.save(cache)
-    return records
+    return results
 
 
 def _apply_policy(skipped, errors):

@@ -7,6 +7,7 @@ default parameters (see :data:`sklearn_leafs.motifs.MOTIF_LABELS`).
 from __future__ import annotations
 
 import functools
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -129,9 +130,12 @@ def symmetry_orbits(structure, symprec=0.01):
     from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
 
     try:
-        symmetrized = SpacegroupAnalyzer(
-            structure, symprec=symprec
-        ).get_symmetrized_structure()
+        with warnings.catch_warnings():
+            # spglib's own DeprecationWarning about its error handling
+            warnings.simplefilter("ignore", DeprecationWarning)
+            symmetrized = SpacegroupAnalyzer(
+                structure, symprec=symprec
+            ).get_symmetrized_structure()
     except Exception:  # spglib gives up on some cells; the caller falls back
         return None
     return sorted(

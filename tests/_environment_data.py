@@ -1,0 +1,76 @@
+"""Shared helpers for the environment tests: real structures from shared data."""
+
+import gzip
+import json
+import warnings
+
+import pytest
+
+#: Small corpus structures: low symmetry (space group <= 15), high symmetry,
+#: and the two disordered AFLOW prototypes.
+CORPUS_LOW_SYMMETRY = [
+    "JVASP-136781", "wbm-5-8534", "JVASP-134516", "925", "wbm-1-52934",
+    "mp-555293", "mp-551905", "aflow:A_mC4_12_i", "wbm-5-14449", "wbm-4-588",
+    "wbm-4-35491", "1254", "JVASP-133750", "JVASP-136988", "mp-632480",
+    "wbm-4-3584", "mp-1038767", "wbm-3-41990", "1117", "1253",
+]  # fmt: skip
+CORPUS_HIGH_SYMMETRY = [
+    "mp-980203", "440", "mp-1670", "mp-999192", "mp-1780", "mp-90",
+    "mp-1038916", "aflow:ABC2_tP4_123_d_a_f", "mp-30338", "mp-867226",
+    "mp-9886", "JVASP-20096", "mp-2114", "wbm-4-11886", "JVASP-99585", "1036",
+    "mp-31460", "mp-11879",
+]  # fmt: skip
+CORPUS_DISORDERED = ["aflow:AB_hP4_194_a_c", "aflow:AB_tI4_139_b_a"]
+
+#: Small Li-conductor CIFs: ordered, disordered (Li3N_id80, LiF_id34, Li3N_id0,
+#: id121, id125, LiF_id12 (P-1)), and LiBH4_id45, where spglib finds no
+#: symmetry for the disordered cell.
+LI_CIFS = [
+    "Li3N_id8.cif", "Li3N_id80.cif", "Li2Ca(NH)2_id0.cif", "LiF_id34.cif",
+    "LiF_id21.cif", "LiF_id58.cif", "LiI_id52.cif", "Li3N_id0.cif",
+    "Li3N_id121.cif", "Li3N_id125.cif", "Li3N_id113.cif", "Li3N_id95.cif",
+    "LiF_id12.cif", "LiBH4_id45.cif",
+]  # fmt: skip
+
+#: A CIF that pymatgen cannot read ("Invalid CIF file with no structures!").
+BAD_CIF = "Li3N_id88.cif"
+
+
+def corpus_path(shared):
+    path = shared / "structure-corpus" / "structures.jsonl.gz"
+    if not path.is_file():
+        pytest.skip(f"structure corpus not found at {path}")
+    return path
+
+
+def li_cif_dir(shared):
+    path = shared / "li-ion-conductors" / "cifs"
+    if not path.is_dir():
+        pytest.skip(f"Li-conductor CIFs not found at {path}")
+    return path
+
+
+def corpus_structures(shared, ids):
+    """{id: Structure} for the given corpus ids (in the order given)."""
+    from pymatgen.core import Structure
+
+    wanted, found = set(ids), {}
+    with gzip.open(corpus_path(shared), "rt") as handle:
+        for line in handle:
+            record = json.loads(line)
+            if record["id"] in wanted:
+                found[record["id"]] = Structure.from_dict(record["structure"])
+                if len(found) == len(wanted):
+                    break
+    missing = wanted - set(found)
+    assert not missing, f"corpus ids not found: {missing}"
+    return {i: found[i] for i in ids}
+
+
+def li_structures(shared, names):
+    from pymatgen.core import Structure
+
+    folder = li_cif_dir(shared)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return {n: Structure.from_file(folder / n) for n in names}

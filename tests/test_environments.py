@@ -1,0 +1,304 @@
+"""site_similarities, SiteRecords and the batch API."""
+
+import gzip
+import json
+import shutil
+import warnings
+
+import numpy as np
+import pytest
+from _environment_data import BAD_CIF, corpus_path, li_cif_dir
+from pymatgen.core import Lattice, Structure
+
+from sklearn_leafs.environments import (
+    SiteRecords,
+    build_table,
+    collect_items,
+    compute_site_records,
+    site_similarities,
+)
+from sklearn_leafs.motifs import MOTIF_LABELS
+
+OCT = MOTIF_LABELS.index("octahedral CN_6")
+TET = MOTIF_LABELS.index("tetrahedral CN_4")
+
+
+def rock_salt(cation="Mg", anion="O", a=4.21):
+    return Structure.from_spacegroup(
+        "Fm-3m", Lattice.cubic(a), [cation, anion], [[0, 0, 0], [0.5, 0.5, 0.5]]
+    )
+
+
+def zinc_blende():
+    return Structure.from_spacegroup(
+        "F-43m", Lattice.cubic(5.41), ["Zn", "S"], [[0, 0, 0], [0.25, 0.25, 0.25]]
+    )
+
+
+def test_mgo_values_and_weights():
+    result = site_similarities(rock_salt())
+    assert result.symmetry_reduced
+    assert result.elements == ["Mg", "O"]
+    assert result.weights.tolist() == [4.0, 4.0]
+    assert result.site_indices.tolist() == [0, 4]
+    # matminer's histogram peak: bin centre of 1.0 is 0.9995
+    assert result.values[0, OCT] == pytest.approx(0.9995, abs=1e-12)
+    full = site_similarities(rock_salt(), symmetry=False)
+    assert len(full) == 8 and full.weights.tolist() == [1.0] * 8
+    np.testing.assert_array_equal(full.values[:4], np.repeat(result.values[:1], 4, 0))
+
+
+def test_zinc_blende_is_tetrahedral():
+    result = site_similarities(zinc_blende())
+    assert result.values[:, TET] == pytest.approx([0.9995, 0.9995])
+    assert result.values[:, OCT] == pytest.approx([0.0005, 0.0005])
+
+
+def test_partial_occupancy_and_vacancy():
+    s = rock_salt()
+    s.replace_species({"Mg": {"Mg": 0.5, "Ni": 0.3}})  # 0.2 vacancy
+    result = site_similarities(s)
+    assert result.elements == ["Mg", "Ni", "O"]
+    assert result.weights == pytest.approx([2.0, 1.2, 4.0])
+    # both species on the site get the site's vector
+    np.testing.assert_array_equal(result.values[0], result.values[1])
+    assert result.vacancies == [(0, pytest.approx(0.2))]
+    assert result.values[0, OCT] == pytest.approx(0.9995)
+
+
+def test_oxidation_states_are_dropped():
+    s = rock_salt()
+    s.add_oxidation_state_by_element({"Mg": 2, "O": -2})
+    assert site_similarities(s).elements == ["Mg", "O"]
+
+
+@pytest.mark.parametrize("label", ["Nh", "M"])
+def test_placeholder_labels_raise_naming_site(label):
+    from pymatgen.core import DummySpecies
+
+    s = rock_salt()
+    s.replace(4, DummySpecies("M") if label == "M" else label)
+    with pytest.raises(ValueError, match=rf"site 4: '{label}.*placeholder"):
+        site_similarities(s, symmetry=False)
+
+
+def test_bad_engine():
+    with pytest.raises(ValueError, match="engine must be one of"):
+        site_similarities(rock_salt(), engine="numba")
+
+
+def test_fast_engine_unavailable_is_an_error(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "sklearn_leafs.environments._fast_kernel", None)
+    with pytest.raises(ImportError, match="engine='matminer'"):
+        site_similarities(rock_salt(), engine="fast")
+
+
+# -- readers --------------------------------------------------------------------
+def test_collect_items_from_files_dirs_and_corpus(tmp_path):
+    s = rock_salt()
+    s.to(filename=str(tmp_path / "MgO.cif"))
+    s.to(filename=str(tmp_path / "POSCAR"))
+    (tmp_path / "notes.txt").write_text("not a structure")
+    with gzip.open(tmp_path / "corpus.jsonl.gz", "wt") as f:
+        for i in range(2):
+            f.write(
+                json.dumps({"id": f"c{i}", "source": "t", "structure": s.as_dict()})
+            )
+            f.write("\n")
+    items = collect_items(tmp_path)
+    assert [i.id for i in items] == ["MgO.cif", "POSCAR", "c0", "c1"]
+    assert [i.kind for i in items] == ["file", "file", "dict", "dict"]
+    for item in items:
+        assert item.load().composition.reduced_formula == "MgO"
+    with pytest.raises(ValueError, match="does not exist"):
+        collect_items([str(tmp_path / "missing.cif")])
+    with pytest.raises(ValueError, match="input 1 is a int"):
+        collect_items([s, 3])
+
+
+def test_corpus_line_without_structure(tmp_path):
+    path = tmp_path / "c.jsonl"
+    path.write_text('{"id": "a"}\n')
+    with pytest.raises(ValueError, match="line 1"):
+        collect_items(path)
+
+
+# -- batch ---------------------------------------------------------------------
+def _structures():
+    s = rock_salt()
+    s.replace_species({"Mg": {"Mg": 0.5, "Ni": 0.5}})
+    return {
+        "MgO": rock_salt(),
+        "ZnS": zinc_blende(),
+        "NaCl": rock_salt("Na", "Cl", 5.64),
+        "MgNiO2": s,
+    }
+
+
+def _assert_same(a, b):
+    np.testing.assert_array_equal(a.values, b.values)
+    np.testing.assert_array_equal(a.elements, b.elements)
+    np.testing.assert_array_equal(a.weights, b.weights)
+    np.testing.assert_array_equal(a.structure_index, b.structure_index)
+    np.testing.assert_array_equal(a.site_index, b.site_index)
+    np.testing.assert_array_equal(a.structure_ids, b.structure_ids)
+    assert a.skipped == b.skipped
+
+
+def test_batch_records_and_means():
+    records = compute_site_records(_structures())
+    assert records.structure_ids.tolist() == ["MgO", "ZnS", "NaCl", "MgNiO2"]
+    assert records.formulas.tolist() == ["MgO", "ZnS", "NaCl", "MgNiO2"]
+    counts = records.element_counts()
+    assert counts.to_dict() == {
+        "O": 8.0, "Na": 4.0, "Mg": 6.0, "S": 4.0, "Cl": 4.0, "Ni": 2.0, "Zn": 4.0
+    }  # fmt: skip
+    means = records.element_means()
+    assert list(means.index) == ["O", "Na", "Mg", "S", "Cl", "Ni", "Zn"]
+    assert list(means.columns) == list(MOTIF_LABELS)
+    # hand check: the weighted mean of Mg is (4*v_MgO + 2*v_MgNiO2) / 6
+    mg = records.values[records.elements == "Mg"]
+    w = records.weights[records.elements == "Mg"]
+    np.testing.assert_allclose(means.loc["Mg"], (w[:, None] * mg).sum(0) / w.sum())
+    assert means.loc["Zn", "tetrahedral CN_4"] == pytest.approx(0.9995)
+    assert means.loc["Na", "octahedral CN_6"] == pytest.approx(0.9995)
+
+
+def test_records_select_concatenate_save_load(tmp_path):
+    records = compute_site_records(_structures())
+    kept = records.select(exclude_formulas=["Cl1 Na1", "ZnS"])
+    assert kept.structure_ids.tolist() == ["MgO", "MgNiO2"]
+    assert set(kept.elements.tolist()) == {"Mg", "O", "Ni"}
+    only = records.select(["NaCl"])
+    assert only.structure_ids.tolist() == ["NaCl"] and len(only) == 2
+    assert only.structure_index.tolist() == [0, 0]
+    with pytest.raises(ValueError, match="unknown structure ids"):
+        records.select(["nope"])
+    dropped = records.select(exclude_ids=["MgO"])
+    both = SiteRecords.concatenate([records.select(["MgO"]), dropped])
+    assert sorted(both.structure_ids.tolist()) == sorted(records.structure_ids)
+    np.testing.assert_allclose(
+        both.element_means().sort_index(), records.element_means().sort_index()
+    )
+    path = tmp_path / "records.npz"
+    records.save(path)
+    loaded = SiteRecords.load(path)
+    _assert_same(records, loaded)
+    assert loaded.metadata == records.metadata
+    frame = loaded.to_frame()
+    assert frame.shape == (len(records), 4 + 37)
+    assert frame["structure_id"].iloc[0] == "MgO"
+
+
+def test_build_table_and_from_structures():
+    from sklearn_leafs import LeafTable
+
+    table = build_table(_structures())
+    assert table.elements == ["O", "Na", "Mg", "S", "Cl", "Ni", "Zn"]
+    assert table.feature_names == list(MOTIF_LABELS)
+    assert table.counts["Mg"] == 6.0
+    info = table.provenance
+    assert info["n_structures"] == 4 and info["n_sites"] == 32.0
+    assert info["skipped"] == [] and info["engine"] == "matminer"
+    same = LeafTable.from_structures(_structures())
+    np.testing.assert_array_equal(same.values, table.values)
+
+
+def _placeholder_structure():
+    s = rock_salt()
+    s.replace(4, "Nh")
+    return s
+
+
+def test_error_policies(shared_data):
+    bad_cif = li_cif_dir(shared_data) / BAD_CIF
+    inputs = {"MgO": rock_salt(), "bad": str(bad_cif), "NH4": _placeholder_structure()}
+    with pytest.raises(ValueError, match=r"structure 'bad' .*no structures"):
+        compute_site_records(inputs)
+    records = compute_site_records(inputs, errors="skip")
+    assert records.structure_ids.tolist() == ["MgO"]
+    assert [s["id"] for s in records.skipped] == ["bad", "NH4"]
+    assert "placeholder" in records.skipped[1]["reason"]
+    assert "site" in records.skipped[1]["reason"]
+    with pytest.warns(UserWarning, match="2 structure\\(s\\) skipped"):
+        warned = compute_site_records(inputs, errors="warn")
+    assert warned.skipped == records.skipped
+    table = records.to_table()
+    assert table.provenance["n_skipped"] == 2
+    with pytest.raises(ValueError, match="errors must be one of"):
+        compute_site_records(inputs, errors="ignore")
+
+
+def test_cache_reuses_and_invalidates(tmp_path, monkeypatch):
+    from sklearn_leafs.environments import batch
+
+    cache = tmp_path / "records.npz"
+    first = compute_site_records(_structures(), cache=cache)
+    assert cache.is_file()
+
+    def fail(*args, **kwargs):
+        raise AssertionError("recomputed despite a valid cache")
+
+    monkeypatch.setattr(batch, "_one_structure", fail)
+    again = compute_site_records(_structures(), cache=cache)
+    _assert_same(first, again)
+    monkeypatch.undo()
+    other = compute_site_records(_structures(), cache=cache, symmetry=False)
+    assert len(other) > len(first)
+    assert SiteRecords.load(cache).metadata["symmetry"] is False
+
+
+@pytest.mark.slow
+def test_n_jobs_invariance_on_li_cifs(shared_data):
+    folder = li_cif_dir(shared_data)
+    paths = [str(folder / n) for n in ["Li3N_id8.cif", "LiF_id34.cif", BAD_CIF]]
+    inputs = [*paths, *_structures().values()]
+    one = compute_site_records(inputs, n_jobs=1, errors="skip")
+    two = compute_site_records(inputs, n_jobs=2, errors="skip")
+    _assert_same(one, two)
+    assert len(one.skipped) == 1 and one.n_structures == 6
+
+
+@pytest.mark.slow
+def test_dask_local_cluster_gives_identical_records(shared_data):
+    distributed = pytest.importorskip("dask.distributed")
+    import joblib
+
+    inputs = [str(li_cif_dir(shared_data) / "Li3N_id80.cif"), *_structures().values()]
+    serial = compute_site_records(inputs, n_jobs=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with (
+            distributed.LocalCluster(
+                n_workers=2,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+            ) as cluster,
+            distributed.Client(cluster),
+        ):
+            with joblib.parallel_config(backend="dask"):
+                on_dask = compute_site_records(inputs)
+            explicit = compute_site_records(inputs, backend="dask")
+    _assert_same(serial, on_dask)
+    _assert_same(serial, explicit)
+
+
+def test_corpus_subset_with_placeholders(shared_data, tmp_path):
+    """Real corpus records, including an AFLOW prototype that uses Nh for NH4."""
+    wanted = {"mp-2114", "aflow:AB_cP2_221_a_b.NH4.NO3", "aflow:AB_hP6_183_c_ab"}
+    small = tmp_path / "small.jsonl"
+    with gzip.open(corpus_path(shared_data), "rt") as f, open(small, "w") as out:
+        for line in f:
+            if json.loads(line)["id"] in wanted:
+                out.write(line)
+    records = compute_site_records(small, errors="skip")
+    assert records.structure_ids.tolist() == ["mp-2114"]
+    reasons = {s["id"]: s["reason"] for s in records.skipped}
+    assert "'Nh'" in reasons["aflow:AB_cP2_221_a_b.NH4.NO3"]
+    assert "'M" in reasons["aflow:AB_hP6_183_c_ab"]
+    assert records.sources.tolist() == ["mp:matminer-0.3.9/flla_2015"]
+    shutil.rmtree(tmp_path)

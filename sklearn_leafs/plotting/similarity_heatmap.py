@@ -6,15 +6,6 @@ from sklearn.utils._param_validation import StrOptions, validate_params
 from ._common import _element_info, _finite_rows, _get_ax, _table_frame
 
 
-def _similarity_matrix(values, metric):
-    """Cosine or Pearson similarity between the rows of ``values``."""
-    if metric == "pearson":
-        values = values - values.mean(axis=1, keepdims=True)
-    norms = np.linalg.norm(values, axis=1, keepdims=True)
-    unit = np.divide(values, norms, out=np.zeros_like(values), where=norms > 0)
-    return np.clip(unit @ unit.T, -1.0, 1.0)
-
-
 @validate_params(
     {
         "table": [object],
@@ -39,7 +30,8 @@ def plot_similarity_heatmap(
 
     This is Fig. S5 of Vasylenko et al. (2024). Rows and columns are
     elements ordered by atomic number; each cell is the similarity of two
-    elements' LEAF vectors.
+    elements' LEAF vectors, as computed by
+    :func:`sklearn_leafs.similarity.element_similarity`.
 
     Parameters
     ----------
@@ -87,19 +79,19 @@ def plot_similarity_heatmap(
     >>> round(float(ax.images[0].get_array()[0, 1]), 4)  # cos(H, Li)
     0.7071
     """
+    from sklearn_leafs.similarity import element_similarity
+
     frame = _finite_rows(_table_frame(table))
-    if standardize:
-        std = frame.std(axis=0, ddof=0).replace(0.0, 1.0)
-        frame = (frame - frame.mean(axis=0)) / std
     if elements is not None:
         elements = [str(e) for e in elements]
         missing = [e for e in elements if e not in frame.index]
         if missing:
             raise ValueError(f"element(s) not in the table: {', '.join(missing)}")
-        frame = frame.loc[elements]
-    order = sorted(frame.index, key=lambda s: _element_info(str(s))["Z"])
-    frame = frame.loc[order]
-    sim = _similarity_matrix(frame.to_numpy(dtype=float), metric)
+    shown = list(frame.index) if elements is None else elements
+    order = sorted(shown, key=lambda s: _element_info(str(s))["Z"])
+    sim = element_similarity(
+        frame, metric=metric, standardize=standardize, elements=order
+    ).to_numpy()
 
     ax = _get_ax(ax)
     image = ax.imshow(sim, cmap=cmap, vmin=-1.0, vmax=1.0, interpolation="nearest")

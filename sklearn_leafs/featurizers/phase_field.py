@@ -199,48 +199,59 @@ class PhaseFieldFeaturizer(FormulaTransformerMixin):
         """Sparse 0/1 matrix (n_items, n_table_elements) and the valid rows."""
         row_of = {el: i for i, el in enumerate(self.table_.elements)}
         indices, indptr, valid = [], [0], np.ones(len(items), dtype=bool)
+        split = _SEPARATORS.split
         for r, item in enumerate(items):
-            problem, cols = None, []
-            if _is_missing(item):
-                problem = f"missing phase field ({item!r})"
-            else:
+            cols = None
+            if type(item) is str:  # fast path for the common case
                 try:
-                    tokens = parse_phase_field(item)
-                except TypeError as exc:
-                    problem = str(exc)
-                else:
-                    not_el = [t for t in tokens if not is_element(t)]
-                    absent = [t for t in tokens if is_element(t) and t not in row_of]
-                    if not tokens:
-                        problem = f"empty phase field {item!r}"
-                    elif not_el:
-                        verb = (
-                            "is not an element"
-                            if len(not_el) == 1
-                            else "are not elements"
-                        )
-                        problem = (
-                            f"{', '.join(map(repr, not_el))} {verb} "
-                            f"in phase field {item!r}"
-                        )
-                    elif absent:
-                        problem = (
-                            f"element(s) {', '.join(absent)} of phase field {item!r} "
-                            f"not in the table ({len(row_of)} elements)"
-                        )
-                    else:
-                        cols = [row_of[t] for t in tokens]
-            if problem is not None:
-                if self.errors == "raise":
-                    raise ValueError(f"row {r}: {problem}")
-                valid[r] = False
-            indices.extend(sorted(cols))
+                    cols = sorted({row_of[t] for t in split(item) if t})
+                except KeyError:
+                    cols = None
+            if not cols:
+                cols = self._diagnose(item, r, row_of)
+                if cols is None:
+                    valid[r] = False
+                    cols = []
+            indices.extend(cols)
             indptr.append(len(indices))
         M = sp.csr_matrix(
             (np.ones(len(indices)), np.asarray(indices, dtype=np.intp), indptr),
             shape=(len(items), len(row_of)),
         )
         return M, valid
+
+    def _diagnose(self, item, r, row_of):
+        """Columns of one item, or raise/return None naming what is wrong."""
+        problem = None
+        if _is_missing(item):
+            problem = f"missing phase field ({item!r})"
+        else:
+            try:
+                tokens = parse_phase_field(item)
+            except TypeError as exc:
+                problem = str(exc)
+            else:
+                not_el = [t for t in tokens if not is_element(t)]
+                absent = [t for t in tokens if is_element(t) and t not in row_of]
+                if not tokens:
+                    problem = f"empty phase field {item!r}"
+                elif not_el:
+                    verb = (
+                        "is not an element" if len(not_el) == 1 else "are not elements"
+                    )
+                    problem = (
+                        f"{', '.join(map(repr, not_el))} {verb} in phase field {item!r}"
+                    )
+                elif absent:
+                    problem = (
+                        f"element(s) {', '.join(absent)} of phase field {item!r} "
+                        f"not in the table ({len(row_of)} elements)"
+                    )
+                else:
+                    return sorted({row_of[t] for t in tokens})
+        if self.errors == "raise":
+            raise ValueError(f"row {r}: {problem}")
+        return None
 
     # -- output -----------------------------------------------------------
     def _transform(self, items):

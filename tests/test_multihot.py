@@ -1,0 +1,117 @@
+"""MultiHotEncoder and the local-environment matrix M."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from pymatgen.core import Lattice, Structure
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklearn_leafs.environments import compute_site_records
+from sklearn_leafs.motifs import MOTIF_LABELS
+from sklearn_leafs.multihot import LocalEnvironmentMatrix, MultiHotEncoder, bin_indices
+
+
+# All sklearn checks pass for both output kinds; no expected failures.
+@parametrize_with_checks([MultiHotEncoder(), MultiHotEncoder(sparse_output=False)])
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+def mgo():
+    return Structure.from_spacegroup(
+        "Fm-3m", Lattice.cubic(4.21), ["Mg", "O"], [[0, 0, 0], [0.5, 0.5, 0.5]]
+    )
+
+
+def test_bins_are_one_based_and_clipped():
+    assert bin_indices([0.0, 0.0004, 0.2, 0.5, 0.9996, 1.0, 1.7, -3]).tolist() == [
+        1, 1, 200, 500, 1000, 1000, 1000, 1,
+    ]  # fmt: skip
+    # matminer's bin centres are exact halves: round half to even
+    assert bin_indices([0.2005, 0.5005, 0.9995, 0.0005]).tolist() == [200, 500, 1000, 1]
+    assert bin_indices([5.0], n_bins=10, value_range=(0, 10)).tolist() == [5]
+
+
+def test_mgo_encodes_to_37_ones_with_cn6_bins():
+    records = compute_site_records({"MgO": mgo()})
+    X = records.values[records.elements == "Mg"]
+    enc = MultiHotEncoder().fit(X)
+    out = enc.transform(X)
+    assert sp.issparse(out) and out.shape == (1, 37) and out.sum() == 37
+    names = enc.get_feature_names_out(list(MOTIF_LABELS)).tolist()
+    assert "hexagonal planar CN_6=0.200" in names
+    assert "octahedral CN_6=1.000" in names
+    assert "pentagonal pyramidal CN_6=0.500" in names
+    oct_ = MOTIF_LABELS.index("octahedral CN_6")
+    assert enc.active_bins_[oct_].tolist() == [1000]
+    assert enc.active_bins_[MOTIF_LABELS.index("hexagonal planar CN_6")].tolist() == [
+        200
+    ]
+    assert enc.active_bins_[
+        MOTIF_LABELS.index("pentagonal pyramidal CN_6")
+    ].tolist() == [500]
+    # every other motif of Mg in rock salt is 0.0005 -> bin 1
+    others = [b for j, b in enumerate(enc.active_bins_) if j not in (17, 18, 19)]
+    assert all(b.tolist() == [1] for b in others)
+    # the same through the matrix M
+    M = records.to_multihot()
+    row = M.to_frame().loc["Mg"]
+    assert row.sum() == 37
+    assert row["octahedral CN_6=1.000"] == 1 and row["hexagonal planar CN_6=0.200"] == 1
+
+
+def test_pruning_names_and_dense_pandas_output():
+    X = pd.DataFrame({"a": [0.1, 0.1, 0.7], "b": [0.0, 1.0, 1.0]})
+    enc = MultiHotEncoder(n_bins=10, sparse_output=False).set_output(transform="pandas")
+    out = enc.fit_transform(X)
+    assert list(out.columns) == ["a=0.100", "a=0.700", "b=0.100", "b=1.000"]
+    np.testing.assert_array_equal(
+        out.to_numpy(), [[1, 0, 1, 0], [1, 0, 0, 1], [0, 1, 0, 1]]
+    )
+    assert enc.n_output_features_ == 4
+
+
+def test_unknown_bins_policy():
+    X = np.array([[0.2], [0.4]])
+    with pytest.warns(UserWarning, match=r"'x0'.*row\(s\) \[0\]"):
+        out = MultiHotEncoder().fit(X).transform([[0.3], [0.4]])
+    assert out.toarray().tolist() == [[0.0, 0.0], [0.0, 1.0]]
+    with pytest.raises(ValueError, match="pruned in fit at row"):
+        MultiHotEncoder(handle_unknown="error").fit(X).transform([[0.3]])
+    quiet = MultiHotEncoder(handle_unknown="ignore").fit(X).transform([[0.3]])
+    assert quiet.nnz == 0
+
+
+@pytest.mark.parametrize("bad", [(1, 0), (0,), ("a", 1)])
+def test_bad_value_range(bad):
+    with pytest.raises(ValueError, match="value_range"):
+        MultiHotEncoder(value_range=bad).fit([[0.5]])
+
+
+def test_matrix_from_records_save_load(tmp_path):
+    zns = Structure.from_spacegroup(
+        "F-43m", Lattice.cubic(5.41), ["Zn", "S"], [[0, 0, 0], [0.25, 0.25, 0.25]]
+    )
+    nio = Structure.from_spacegroup(
+        "Fm-3m", Lattice.cubic(4.17), ["Ni", "O"], [[0, 0, 0], [0.5, 0.5, 0.5]]
+    )
+    records = compute_site_records({"MgO": mgo(), "ZnS": zns, "NiO": nio})
+    M = records.to_multihot()
+    assert M.elements == ["O", "Mg", "S", "Ni", "Zn"]
+    frame = M.to_frame()
+    # O sits in the same (octahedral) environment in MgO and NiO: 37 ones
+    assert frame.loc["O"].sum() == 37
+    assert frame.loc["Zn", "tetrahedral CN_4=1.000"] == 1
+    assert frame.loc["Zn", "octahedral CN_6=1.000"] == 0
+    # pruned: every column has a one somewhere
+    assert (frame.sum(axis=0) > 0).all()
+    assert M.matrix.dtype == np.int8 and set(np.unique(M.matrix.data)) == {1}
+    path = tmp_path / "M.npz"
+    M.save(path)
+    back = LocalEnvironmentMatrix.load(path)
+    assert back.elements == M.elements and back.feature_names == M.feature_names
+    assert (back.matrix != M.matrix).nnz == 0
+    assert back.provenance["n_structures"] == 3
+    with pytest.raises(ValueError, match="does not match"):
+        LocalEnvironmentMatrix(M.matrix, M.elements[:-1], M.feature_names)

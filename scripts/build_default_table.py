@@ -1,0 +1,145 @@
+"""Build the package's own default LEAF table and matrix M from an open corpus.
+
+Reads the open structure corpus (``structure-corpus/structures.jsonl.gz`` in
+the shared data folder, see its README for provenance), computes the site
+records of every structure, and writes into ``sklearn_leafs/data/``:
+
+- ``default_table.csv``: element means (the LEAFs), elements x 37 motifs, with
+  ``default_table.csv.json`` holding per-element site counts and provenance
+  (sources, numbers of structures and sites, every skipped item with its
+  reason, parameters, library versions, the script's git revision);
+- ``default_M.npz``: the pruned multi-hot local-environment matrix M.
+
+The site records themselves are cached (git-ignored) at
+``.cache/corpus_records.npz``, so other tables (for example a leak-free table
+without some formulas) can be re-aggregated without recomputation::
+
+    from sklearn_leafs.environments import SiteRecords
+    records = SiteRecords.load(".cache/corpus_records.npz")
+    table = records.select(exclude_formulas=["NaCl"]).to_table()
+
+Sources: only the open corpus. The 928 Li-conductor CIFs are *not* used: they
+are the evaluation data of the Li-ion conductivity task (features built from
+them would leak test structures), they are dominated by repeated variants of
+a few Li compounds (for example over 100 Li3N files), and 20 of them cannot
+be read.
+
+Usage::
+
+    python scripts/build_default_table.py [--n-jobs 2] [--engine fast]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sklearn_leafs.environments import SiteRecords, compute_site_records
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("SKLEARN_LEAFS_DATA", ROOT.parent / "shared" / "data"))
+CORPUS = DATA / "structure-corpus" / "structures.jsonl.gz"
+OUT_DIR = ROOT / "sklearn_leafs" / "data"
+CACHE = ROOT / ".cache" / "corpus_records.npz"
+
+
+def git_revision():
+    """The repository's current commit (with ``-dirty`` if it has changes)."""
+    try:
+        rev = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "HEAD"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "scripts",
+             "sklearn_leafs/environments"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return rev + ("-dirty" if dirty else "")
+
+
+def build(
+    corpus=CORPUS,
+    out_dir=OUT_DIR,
+    cache=CACHE,
+    *,
+    engine="fast",
+    symmetry=True,
+    n_jobs=2,
+    verbose=True,
+):
+    """Compute the records, then write the table and M. Returns (table, M)."""
+    start = time.perf_counter()
+    records = compute_site_records(
+        corpus,
+        symmetry=symmetry,
+        engine=engine,
+        n_jobs=n_jobs,
+        errors="skip",
+        verbose=verbose,
+        cache=cache,
+    )
+    compute_seconds = time.perf_counter() - start
+    return write_outputs(records, out_dir, corpus, compute_seconds)
+
+
+def write_outputs(records: SiteRecords, out_dir, corpus, compute_seconds=None):
+    """Aggregate records into the default table and M and write them."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    extra = {
+        "source": "sklearn-leafs default table: open structure corpus "
+        "(Materials Project, Alexandria, WBM, JARVIS-DFT, AFLOW prototypes)",
+        "corpus_file": Path(corpus).name,
+        "li_conductor_cifs_used": False,
+        "aggregation": "occupancy- and multiplicity-weighted mean per element",
+        "script": "scripts/build_default_table.py",
+        "git_revision": git_revision(),
+        "compute_seconds": compute_seconds,
+    }
+    table = records.to_table(provenance=extra)
+    table.to_csv(out_dir / "default_table.csv")
+    matrix = records.to_multihot()
+    matrix.provenance.update({k: v for k, v in extra.items() if k != "source"})
+    matrix.provenance["source"] = "multi-hot matrix M of the default table's records"
+    matrix.save(out_dir / "default_M.npz")
+    return table, matrix
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", default=str(CORPUS))
+    parser.add_argument("--out-dir", default=str(OUT_DIR))
+    parser.add_argument("--cache", default=str(CACHE))
+    parser.add_argument("--engine", default="fast", choices=["fast", "matminer"])
+    parser.add_argument("--all-sites", action="store_true", help="symmetry=False")
+    parser.add_argument("--n-jobs", type=int, default=2)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO)
+    start = time.perf_counter()
+    table, matrix = build(
+        args.corpus,
+        args.out_dir,
+        args.cache,
+        engine=args.engine,
+        symmetry=not args.all_sites,
+        n_jobs=args.n_jobs,
+    )
+    info = table.provenance
+    logging.info(
+        "%d elements from %d structures (%d skipped), M %s, %.0f s",
+        len(table), info["n_structures"], info["n_skipped"], matrix.shape,
+        time.perf_counter() - start,
+    )  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -172,3 +172,19 @@ def test_bcc_follows_pymatgen_neighbour_order(shared_data):
     col = COL["body-centered cubic CN_8"]
     assert np.ptp(ref[:, col]) > 0.05  # a real, site-dependent bcc signal
     np.testing.assert_allclose(fast, ref, rtol=0, atol=1e-9)
+
+
+def test_sparse_structure_grows_the_search_radius():
+    # One atom in an 8.5 Angstrom cubic cell: no neighbour within matminer's
+    # first radius of 7 Angstrom; it searches 8, 9, ... until 12 neighbours.
+    s = Structure(Lattice.cubic(8.5), ["Ar"], [[0, 0, 0]])
+    fp = fast_site_fingerprints(s)
+    assert fp[0, COL["octahedral CN_6"]] == pytest.approx(0.9995, abs=1e-12)
+    np.testing.assert_array_equal(fp, _matminer(s, [0]))
+    # a slab, periodic in two directions only
+    slab = Structure(
+        Lattice(np.diag([3.0, 3.0, 3.0]), pbc=(True, True, False)),
+        ["Cu", "Cu"],
+        [[0, 0, 0], [0.5, 0.5, 0.5]],
+    )
+    np.testing.assert_array_equal(fast_site_fingerprints(slab), _matminer(slab, [0, 1]))

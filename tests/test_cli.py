@@ -301,6 +301,7 @@ def prototypes():
     return PROTOTYPES
 
 
+@pytest.mark.slow
 def test_build_table(prototypes, tmp_path, capsys):
     from sklearn_leafs.table import LeafTable
 
@@ -364,6 +365,7 @@ def test_demo_data_error(monkeypatch, capsys):
 
 
 # -- the installed console script -----------------------------------------------------------
+@pytest.mark.slow
 def test_installed_script(table_path):
     script = shutil.which("leafs", path=str(Path(sys.executable).parent))
     if script is None:

@@ -31,9 +31,22 @@ site and numpy operations over all shells, pairs and triples at once:
    sites and motifs with numpy's exact bin-edge arithmetic.
 
 Every site is a point, whatever its species or occupancy, exactly as in
-matminer. The results agree with matminer to floating-point rounding; a value
-differs only where an order parameter lies within rounding error of one of
-the 0.001 histogram bin edges (see ``benchmarks/fast_kernel_agreement.py``).
+matminer; coincident points make matminer divide by a zero distance, and
+raise a ``ValueError`` here.
+
+Agreement. The order parameters agree with pymatgen's to about 1e-15 (the
+same formulas; numpy's ``exp``/``arccos`` and pairwise dot products differ
+from ``math.exp``/``math.acos`` and BLAS ``np.inner`` in the last bit). The
+distances, shell binning, distance factor and histogram arithmetic are
+bit-identical. A reported value can therefore only differ where an order
+parameter lies within rounding error of a 0.001 histogram bin edge, and then
+by one bin (0.001). This happens for ideal motifs whose value is exactly on
+an edge: in rock-salt YSe and FeH the pentagonal-pyramidal value is exactly
+0.5 in exact arithmetic; pymatgen computes ``0.5000000000000002`` (bin
+centre 0.5005), this kernel ``0.4999999999999999`` (0.4995). Such ties are
+also why matminer itself can differ between symmetry-equivalent sites. See
+``benchmarks/fast_kernel_agreement.py`` for the measured rate (2 values in
+56,018 on 350 structures).
 """
 
 from __future__ import annotations

@@ -155,6 +155,8 @@ def _cmd_featurize(args):
         pd.DataFrame(rejects, columns=["row", args.column, "error"]).to_csv(
             args.rejects, index=False
         )
+    if n_good + n_bad == 0:
+        raise DataError(f"{path} has no data rows; nothing was written")
     if n_good == 0:
         raise DataError(
             f"none of the {n_bad} rows of {path} could be featurized; "

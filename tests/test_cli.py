@@ -198,6 +198,12 @@ def test_featurize_data_errors(tmp_path, formulas_csv, table_path, capsys):
     )
     assert not out.exists()
 
+    header_only = tmp_path / "header.csv"
+    header_only.write_text("formula\n")
+    assert main(["featurize", str(header_only), *base]) == 1
+    assert "has no data rows" in _one_error_line(capsys.readouterr().err)
+    assert not out.exists()
+
 
 # -- similarity --------------------------------------------------------------------
 def test_similarity(table_path, capsys):

@@ -99,6 +99,17 @@ def test_element_map_pca_published_table(leaf_frame):
     assert ax.get_xlabel() == "PC 1" and ax.get_ylabel() == "PC 2"
 
 
+def test_element_map_accepts_table_objects_and_paths(leaf_frame):
+    from sklearn_leafs.table import LeafTable
+
+    ax1 = plot_element_map(str(LEAF_CSV), method="pca")
+    ax2 = plot_element_map(LeafTable.load(str(LEAF_CSV)), method="pca")
+    np.testing.assert_array_equal(
+        ax1.collections[0].get_offsets(), ax2.collections[0].get_offsets()
+    )
+    assert [t.get_text() for t in ax1.texts] == list(leaf_frame.index)
+
+
 @pytest.mark.parametrize(
     "color_by, expected",
     [

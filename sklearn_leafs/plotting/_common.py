@@ -3,7 +3,6 @@
 from functools import lru_cache
 
 import numpy as np
-import pandas as pd
 
 
 def _get_ax(ax):
@@ -18,18 +17,9 @@ def _get_ax(ax):
 
 def _table_frame(table):
     """Resolve a table-like object into an element x feature DataFrame."""
-    try:
-        from sklearn_leafs.table import resolve_table
-    except ImportError:  # pragma: no cover - foundation not installed
-        resolve_table = None
-    if resolve_table is not None and not isinstance(table, pd.DataFrame):
-        return resolve_table(table).frame
-    if isinstance(table, pd.DataFrame):
-        return table
-    raise TypeError(
-        "table must be a LeafTable, a table name, a path or a DataFrame; "
-        f"got {type(table).__name__}"
-    )
+    from sklearn_leafs.table import resolve_table
+
+    return resolve_table(table).frame
 
 
 def _finite_rows(frame, what="table"):

@@ -232,6 +232,19 @@ def test_motif_importances_from_pipeline():
     assert len(ax.lines) == 0
 
 
+def test_motif_importances_from_permutation_importance():
+    from sklearn.inspection import permutation_importance
+
+    rng = np.random.default_rng(1)
+    X = rng.random((80, 3))
+    y = (X[:, 1] > 0.5).astype(int)
+    clf = RandomForestClassifier(n_estimators=10, random_state=0).fit(X, y)
+    result = permutation_importance(clf, X, y, n_repeats=3, random_state=0)
+    ax = plot_motif_importances(result, ["a", "b", "c"], top=1)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["b"]
+    assert ax.patches[0].get_width() == pytest.approx(result.importances_mean[1])
+
+
 def test_motif_importances_bad_input():
     with pytest.raises(ValueError, match="3 feature names for 2"):
         plot_motif_importances([0.1, 0.9], ["a", "b", "c"])

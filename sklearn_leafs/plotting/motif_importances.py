@@ -33,6 +33,8 @@ def _importances_and_names(estimator_or_importances, feature_names):
             )
         if names is None and hasattr(final, "feature_names_in_"):
             names = list(final.feature_names_in_)
+    elif hasattr(obj, "importances_mean"):  # sklearn.inspection result
+        values = np.asarray(obj.importances_mean, dtype=float)
     else:
         values = np.asarray(obj, dtype=float)
     if values.ndim != 1:
@@ -89,7 +91,8 @@ def plot_motif_importances(
         A fitted estimator with ``feature_importances_`` (tree ensembles) or
         ``coef_`` (linear models; the mean absolute coefficient over classes
         is used), a fitted :class:`~sklearn.pipeline.Pipeline` ending in one,
-        or the importances themselves.
+        the result of :func:`sklearn.inspection.permutation_importance`
+        (its ``importances_mean``), or the importances themselves.
     feature_names : array-like of str, default=None
         Names of the features. When None they are taken from the pipeline's
         ``get_feature_names_out``, the estimator's ``feature_names_in_``, the

@@ -294,9 +294,38 @@ def test_predict_structure(templates, table_path, capsys):
     assert expected.iloc[0]["template"] in lines[1]
 
 
-def test_predict_structure_errors(templates, table_path, capsys):
+def test_predict_structure_errors(small_library, table_path, capsys):
     assert main(["predict-structure", "Xx2O", "--table", table_path]) == 1
     assert "'Xx'" in _one_error_line(capsys.readouterr().err)
+
+
+@pytest.fixture
+def small_library(monkeypatch):
+    """Replace the built-in template library by four templates."""
+    import sklearn_leafs.substitution as substitution
+
+    library = pd.DataFrame(
+        {
+            "formula": ["NaCl", "KCl", "ZnS", "CsCl"],
+            "structure_type": ["rock salt", "rock salt", "zinc blende", "cscl"],
+            "source_id": ["t1", "t2", "t3", "t4"],
+        }
+    )
+    monkeypatch.setattr(substitution, "load_ab_templates", lambda: library.copy())
+    substitution._library_classifier.cache_clear()
+    yield library
+    substitution._library_classifier.cache_clear()
+
+
+def test_predict_structure_with_small_library(small_library, table_path, capsys):
+    assert main(["predict-structure", "KBr", "AgI", "--table", table_path]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 3
+    kbr, agi = lines[1].split(), lines[2].split()
+    # KBr is KCl with Cl -> Br, the only single-substitution template
+    assert kbr[:5] == ["KBr", "1", "rock", "salt", "KCl"]
+    assert 0 < float(kbr[5]) <= 1
+    assert agi == ["AgI", "1", "no", "prediction", "-", "0.0000"]
 
 
 # -- build-table ------------------------------------------------------------------------

@@ -23,9 +23,11 @@ from sklearn.base import (
     ClassifierMixin,
     RegressorMixin,
     _fit_context,
+    clone,
 )
+from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 from skorch import NeuralNet
@@ -162,7 +164,7 @@ class _BaseLeafNet(BaseEstimator):
         "hidden_layer_sizes": ["array-like"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "reconstruction_weight": [Interval(Real, 0, None, closed="left")],
-        "encoder_init": [LeafAutoencoder, None],
+        "encoder_init": [HasMethods(["fit", "transform"]), None],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left"), None],
@@ -307,13 +309,25 @@ class _BaseLeafNet(BaseEstimator):
         ae = self.encoder_init
         if ae is None:
             return
-        check_is_fitted(ae)
-        if ae.n_features_in_ != matrix.shape[1] or ae.n_components != self.n_components:
+        ae = getattr(ae, "estimator", ae)  # unwrap sklearn.frozen.FrozenEstimator
+        if not isinstance(ae, LeafAutoencoder):
             raise ValueError(
-                "encoder_init must be a LeafAutoencoder fitted on M with "
-                f"n_components={self.n_components}: it has {ae.n_features_in_} "
-                f"inputs and {ae.n_components} components, M has "
-                f"{matrix.shape[1]} columns."
+                "encoder_init must be a LeafAutoencoder (optionally wrapped in "
+                f"sklearn.frozen.FrozenEstimator) or None, got {type(ae).__name__}."
+            )
+        if ae.n_components != self.n_components:
+            raise ValueError(
+                f"encoder_init has n_components={ae.n_components}, but this model "
+                f"has n_components={self.n_components}."
+            )
+        try:
+            check_is_fitted(ae)
+        except NotFittedError:
+            ae = clone(ae).fit(matrix)
+        if ae.n_features_in_ != matrix.shape[1]:
+            raise ValueError(
+                f"encoder_init was fitted on {ae.n_features_in_} columns, but M has "
+                f"{matrix.shape[1]}."
             )
         source = ae.net_.module_
         with torch.no_grad():
@@ -379,8 +393,12 @@ _SHARED_DOC = """
         mean squared error) added to the task loss; 0 turns joint training
         off.
     encoder_init : LeafAutoencoder, default=None
-        A fitted autoencoder (trained on M, with the same ``n_components``)
-        whose encoder (and decoder) weights initialise ``D`` (pretraining).
+        Pretraining: an autoencoder with the same ``n_components`` whose
+        encoder (and, for joint training, decoder) weights initialise ``D``.
+        An unfitted one is fitted on M at the start of every ``fit``. As
+        ``clone`` (used by ``cross_val_score`` and ``GridSearchCV``) unfits
+        estimator parameters, pass a fitted autoencoder wrapped in
+        ``sklearn.frozen.FrozenEstimator`` to train it only once.
     lr : float, default=1e-3
         Adam learning rate.
     max_epochs : int, default=100

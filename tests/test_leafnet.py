@@ -190,15 +190,23 @@ def test_joint_reconstruction_loss_trains_the_decoder(M):
 
 
 def test_encoder_init_copies_autoencoder_weights(M):
+    from sklearn.frozen import FrozenEstimator
+
     X = _binaries()
     y = _alkali_labels(X)
-    ae = LeafAutoencoder(n_components=4, max_epochs=20, random_state=0).fit(M.matrix)
-    clf = LeafNetClassifier(
-        M, encoder_init=ae, random_state=0, **{**FAST, "lr": 1e-12, "max_epochs": 1}
-    ).fit(X, y)
-    np.testing.assert_allclose(
-        clf.leaf_table_.lookup(ELEMENTS), ae.transform(M.matrix), rtol=1e-5, atol=1e-6
-    )
+    ae = LeafAutoencoder(n_components=4, max_epochs=20, random_state=0)
+    expected = clone(ae).fit(M.matrix).transform(M.matrix)
+    frozen = dict(lr=1e-12, max_epochs=1)  # the embedding barely moves
+    for init in (ae, clone(ae).fit(M.matrix), FrozenEstimator(clone(ae).fit(M.matrix))):
+        clf = LeafNetClassifier(
+            M, encoder_init=init, random_state=0, **{**FAST, **frozen}
+        )
+        # clone (as in cross-validation) keeps a frozen autoencoder fitted and
+        # refits an unfitted one on M: either way D starts from its weights
+        table = clone(clf).fit(X, y).leaf_table_
+        np.testing.assert_allclose(
+            table.lookup(ELEMENTS), expected, rtol=1e-5, atol=1e-6
+        )
     with pytest.raises(ValueError, match="n_components=3"):
         LeafNetClassifier(M, encoder_init=ae, n_components=3).fit(X, y)
 

@@ -37,16 +37,19 @@ raise a ``ValueError`` here.
 Agreement. The order parameters agree with pymatgen's to about 1e-15 (the
 same formulas; numpy's ``exp``/``arccos`` and pairwise dot products differ
 from ``math.exp``/``math.acos`` and BLAS ``np.inner`` in the last bit). The
-distances, shell binning, distance factor and histogram arithmetic are
-bit-identical. A reported value can therefore only differ where an order
+distances, shells, distance factor and histogram arithmetic are
+bit-identical. A reported value could therefore only differ where an order
 parameter lies within rounding error of a 0.001 histogram bin edge, and then
 by one bin (0.001). This happens for ideal motifs whose value is exactly on
 an edge: in rock-salt YSe and FeH the pentagonal-pyramidal value is exactly
 0.5 in exact arithmetic; pymatgen computes ``0.5000000000000002`` (bin
-centre 0.5005), this kernel ``0.4999999999999999`` (0.4995). Such ties are
-also why matminer itself can differ between symmetry-equivalent sites. See
-``benchmarks/fast_kernel_agreement.py`` for the measured rate (2 values in
-56,018 on 350 structures).
+centre 0.5005), the vectorised formulas ``0.4999999999999999`` (0.4995).
+Such ties are also why matminer itself can differ between
+symmetry-equivalent sites. With ``exact_ties=True`` (the default) the few
+values within 1e-11 of an edge (about one site in 200 of the open corpus)
+are recomputed with pymatgen's own ``LocalStructOrderParams``, from the same
+coordinates and neighbour order, so that the output equals matminer's. See
+``benchmarks/fast_kernel_agreement.py`` for the measured agreement.
 """
 
 from __future__ import annotations
@@ -167,7 +170,7 @@ def _neighbours(structure, sites):
     one-site search (pymatgen's ``find_points_in_spheres``), because its order
     of neighbours, which the ``bcc`` order parameter depends on, changes with
     the set of centres. Returns, for each site of ``sites``, the neighbour
-    distances and the vectors from the site to the neighbour images.
+    distances and the Cartesian coordinates of the neighbour images.
     """
     from pymatgen.optimization.neighbors import find_points_in_spheres
 
@@ -213,13 +216,13 @@ def _neighbours(structure, sites):
                     f"within {_MAX_RADIUS:g} Angstrom"
                 )
         points, images, dists = points[keep], images[keep], dists[keep]
-        vectors = (frac[points] + images) @ matrix - cart[i]
-        out.append((dists, vectors))
+        # PeriodicNeighbor.coords: lattice.get_cartesian_coords(frac + image)
+        out.append((dists, (frac[points] + images) @ matrix))
     return out
 
 
 def _pad(neighbours):
-    """Pad per-site distances and vectors into arrays (``inf`` / 0 padding)."""
+    """Pad per-site distances and coordinates into arrays (``inf`` / 0)."""
     n_max = max(_MIN_NEIGHBOURS + 1, max(len(d) for d, _ in neighbours))
     dist = np.full((len(neighbours), n_max), np.inf)
     vec = np.zeros((len(neighbours), n_max, 3))
@@ -590,6 +593,85 @@ def _histogram_peaks(values):
 
 
 # ---------------------------------------------------------------------------
+# floating-point ties at histogram bin edges
+# ---------------------------------------------------------------------------
+_TIE_TOL = 1e-11  # >> the ~1e-15 difference between these and pymatgen's values
+
+
+_BCC = MOTIF_LABELS.index("body-centered cubic CN_8")
+
+
+def _near_bin_edge(values):
+    """Where a value is within ``_TIE_TOL`` of a multiple of 0.0005.
+
+    matminer's histogram depends on which side of ``k / 1000`` (bin edges) and
+    ``k / 1000 + 0.0005`` (the rounding in ``minval``/``maxval``) a value lies.
+    Two such points are safe: 1, because neither implementation exceeds it and
+    1 and the largest double below it share a bin; and 0 for every order
+    parameter that cannot be negative (all but bcc), because 0 and a tiny
+    positive value share a bin.
+    """
+    x = values * 2000.0
+    k = np.rint(x)
+    near = (np.abs(x - k) < 2000.0 * _TIE_TOL) & (k != 2000.0)
+    near[..., :_BCC] &= k[..., :_BCC] != 0.0
+    near[..., _BCC + 1 :] &= k[..., _BCC + 1 :] != 0.0
+    return near
+
+
+def _pymatgen_ops():
+    """pymatgen order-parameter objects of the 37 motifs, built as matminer
+    builds them (``OPSiteFingerprint.__init__``)."""
+    try:  # pymatgen > 2025.10.7
+        from pymatgen.core.local_env import CN_OPT_PARAMS, LocalStructOrderParams
+    except ImportError:  # pragma: no cover - older pymatgen
+        from pymatgen.analysis.local_env import (
+            CN_OPT_PARAMS,
+            LocalStructOrderParams,
+        )
+    ops = []
+    for label in MOTIF_LABELS:
+        name, cn = label.rsplit(" CN_", 1)
+        cn_params = CN_OPT_PARAMS.get(int(cn), {})
+        kind, param = name, None
+        if name in cn_params:
+            kind = cn_params[name][0]
+            if len(cn_params[name]) > 1:
+                param = cn_params[name][1]
+        ops.append(LocalStructOrderParams([kind], parameters=[param]))
+    return ops
+
+
+def _resolve_ties(ties, computed, opvals, structure, sites, coords, dist, order, rel):
+    """Replace tied values by pymatgen's own, bit for bit, in place.
+
+    ``ties[s, t, c]`` marks the values to recompute, ``computed[s, t, c]``
+    the values that come from a shell (the others are matminer's zeros for
+    coordination numbers that are not a shell). A shell's order
+    parameter does not depend on the bin width ``t``, so each (site, motif)
+    is recomputed once, from the same neighbour coordinates, neighbour order
+    and distance factor as matminer's.
+    """
+    ops = _pymatgen_ops()
+    cart = structure.cart_coords
+    n_cols = [0] + [m[0] for m in _MOTIFS]  # coordination number per column
+    for s, c in sorted({(s, c) for s, _, c in np.argwhere(ties)}):
+        n = int(np.isfinite(dist[s]).sum())
+        cn = n if c == 0 else n_cols[c]  # sgl_bd uses every neighbour
+        members = np.arange(n) if c == 0 else np.sort(order[s, :cn])
+        shell = [Site("H", cart[sites[s]])]
+        shell += [Site("H", coords[s, j]) for j in members]
+        value = ops[c].get_order_parameters(shell, 0, list(range(1, len(shell))))[0]
+        if c > 0:
+            d_fac = 0.0
+            for j in members:
+                d_fac += 1.0 / rel[s, j]
+            d_fac = math.pow(d_fac / float(cn), _DIST_EXP)
+            value = 0.0 if value is None else d_fac * value
+        opvals[s, computed[s, :, c], c] = value
+
+
+# ---------------------------------------------------------------------------
 # public entry point
 # ---------------------------------------------------------------------------
 def _check_indices(structure, indices):
@@ -613,7 +695,7 @@ def _check_indices(structure, indices):
     return np.where(idx < 0, idx + n, idx)
 
 
-def fast_site_fingerprints(structure, indices=None):
+def fast_site_fingerprints(structure, indices=None, *, exact_ties=True):
     """Local-environment motif similarities of sites, as matminer computes them.
 
     A vectorised re-implementation of
@@ -627,6 +709,13 @@ def fast_site_fingerprints(structure, indices=None):
         A periodic structure, ordered or disordered.
     indices : sequence of int, default=None
         Site indices to compute; all sites when None. Repeats are allowed.
+    exact_ties : bool, default=True
+        Recompute, with pymatgen's own ``LocalStructOrderParams`` (the code
+        matminer runs), the few order parameters that lie within 1e-11 of a
+        0.001 histogram bin edge, where the last bit decides the reported bin
+        (for example the exact 0.5 of a perfect octahedron). With False, such
+        values may land one bin (0.001) away from matminer's, and the kernel
+        runs somewhat faster on high-symmetry structures.
 
     Returns
     -------
@@ -669,7 +758,9 @@ def fast_site_fingerprints(structure, indices=None):
         return out
     sites, inverse = np.unique(idx, return_inverse=True)
     neighbours = _neighbours(structure, sites)
-    dist, vec = _pad(neighbours)
+    dist, coords = _pad(neighbours)
+    centres = structure.cart_coords[sites]
+    vec = coords - centres[:, None, :]  # as pymatgen: neigh.coords - centvec
     n_sites = len(sites)
 
     dmin = dist.min(axis=1)
@@ -685,6 +776,8 @@ def fast_site_fingerprints(structure, indices=None):
 
     # opvals[s, t, :]: the 37 values for bin width t, before peak selection
     opvals = np.zeros((n_sites, len(_DRS), _N_MOTIFS))
+    computed = np.zeros(opvals.shape, dtype=bool)  # False: matminer's zero_ops 0
+    computed[:, :, 0] = True
     # sgl_bd over all neighbours: 1 - d_1 / d_2 (pymatgen's vector norms)
     norms = np.sqrt(np.einsum("sni,sni->sn", vec, vec))
     norms[~np.isfinite(dist)] = np.inf
@@ -725,6 +818,14 @@ def fast_site_fingerprints(structure, indices=None):
         for t in range(len(_DRS)):
             on = is_shell[batch, t, cn]
             opvals[batch[on][:, None], t, cols] = ops[on]
+            computed[batch[on][:, None], t, cols] = True
+
+    if exact_ties:
+        ties = _near_bin_edge(opvals) & computed
+        if ties.any():
+            _resolve_ties(
+                ties, computed, opvals, structure, sites, coords, dist, order, rel
+            )
 
     peaks = _histogram_peaks(opvals.transpose(0, 2, 1).reshape(-1, len(_DRS)))
     return peaks.reshape(n_sites, _N_MOTIFS)[inverse]

@@ -157,6 +157,7 @@ def test_nan_rows_on_request(featurizer):
     np.testing.assert_array_equal(out[5], clone(featurizer).fit_transform(["Gd Fe"])[0])
 
 
+@pytest.mark.slow
 def test_all_band_gap_fields_match_a_naive_loop(featurizer, shared_data):
     path = shared_data / "phase-fields" / "mpds_band_gap.csv"
     if not path.is_file():
@@ -232,3 +233,40 @@ def test_novelty_scorer_is_deterministic_and_picklable(published_table, known_fi
     np.testing.assert_array_equal(restored.novelty_score(probe), a.novelty_score(probe))
     with pytest.raises(ValueError, match=r"row 1: 'D0\+'"):
         a.novelty_score(["Ba O", "D0+ O"])
+
+
+# -- screening example ----------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_screening_example_ranks_only_unexplored_ternaries(
+    published_table, shared_data
+):
+    import importlib.util
+    from pathlib import Path
+
+    if not (shared_data / "phase-fields").is_dir():
+        pytest.skip("phase-field data absent")
+    path = Path(__file__).resolve().parents[1] / "examples" / "phase_field_screening.py"
+    spec = importlib.util.spec_from_file_location("phase_field_screening", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.ternaries(["O", "Cu", "Ba", "Cu"]) == ["Ba Cu O"]
+    assert module.ternaries(["O", "Cu", "Ba", "Y"], known=["Ba Cu O"]) == [
+        "Ba Cu Y",
+        "Ba O Y",
+        "Cu O Y",
+    ]
+    elements = ["Ba", "Cu", "O", "Y", "La", "Hg"]
+    ranking, _ = module.screen(elements, published_table, n_estimators=10)
+    known = {frozenset(f.split()) for f in module.known_fields(published_table)[0]}
+    fields = [frozenset(f.split()) for f in ranking["phase_field"]]
+    assert (
+        len(fields)
+        == len(set(fields))
+        == 20 - len({f for f in known if len(f) == 3 and f <= set(elements)})
+    )
+    assert not set(fields) & known
+    assert ranking["p_high_Tc"].is_monotonic_decreasing
+    assert ranking["p_high_Tc"].between(0, 1).all()
+    assert ranking["unexplored"].between(0, 1).all()

@@ -9,7 +9,10 @@ import numpy as np
 import pytest
 from pymatgen.core import Lattice, Structure
 
-from sklearn_leafs.environments._fast_kernel import fast_site_fingerprints
+from sklearn_leafs.environments._fast_kernel import (
+    fast_site_fingerprints,
+    fast_site_fingerprints_many,
+)
 from sklearn_leafs.motifs import MOTIF_LABELS
 
 COL = {label: i for i, label in enumerate(MOTIF_LABELS)}
@@ -133,6 +136,24 @@ def test_bad_input_raises():
         fast_site_fingerprints("MgO")
 
 
+def test_many_structures_in_one_batch():
+    mgo = _rock_salt()
+    cscl = Structure(Lattice.cubic(4.12), ["Cs", "Cl"], [[0, 0, 0], [0.5] * 3])
+    single = [fast_site_fingerprints(mgo, [3, 0]), fast_site_fingerprints(cscl)]
+    batch = fast_site_fingerprints_many([mgo, cscl], [[3, 0], None])
+    for a, b in zip(batch, single, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert [b.shape for b in fast_site_fingerprints_many([mgo, cscl])] == [
+        (8, 37),
+        (2, 37),
+    ]
+    assert fast_site_fingerprints_many([]) == []
+    with pytest.raises(ValueError, match="structure 1: site index 2 is out of range"):
+        fast_site_fingerprints_many([mgo, cscl], [None, [2]])
+    with pytest.raises(ValueError, match="2 index lists for 1 structures"):
+        fast_site_fingerprints_many([mgo], [None, None])
+
+
 def test_coincident_sites_raise_like_matminer():
     # Two different species at the same point: matminer divides by a zero
     # nearest-neighbour distance (and then fails to bin an infinite relative
@@ -144,6 +165,8 @@ def test_coincident_sites_raise_like_matminer():
         _matminer(s, [1])
     with pytest.raises(ValueError, match="site 1 coincides with another site"):
         fast_site_fingerprints(s, [1])
+    with pytest.raises(ValueError, match="structure 1: site 1 coincides"):
+        fast_site_fingerprints_many([_rock_salt(), s])
 
 
 def _ci_structures(data):
@@ -187,6 +210,7 @@ def test_agrees_with_matminer_on_real_structures(shared_data):
     items = _ci_structures(shared_data)
     assert sum(not s.is_ordered for _, s in items) >= 5
     n_values = 0
+    indices, refs = [], []
     for name, s in items:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -196,7 +220,13 @@ def test_agrees_with_matminer_on_real_structures(shared_data):
         fast = fast_site_fingerprints(s, idx)
         np.testing.assert_array_equal(fast, ref, err_msg=name)
         n_values += ref.size
+        indices.append(idx)
+        refs.append(ref)
     assert n_values >= 2000
+    # the same values when all structures are computed in one batch
+    batch = fast_site_fingerprints_many([s for _, s in items], indices)
+    for (name, _), fast, ref in zip(items, batch, refs, strict=True):
+        np.testing.assert_array_equal(fast, ref, err_msg=name)
 
 
 @pytest.mark.slow

@@ -55,14 +55,15 @@ coordinates and neighbour order, so that the output equals matminer's. See
 from __future__ import annotations
 
 import math
-from functools import cached_property
+import threading
+from functools import cache, cached_property, lru_cache
 
 import numpy as np
 from pymatgen.core import Site, Structure
 
 from sklearn_leafs.motifs import MOTIF_LABELS
 
-__all__ = ["fast_site_fingerprints"]
+__all__ = ["fast_site_fingerprints", "fast_site_fingerprints_many"]
 
 # --- matminer's default parameters ---------------------------------------
 _DR = 0.1
@@ -241,26 +242,30 @@ def _gauss(x):
 
 
 def _seq_sum(first, terms, first_norm=None, norms=None):
-    """Sum ``first + terms[..., 0] + terms[..., 1] + ...`` left to right.
+    """``first + sum_m terms[..., m]`` (and the same for the norms).
 
-    pymatgen accumulates with ``+=`` over the third neighbour ``m``; adding the
-    terms in the same order keeps the rounding identical.
+    pymatgen adds the terms one by one; numpy's summation order can change
+    the last bit, which only matters at histogram bin edges, where
+    ``exact_ties`` takes over.
     """
-    acc = first.copy()
-    nacc = None if first_norm is None else first_norm.copy()
-    for m in range(terms.shape[-1]):
-        acc += terms[..., m]
-        if nacc is not None:
-            nacc += norms[..., m]
+    acc = first + terms.sum(axis=-1)
+    nacc = None if first_norm is None else first_norm + norms.sum(axis=-1)
     return acc, nacc
+
+
+@cache
+def _masks(n):
+    """Boolean masks of a shell of n neighbours: j != k, j < k, and
+    m not in {j, k} with j != k."""
+    eye = np.eye(n, dtype=bool)
+    distinct = ~eye[:, :, None] & ~eye[:, None, :] & ~eye[None, :, :]
+    return ~eye[None], np.triu(~eye, 1)[None], distinct[None]
 
 
 def _max_ratio(qsp, norms):
     """``max_{j != k} qsp / norms`` (0 where the norm vanishes)."""
     ratio = np.where(norms > 1e-12, qsp / np.where(norms > 1e-12, norms, 1.0), 0.0)
-    n = qsp.shape[-1]
-    off = ~np.eye(n, dtype=bool)
-    return ratio[:, off].max(axis=1)
+    return ratio[:, _masks(qsp.shape[-1])[0][0]].max(axis=1)
 
 
 class _Geometry:
@@ -290,7 +295,7 @@ class _Geometry:
 
     @cached_property
     def pair(self):
-        return ~np.eye(self.n, dtype=bool)[None]  # j != k
+        return _masks(self.n)[0]  # j != k
 
     @cached_property
     def _axes(self):
@@ -311,9 +316,7 @@ class _Geometry:
     @cached_property
     def triple(self):
         # pymatgen's m loop: m not in {j, k}, j != k and the x axis exists
-        eye = np.eye(self.n, dtype=bool)
-        distinct = ~eye[:, :, None] & ~eye[:, None, :] & ~eye[None, :, :]
-        return distinct[None] & ~self._axes[1][..., None]
+        return _masks(self.n)[2] & ~self._axes[1][..., None]
 
     @cached_property
     def inner(self):
@@ -340,15 +343,8 @@ class _Geometry:
 def _op_bent(g, p):
     q = _gauss(p["IGW_TA"] * (g.theta_pi - p["TA"]))
     n = g.n
-    # ops = sum_j sum_k q[j, k] (left to right) / (n * (n - 1))
-    total = np.zeros(q.shape[0])
-    for j in range(n):
-        row = np.zeros(q.shape[0])
-        for k in range(n):
-            if k != j:
-                row = row + q[:, j, k]
-        total = total + row
-    return total / float(n * (n - 1))
+    # mean over the ordered pairs j != k
+    return np.where(g.pair, q, 0.0).sum(axis=(1, 2)) / float(n * (n - 1))
 
 
 def _op_ta_max(g, p):
@@ -406,7 +402,7 @@ def _op_pent_plan(g, p):
 
 def _op_bcc(g, p):
     n = g.n
-    upper = np.triu(np.ones((n, n), dtype=bool), 1)[None]
+    upper = _masks(n)[1]  # pymatgen counts the pairs j < k only
     spp = p["min_SPP"]
     first_on = upper & (g.theta >= spp)
     first = np.where(
@@ -417,14 +413,7 @@ def _op_bcc(g, p):
     term = (((fac * np.cos(3 * g.phi)) * _FAC_BCC) * tmp) * _gauss(tmp)
     on = g.inner & upper[..., None] & (g.t_jk < spp)
     qsp, _ = _seq_sum(first, np.where(on, term, 0.0))
-    total = np.zeros(qsp.shape[0])
-    for j in range(n):
-        row = np.zeros(qsp.shape[0])
-        for k in range(n):
-            if k != j:
-                row = row + qsp[:, j, k]
-        total = total + row
-    return total / float(0.5 * float(n * (6 + (n - 2) * (n - 3))))
+    return qsp.sum(axis=(1, 2)) / float(0.5 * float(n * (6 + (n - 2) * (n - 3))))
 
 
 def _op_cuboct(g, p):
@@ -596,6 +585,7 @@ def _histogram_peaks(values):
 # floating-point ties at histogram bin edges
 # ---------------------------------------------------------------------------
 _TIE_TOL = 1e-11  # >> the ~1e-15 difference between these and pymatgen's values
+_PYMATGEN_LOCK = threading.Lock()
 
 
 _BCC = MOTIF_LABELS.index("body-centered cubic CN_8")
@@ -606,27 +596,41 @@ def _near_bin_edge(values):
 
     matminer's histogram depends on which side of ``k / 1000`` (bin edges) and
     ``k / 1000 + 0.0005`` (the rounding in ``minval``/``maxval``) a value lies.
-    Two such points are safe: 1, because neither implementation exceeds it and
-    1 and the largest double below it share a bin; and 0 for every order
-    parameter that cannot be negative (all but bcc), because 0 and a tiny
-    positive value share a bin.
+    Two such points are safe. 0: the three values of a motif are the shell's
+    value v wherever its coordination number is a shell and exactly 0 (zero
+    ops) elsewhere, and for v within rounding of 0 all of them land in the
+    first bin, 0.0005, whatever the sign of v. 1, for every order parameter
+    but bcc: means of terms that are at most 1, times a distance factor of at
+    most 1, cannot round above 1 in either implementation, and 1 and the
+    largest double below it share a bin. bcc is a signed sum, and a perfect
+    cube gives pymatgen 1 + 2e-16 or 1 - 1e-16.
     """
     x = values * 2000.0
     k = np.rint(x)
-    near = (np.abs(x - k) < 2000.0 * _TIE_TOL) & (k != 2000.0)
-    near[..., :_BCC] &= k[..., :_BCC] != 0.0
-    near[..., _BCC + 1 :] &= k[..., _BCC + 1 :] != 0.0
-    return near
+    near = np.abs(x - k) < 2000.0 * _TIE_TOL
+    safe = (k == 0.0) | (k == 2000.0)
+    safe[..., _BCC] = k[..., _BCC] == 0.0
+    return near & ~safe
 
 
+@lru_cache(maxsize=1)
 def _pymatgen_ops():
-    """pymatgen order-parameter objects of the 37 motifs, built as matminer
-    builds them (``OPSiteFingerprint.__init__``)."""
+    """pymatgen order-parameter objects of the 37 motifs, built once as
+    matminer builds them (``OPSiteFingerprint.__init__``).
+
+    They keep scratch state between calls; ``_resolve_ties`` holds
+    ``_PYMATGEN_LOCK`` while it uses them.
+    """
     try:  # pymatgen > 2025.10.7
-        from pymatgen.core.local_env import CN_OPT_PARAMS, LocalStructOrderParams
+        from pymatgen.core.local_env import (
+            CN_OPT_PARAMS,
+            DEFAULT_OP_PARAMS,
+            LocalStructOrderParams,
+        )
     except ImportError:  # pragma: no cover - older pymatgen
         from pymatgen.analysis.local_env import (
             CN_OPT_PARAMS,
+            DEFAULT_OP_PARAMS,
             LocalStructOrderParams,
         )
     ops = []
@@ -638,11 +642,15 @@ def _pymatgen_ops():
             kind = cn_params[name][0]
             if len(cn_params[name]) > 1:
                 param = cn_params[name][1]
+        if param is None:
+            param = DEFAULT_OP_PARAMS[kind]
+        # plain dicts: the YAML mappings are slow to read in pymatgen's loops
+        param = None if param is None else dict(param)
         ops.append(LocalStructOrderParams([kind], parameters=[param]))
     return ops
 
 
-def _resolve_ties(ties, computed, opvals, structure, sites, coords, dist, order, rel):
+def _resolve_ties(ties, computed, opvals, centres, coords, dist, order, rel):
     """Replace tied values by pymatgen's own, bit for bit, in place.
 
     ``ties[s, t, c]`` marks the values to recompute, ``computed[s, t, c]``
@@ -653,15 +661,16 @@ def _resolve_ties(ties, computed, opvals, structure, sites, coords, dist, order,
     and distance factor as matminer's.
     """
     ops = _pymatgen_ops()
-    cart = structure.cart_coords
     n_cols = [0] + [m[0] for m in _MOTIFS]  # coordination number per column
     for s, c in sorted({(s, c) for s, _, c in np.argwhere(ties)}):
         n = int(np.isfinite(dist[s]).sum())
         cn = n if c == 0 else n_cols[c]  # sgl_bd uses every neighbour
         members = np.arange(n) if c == 0 else np.sort(order[s, :cn])
-        shell = [Site("H", cart[sites[s]])]
+        shell = [Site("H", centres[s])]
         shell += [Site("H", coords[s, j]) for j in members]
-        value = ops[c].get_order_parameters(shell, 0, list(range(1, len(shell))))[0]
+        with _PYMATGEN_LOCK:
+            value = ops[c].get_order_parameters(shell, 0, list(range(1, len(shell))))
+        value = value[0]
         if c > 0:
             d_fac = 0.0
             for j in members:
@@ -744,31 +753,113 @@ def fast_site_fingerprints(structure, indices=None, *, exact_ties=True):
     >>> fp[0, 17:20].round(4).tolist()  # hexagonal planar, octahedral, pent. pyr.
     [0.2005, 0.9995, 0.5005]
     """
-    if not isinstance(structure, Structure):
-        # IStructure is accepted too (Structure subclasses IStructure)
-        from pymatgen.core import IStructure
-
-        if not isinstance(structure, IStructure):
-            raise ValueError(
-                f"expected a pymatgen Structure, got {type(structure).__name__}"
-            )
+    _check_structure(structure)
     idx = _check_indices(structure, indices)
-    out = np.empty((idx.size, _N_MOTIFS))
     if idx.size == 0:
-        return out
+        return np.empty((0, _N_MOTIFS))
     sites, inverse = np.unique(idx, return_inverse=True)
     neighbours = _neighbours(structure, sites)
-    dist, coords = _pad(neighbours)
     centres = structure.cart_coords[sites]
+    labels = [f"site {int(i)}" for i in sites]
+    return _site_values(neighbours, centres, labels, exact_ties)[inverse]
+
+
+def fast_site_fingerprints_many(structures, indices=None, *, exact_ties=True):
+    """:func:`fast_site_fingerprints` of several structures in one batch.
+
+    The same values, computed together: the per-call overhead of numpy is
+    shared by all sites, which makes small and symmetry-reduced structures
+    several times cheaper than one call each.
+
+    Parameters
+    ----------
+    structures : sequence of pymatgen.core.Structure
+        Periodic structures, ordered or disordered.
+    indices : sequence of (sequence of int or None), default=None
+        Site indices of each structure; all sites of every structure when
+        None, all sites of one structure where its entry is None.
+    exact_ties : bool, default=True
+        As in :func:`fast_site_fingerprints`.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        One ``(len(indices[k]), 37)`` array per structure.
+
+    Raises
+    ------
+    ValueError
+        As :func:`fast_site_fingerprints`, naming the structure by its
+        position in ``structures``.
+
+    Examples
+    --------
+    >>> from pymatgen.core import Lattice, Structure
+    >>> from sklearn_leafs.environments._fast_kernel import (
+    ...     fast_site_fingerprints_many,
+    ... )
+    >>> mgo = Structure.from_spacegroup(
+    ...     "Fm-3m", Lattice.cubic(4.21), ["Mg", "O"], [[0, 0, 0], [0.5, 0.5, 0.5]]
+    ... )
+    >>> cscl = Structure(Lattice.cubic(4.12), ["Cs", "Cl"], [[0, 0, 0], [0.5] * 3])
+    >>> fps = fast_site_fingerprints_many([mgo, cscl], [[0], None])
+    >>> [fp.shape for fp in fps]
+    [(1, 37), (2, 37)]
+    >>> float(fps[1][0, 22])  # body-centred cubic CN_8 of Cs
+    0.9995
+    """
+    structures = list(structures)
+    if indices is None:
+        indices = [None] * len(structures)
+    indices = list(indices)
+    if len(indices) != len(structures):
+        raise ValueError(
+            f"got {len(indices)} index lists for {len(structures)} structures"
+        )
+    neighbours, centres, labels, parts = [], [], [], []
+    for k, (structure, idx) in enumerate(zip(structures, indices, strict=True)):
+        try:
+            _check_structure(structure)
+            idx = _check_indices(structure, idx)
+            sites, inverse = np.unique(idx, return_inverse=True)
+            neighbours += _neighbours(structure, sites)
+        except ValueError as exc:
+            raise ValueError(f"structure {k}: {exc}") from exc
+        centres.append(structure.cart_coords[sites])
+        labels += [f"structure {k}: site {int(i)}" for i in sites]
+        parts.append((len(sites), inverse))
+    if not labels:
+        return [np.empty((0, _N_MOTIFS)) for _ in structures]
+    values = _site_values(neighbours, np.concatenate(centres), labels, exact_ties)
+    out, start = [], 0
+    for n, inverse in parts:
+        out.append(values[start : start + n][inverse])
+        start += n
+    return out
+
+
+def _check_structure(structure):
+    from pymatgen.core import IStructure  # Structure subclasses IStructure
+
+    if not isinstance(structure, (Structure, IStructure)):
+        raise ValueError(
+            f"expected a pymatgen Structure, got {type(structure).__name__}"
+        )
+
+
+def _site_values(neighbours, centres, labels, exact_ties):
+    """The 37 values of each site from its neighbours (``_neighbours``) and
+    its Cartesian coordinates; ``labels`` name the sites in errors."""
+    dist, coords = _pad(neighbours)
     vec = coords - centres[:, None, :]  # as pymatgen: neigh.coords - centvec
-    n_sites = len(sites)
+    n_sites = len(neighbours)
 
     dmin = dist.min(axis=1)
     if (dmin <= 0.0).any():
-        s = int(sites[np.flatnonzero(dmin <= 0.0)[0]])
+        s = int(np.flatnonzero(dmin <= 0.0)[0])
         raise ValueError(
-            f"site {s} coincides with another site (nearest-neighbour distance "
-            "0); matminer's OPSiteFingerprint cannot handle it"
+            f"{labels[s]} coincides with another site (nearest-neighbour "
+            "distance 0); matminer's OPSiteFingerprint cannot handle it"
         )
     rel = dist / dmin[:, None]
     order = np.argsort(rel, axis=1, kind="stable")
@@ -823,9 +914,7 @@ def fast_site_fingerprints(structure, indices=None, *, exact_ties=True):
     if exact_ties:
         ties = _near_bin_edge(opvals) & computed
         if ties.any():
-            _resolve_ties(
-                ties, computed, opvals, structure, sites, coords, dist, order, rel
-            )
+            _resolve_ties(ties, computed, opvals, centres, coords, dist, order, rel)
 
     peaks = _histogram_peaks(opvals.transpose(0, 2, 1).reshape(-1, len(_DRS)))
-    return peaks.reshape(n_sites, _N_MOTIFS)[inverse]
+    return peaks.reshape(n_sites, _N_MOTIFS)

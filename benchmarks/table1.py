@@ -11,9 +11,12 @@ authors' figures, and times every evaluation.
 Usage::
 
     python benchmarks/table1.py
-    python benchmarks/table1.py --table leak-free=path/to/table.csv
+    python benchmarks/table1.py --table mine=path/to/table.csv
+    python benchmarks/table1.py --records .cache/corpus_records.npz
 
-``--table NAME=PATH`` adds rows for other tables (any LeafTable CSV).
+``--table NAME=PATH`` adds rows for other tables (any LeafTable CSV);
+``--records`` adds the table of cached site records and its leak-free variant
+(no structure whose reduced formula is one of the 100 targets).
 """
 
 import argparse
@@ -66,6 +69,13 @@ def evaluate(clf, X, y):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--table", action="append", default=[], metavar="NAME=PATH")
+    parser.add_argument(
+        "--records",
+        type=Path,
+        help="cached SiteRecords (.npz) of the corpus: adds rows for the table they "
+        "give and for its leak-free variant without any structure whose reduced "
+        "formula is one of the 100 targets",
+    )
     args = parser.parse_args(argv)
 
     ab = fetch_binary_structure_types(data_home=data_home())
@@ -106,9 +116,20 @@ def main(argv=None):
         ]
     except (FileNotFoundError, ValueError) as exc:
         warnings.warn(f"no default table: {exc}", stacklevel=1)
-    for spec in args.table:
-        name, _, path = spec.partition("=")
-        table = LeafTable.load(path)
+    extra = [
+        (n, LeafTable.load(p)) for n, _, p in (t.partition("=") for t in args.table)
+    ]
+    if args.records is not None:
+        from sklearn_leafs.environments import SiteRecords
+
+        records = SiteRecords.load(args.records)
+        leak_free = records.select(exclude_formulas=formulas)
+        print(
+            f"records: {records.n_structures} structures; leak-free: "
+            f"{leak_free.n_structures} (without the 100 targets' formulas)"
+        )
+        extra += [("records", records.to_table()), ("leak-free", leak_free.to_table())]
+    for name, table in extra:
         rows += [
             (name, SubstitutionClassifier(table), X),
             (f"{name}, plain formulas", SubstitutionClassifier(table), formulas),

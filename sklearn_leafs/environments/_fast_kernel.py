@@ -241,18 +241,6 @@ def _gauss(x):
     return np.exp((-0.5 * x) * x)
 
 
-def _seq_sum(first, terms, first_norm=None, norms=None):
-    """``first + sum_m terms[..., m]`` (and the same for the norms).
-
-    pymatgen adds the terms one by one; numpy's summation order can change
-    the last bit, which only matters at histogram bin edges, where
-    ``exact_ties`` takes over.
-    """
-    acc = first + terms.sum(axis=-1)
-    nacc = None if first_norm is None else first_norm + norms.sum(axis=-1)
-    return acc, nacc
-
-
 @cache
 def _masks(n):
     """Boolean masks of a shell of n neighbours: j != k, j < k, and
@@ -264,8 +252,8 @@ def _masks(n):
 
 def _max_ratio(qsp, norms):
     """``max_{j != k} qsp / norms`` (0 where the norm vanishes)."""
-    ratio = np.where(norms > 1e-12, qsp / np.where(norms > 1e-12, norms, 1.0), 0.0)
-    return ratio[:, _masks(qsp.shape[-1])[0][0]].max(axis=1)
+    ok = _masks(qsp.shape[-1])[0] & (norms > 1e-12)
+    return np.where(ok, qsp / np.where(ok, norms, 1.0), 0.0).max(axis=(1, 2))
 
 
 class _Geometry:
@@ -335,9 +323,31 @@ class _Geometry:
     def t_jk(self):
         return self.theta[..., None]  # theta_jk broadcast over m
 
+    @cached_property
+    def n_inner(self):
+        return self.inner.sum(axis=-1).astype(float)
+
     def cos2(self, fac):
-        c = np.cos(fac * self.phi)
-        return c * c
+        """``cos(fac * phi) ** 2`` (cached per factor)."""
+        key = ("cos2", fac)
+        if key not in self.__dict__:
+            c = np.cos(fac * self.phi)
+            self.__dict__[key] = c * c
+        return self.__dict__[key]
+
+    def below(self, spp):
+        """Masks of the bipyramid-like types: j-i-k below the south-pole
+        angle ``spp`` (pairs), m at the south pole, m in the equatorial part
+        (triples), and the number of m terms per pair."""
+        key = ("below", spp)
+        if key not in self.__dict__:
+            first_on = self.pair & (self.theta < spp)
+            m_below = self.t_jm < spp
+            south = self.triple & ~m_below
+            inner = self.inner & m_below & first_on[..., None]
+            count = south.sum(axis=-1) + inner.sum(axis=-1)
+            self.__dict__[key] = (first_on, south, inner, count)
+        return self.__dict__[key]
 
 
 def _op_bent(g, p):
@@ -351,42 +361,36 @@ def _op_ta_max(g, p):
     """tri_plan_max and tet_max."""
     first = _gauss(p["IGW_TA"] * (g.theta_pi - p["TA"]))
     e = _gauss(p["IGW_TA"] * (g.tp_jm - p["TA"]))
-    terms = np.where(g.inner, e * g.cos2(p["fac_AA"]), 0.0)
-    qsp, norms = _seq_sum(first, terms, np.ones_like(first), g.inner.astype(float))
-    return _max_ratio(qsp, norms)
+    qsp = first + np.where(g.inner, e * g.cos2(p["fac_AA"]), 0.0).sum(axis=-1)
+    return _max_ratio(qsp, 1.0 + g.n_inner)
 
 
 def _op_ep_max(g, p):
     """T, tri_pyr, sq_pyr, pent_pyr and hex_pyr."""
     first = _gauss(p["IGW_EP"] * (g.theta_pi - 0.5))
     e = _gauss(p["IGW_EP"] * (g.tp_jm - 0.5))
-    terms = np.where(g.inner, g.cos2(p["fac_AA"]) * e, 0.0)
-    qsp, norms = _seq_sum(first, terms, np.ones_like(first), g.inner.astype(float))
-    return _max_ratio(qsp, norms)
+    qsp = first + np.where(g.inner, g.cos2(p["fac_AA"]) * e, 0.0).sum(axis=-1)
+    return _max_ratio(qsp, 1.0 + g.n_inner)
 
 
 def _op_bipyr(g, p, kind):
     """tri_bipyr, sq_plan_max, oct_max, pent_bipyr, hex_bipyr, hex_plan_max and
     see_saw_rect."""
-    spp = p["min_SPP"]
+    first_on, south, inner, count = g.below(p["min_SPP"])
     if kind == "hex_plan":
         first_arg = p["IGW_TA"] * (np.abs(g.theta_pi - 0.5) - p["TA"])
         inner_arg = p["IGW_TA"] * (np.abs(g.tp_jm - 0.5) - p["TA"])
     else:
         first_arg = p["IGW_EP"] * (g.theta_pi - 0.5)
         inner_arg = p["IGW_EP"] * (g.tp_jm - 0.5)
-    first_on = g.pair & (g.theta < spp)
-    first = np.where(first_on, _gauss(first_arg), 0.0)
-    south = g.triple & (g.t_jm >= spp)
-    inner = g.inner & (g.t_jm < spp) & (g.t_jk < spp)
     if kind == "see_saw":
-        inner &= g.phi < 0.75 * math.pi
+        outside = inner & (g.phi >= 0.75 * math.pi)
+        inner = inner & ~outside
+        count = count - outside.sum(axis=-1)
+    first = np.where(first_on, _gauss(first_arg), 0.0)
     terms = np.where(south, _gauss(p["IGW_SPP"] * (g.tp_jm - 1.0)), 0.0)
     terms = np.where(inner, g.cos2(p["fac_AA"]) * _gauss(inner_arg), terms)
-    qsp, norms = _seq_sum(
-        first, terms, first_on.astype(float), (south | inner).astype(float)
-    )
-    return _max_ratio(qsp, norms)
+    return _max_ratio(first + terms.sum(axis=-1), first_on + count)
 
 
 def _op_pent_plan(g, p):
@@ -395,9 +399,8 @@ def _op_pent_plan(g, p):
     first = _gauss(p["IGW_TA"] * (g.theta_pi - np.where(g.theta <= ta_pi, 0.4, 0.8)))
     e = _gauss(p["IGW_TA"] * (g.tp_jm - np.where(g.t_jm <= ta_pi, 0.4, 0.8)))
     c = np.cos(g.phi)
-    terms = np.where(g.inner, (e * c) * c, 0.0)
-    qsp, norms = _seq_sum(first, terms, np.ones_like(first), g.inner.astype(float))
-    return _max_ratio(qsp, norms)
+    qsp = first + np.where(g.inner, (e * c) * c, 0.0).sum(axis=-1)
+    return _max_ratio(qsp, 1.0 + g.n_inner)
 
 
 def _op_bcc(g, p):
@@ -412,7 +415,7 @@ def _op_bcc(g, p):
     tmp = (g.t_jm - _PI_OVER_2) / _ASIN_THIRD
     term = (((fac * np.cos(3 * g.phi)) * _FAC_BCC) * tmp) * _gauss(tmp)
     on = g.inner & upper[..., None] & (g.t_jk < spp)
-    qsp, _ = _seq_sum(first, np.where(on, term, 0.0))
+    qsp = first + np.where(on, term, 0.0).sum(axis=-1)
     return qsp.sum(axis=(1, 2)) / float(0.5 * float(n * (6 + (n - 2) * (n - 3))))
 
 
@@ -443,7 +446,7 @@ def _op_cuboct(g, p):
     )
     norms = np.zeros(base.shape)
     norms[s, j, k, m] = middle | low | high
-    qsp, norms = _seq_sum(first, terms, first_norm, norms)
+    qsp, norms = first + terms.sum(axis=-1), first_norm + norms.sum(axis=-1)
     return _max_ratio(qsp, norms)
 
 
@@ -512,73 +515,58 @@ def _shell_ops(vec):
 # ---------------------------------------------------------------------------
 # matminer's histogram peak selection
 # ---------------------------------------------------------------------------
-def _histogram_peaks(values):
-    """matminer's choice among the bin-width variants, vectorised.
+def _histogram_peaks(value, n_shell):
+    """matminer's choice among the three bin-width variants, vectorised.
 
-    ``values`` has shape ``(N, 3)`` (one row per site and motif, one column per
-    bin width). For each row this reproduces ``np.histogram(row, bins=nbins,
-    range=(minval, maxval))`` with matminer's ``minval``, ``maxval`` and
-    ``nbins``, the selection of the fullest bins and the merging of two
-    adjacent peaks, bit for bit.
+    For each site and motif matminer histograms three values, one per bin
+    width ``dr``: the shell's order parameter ``value`` for the ``n_shell``
+    widths at which the motif's coordination number is a shell, and exactly
+    0 for the others (``sgl_bd`` has ``n_shell = 3``). It then reports the
+    centre of the fullest bin of ``np.histogram(values, bins=nbins,
+    range=(minval, maxval))``, merging two adjacent fullest bins. With at most
+    two distinct values this reduces to a few cases, reproduced here with
+    numpy's own bin-edge arithmetic (``np.linspace`` edges, right edge
+    included in the last bin), bit for bit.
     """
-    vmin = values.min(axis=1)
-    vmax = values.max(axis=1)
+    v = np.where(n_shell > 0, value, 0.0)
+    zeros = n_shell < 3
+    vmin = np.where(zeros, np.minimum(v, 0.0), v)
+    vmax = np.where(zeros, np.maximum(v, 0.0), v)
     minval = np.clip(np.trunc(vmin * _IDOP - 1.5) * _DOP, 0.0, 1.0)
     maxval = np.clip(np.trunc(vmax * _IDOP + 1.5) * _DOP, 0.0, 1.0)
     same = minval == maxval
     minval = np.where(same, minval - _DOP, minval)
     maxval = np.where(same, maxval + _DOP, maxval)
-    nbins = np.trunc((maxval - minval) * _IDOP).astype(np.intp)
-    if (nbins < 1).any():
+    width = maxval - minval
+    nbins = np.trunc(width * _IDOP)
+    if (nbins < 1).any():  # np.histogram would raise
         raise ValueError("histogram of order parameters has no bins")
-    step = (maxval - minval) / nbins
+    step = width / nbins
 
-    def edge(i):
-        # np.linspace(minval, maxval, nbins + 1)[i]
+    def edge(i):  # np.linspace(minval, maxval, nbins + 1)[i]
         return np.where(i >= nbins, maxval, i * step + minval)
 
     def centre(i):
         return 0.5 * (edge(i) + edge(i + 1))
 
-    lo, hi, nb = minval[:, None], maxval[:, None], nbins[:, None]
-    inside = (values >= lo) & (values <= hi)
-    # numpy's bin index: estimate, then correct by one against the edges
-    idx = ((values - lo) / (hi - lo) * nb).astype(np.intp)
-    idx = np.where(inside, idx, 0)
-    idx = np.where(idx == nb, idx - 1, idx)
-    st, mn = step[:, None], minval[:, None]
-
-    def edge2(i):
-        return np.where(i >= nb, hi, i * st + mn)
-
-    idx = np.where(values < edge2(idx), idx - 1, idx)
-    idx = np.where((values >= edge2(idx + 1)) & (idx != nb - 1), idx + 1, idx)
-    big = np.iinfo(np.intp).max
-    b = np.sort(np.where(inside, idx, big), axis=1)
-    n_in = inside.sum(axis=1)
-    b0, b1, b2 = b[:, 0], b[:, 1], b[:, 2]
-    # default: a single fullest bin at b0 (counts 3, or 2 + 1 with b0 == b1)
-    result = centre(b0)
-
-    def merged(p, q):
-        return 0.5 * (centre(p) + centre(q))
-
-    # three distinct bins with one value each
-    three = (n_in == 3) & (b0 != b1) & (b1 != b2)
-    result = np.where(three & (b1 - b0 == 1), merged(b0, b1), result)
-    result = np.where(three & (b1 - b0 != 1) & (b2 - b1 == 1), merged(b1, b2), result)
-    # three in range, b1 == b2 != b0: the fullest bin is b1
-    result = np.where((n_in == 3) & (b0 != b1) & (b1 == b2), centre(b1), result)
-    # two in range in different bins
-    two = (n_in == 2) & (b0 != b1)
-    result = np.where(two & (b1 - b0 == 1), merged(b0, b1), result)
-    # nothing in range: every bin is a (zero) peak; the first pair is merged
-    none = n_in == 0
-    zero = np.zeros_like(nbins)
-    result = np.where(
-        none, np.where(nbins >= 2, merged(zero, zero + 1), centre(zero)), result
-    )
-    return result
+    inside = (v >= minval) & (v <= maxval)
+    # numpy's bin index: an estimate, corrected by one against the edges
+    idx = np.trunc(np.where(inside, v - minval, 0.0) / width * nbins)
+    idx = np.where(idx == nbins, idx - 1, idx)
+    idx = np.where(v < edge(idx), idx - 1, idx)
+    idx = np.where((v >= edge(idx + 1)) & (idx != nbins - 1), idx + 1, idx)
+    # the zeros, if any, fill bin 0 (minval is 0 then)
+    first = centre(0.0)
+    result = first
+    # three values v: their bin; none in range: every bin is an empty peak
+    # and the first two are merged
+    three = n_shell == 3
+    result = np.where(three & inside, centre(idx), result)
+    lost = three & ~inside & (nbins >= 2)
+    result = np.where(lost, 0.5 * (first + centre(1.0)), result)
+    # two values v and one zero: v's bin is the fullest unless it is bin 0
+    two = (n_shell == 2) & inside & (idx != 0)
+    return np.where(two, centre(idx), result)
 
 
 # ---------------------------------------------------------------------------
@@ -650,34 +638,31 @@ def _pymatgen_ops():
     return ops
 
 
-def _resolve_ties(ties, computed, opvals, centres, coords, dist, order, rel):
+def _resolve_ties(ties, value, centres, coords, dist, order, rel):
     """Replace tied values by pymatgen's own, bit for bit, in place.
 
-    ``ties[s, t, c]`` marks the values to recompute, ``computed[s, t, c]``
-    the values that come from a shell (the others are matminer's zeros for
-    coordination numbers that are not a shell). A shell's order
-    parameter does not depend on the bin width ``t``, so each (site, motif)
-    is recomputed once, from the same neighbour coordinates, neighbour order
-    and distance factor as matminer's.
+    ``ties[s, c]`` marks the values of ``value`` to recompute, from the same
+    neighbour coordinates, neighbour order and distance factor as matminer's.
     """
     ops = _pymatgen_ops()
     n_cols = [0] + [m[0] for m in _MOTIFS]  # coordination number per column
-    for s, c in sorted({(s, c) for s, _, c in np.argwhere(ties)}):
+    for s, c in np.argwhere(ties):
         n = int(np.isfinite(dist[s]).sum())
         cn = n if c == 0 else n_cols[c]  # sgl_bd uses every neighbour
         members = np.arange(n) if c == 0 else np.sort(order[s, :cn])
         shell = [Site("H", centres[s])]
         shell += [Site("H", coords[s, j]) for j in members]
         with _PYMATGEN_LOCK:
-            value = ops[c].get_order_parameters(shell, 0, list(range(1, len(shell))))
-        value = value[0]
+            op = ops[c].get_order_parameters(shell, 0, list(range(1, len(shell))))
+        op = op[0]
         if c > 0:
             d_fac = 0.0
             for j in members:
                 d_fac += 1.0 / rel[s, j]
+            # Python's float power (libm pow), as matminer's ``** dist_exp``
             d_fac = math.pow(d_fac / float(cn), _DIST_EXP)
-            value = 0.0 if value is None else d_fac * value
-        opvals[s, computed[s, :, c], c] = value
+            op = 0.0 if op is None else d_fac * op
+        value[s, c] = op
 
 
 # ---------------------------------------------------------------------------
@@ -865,38 +850,34 @@ def _site_values(neighbours, centres, labels, exact_ties):
     order = np.argsort(rel, axis=1, kind="stable")
     rel_sorted = np.take_along_axis(rel, order, axis=1)
 
-    # opvals[s, t, :]: the 37 values for bin width t, before peak selection
-    opvals = np.zeros((n_sites, len(_DRS), _N_MOTIFS))
-    computed = np.zeros(opvals.shape, dtype=bool)  # False: matminer's zero_ops 0
-    computed[:, :, 0] = True
+    # value[s, c]: the order parameter of motif c at site s (times the
+    # distance factor); n_shell[s, c]: for how many of the three bin widths
+    # its coordination number is a shell (elsewhere matminer's value is 0)
+    value = np.zeros((n_sites, _N_MOTIFS))
+    n_shell = np.zeros((n_sites, _N_MOTIFS), dtype=np.intp)
     # sgl_bd over all neighbours: 1 - d_1 / d_2 (pymatgen's vector norms)
     norms = np.sqrt(np.einsum("sni,sni->sn", vec, vec))
     norms[~np.isfinite(dist)] = np.inf
     two = np.sort(norms, axis=1)[:, :2]
-    opvals[:, :, 0] = (1 - two[:, 0] / two[:, 1])[:, None]
+    value[:, 0] = 1 - two[:, 0] / two[:, 1]
+    n_shell[:, 0] = len(_DRS)
 
-    # which neighbour counts occur as a distance shell, per bin width
-    is_shell = np.zeros((n_sites, len(_DRS), 13), dtype=bool)
-    for t, dr in enumerate(_DRS):
-        idr = 1.0 / dr
-        binned = (np.floor(rel_sorted * idr + 0.5) + 0.5) * dr
-        for cn in range(2, 13):
-            is_shell[:, t, cn] = binned[:, cn - 1] < binned[:, cn]
+    # which neighbour counts occur as a distance shell, per bin width: the
+    # binned distances of the cn-th and (cn+1)-th nearest neighbours differ
+    shells = np.zeros((n_sites, 13), dtype=np.intp)
+    for dr in _DRS:
+        binned = (np.floor(rel_sorted[:, 1:13] * (1.0 / dr) + 0.5) + 0.5) * dr
+        shells[:, 2:13] += binned[:, :-1] < binned[:, 1:]
 
-    rows = np.arange(n_sites)
     for cn in range(2, 13):
-        any_shell = is_shell[:, :, cn].any(axis=1)
-        if not any_shell.any():
+        batch = np.flatnonzero(shells[:, cn])
+        if not batch.size:
             continue
-        batch = rows[any_shell]
         members = np.sort(order[batch, :cn], axis=1)  # pymatgen's order
+        # distance factor: mean(d_min / d) ** 2 over the shell
+        d_fac = (1.0 / rel[batch[:, None], members]).sum(axis=1) / float(cn)
+        d_fac = d_fac**_DIST_EXP
         shell_vec = vec[batch[:, None], members]
-        inv = 1.0 / rel[batch[:, None], members]
-        acc = np.zeros(batch.size)
-        for j in range(cn):
-            acc += inv[:, j]
-        # Python's float power (libm pow), as matminer's ``** dist_exp``
-        d_fac = np.array([math.pow(a / float(cn), _DIST_EXP) for a in acc])
         # bounded memory: at most _CHUNK shells of n**3 triples at a time
         ops = np.concatenate(
             [
@@ -904,17 +885,13 @@ def _site_values(neighbours, centres, labels, exact_ties):
                 for i in range(0, batch.size, _CHUNK)
             ]
         )
-        ops *= d_fac[:, None]
         cols = _CN_COLUMNS[cn]
-        for t in range(len(_DRS)):
-            on = is_shell[batch, t, cn]
-            opvals[batch[on][:, None], t, cols] = ops[on]
-            computed[batch[on][:, None], t, cols] = True
+        value[batch[:, None], cols] = d_fac[:, None] * ops
+        n_shell[batch[:, None], cols] = shells[batch, cn][:, None]
 
     if exact_ties:
-        ties = _near_bin_edge(opvals) & computed
+        ties = _near_bin_edge(value) & (n_shell > 0)
         if ties.any():
-            _resolve_ties(ties, computed, opvals, centres, coords, dist, order, rel)
+            _resolve_ties(ties, value, centres, coords, dist, order, rel)
 
-    peaks = _histogram_peaks(opvals.transpose(0, 2, 1).reshape(-1, len(_DRS)))
-    return peaks.reshape(n_sites, _N_MOTIFS)
+    return _histogram_peaks(value, n_shell)

@@ -201,7 +201,7 @@ def test_build_table_and_from_structures():
     assert table.counts["Mg"] == 6.0
     info = table.provenance
     assert info["n_structures"] == 4 and info["n_sites"] == 32.0
-    assert info["skipped"] == [] and info["engine"] == "matminer"
+    assert info["skipped"] == [] and info["engine"] == "fast"
     same = LeafTable.from_structures(_structures())
     np.testing.assert_array_equal(same.values, table.values)
 
@@ -300,5 +300,5 @@ def test_corpus_subset_with_placeholders(shared_data, tmp_path):
     reasons = {s["id"]: s["reason"] for s in records.skipped}
     assert "'Nh'" in reasons["aflow:AB_cP2_221_a_b.NH4.NO3"]
     assert "'M" in reasons["aflow:AB_hP6_183_c_ab"]
-    assert records.sources.tolist() == ["mp:matminer-0.3.9/flla_2015"]
+    assert records.sources.tolist() == ["mp:matminer-0.3.9/dielectric_constant"]
     shutil.rmtree(tmp_path)

@@ -123,7 +123,7 @@ def compute_site_records(
     inputs,
     *,
     symmetry=True,
-    engine="matminer",
+    engine="fast",
     symprec=0.01,
     n_jobs=None,
     backend=None,
@@ -143,7 +143,7 @@ def compute_site_records(
         Compute one site per symmetry orbit, weighted by multiplicity (an
         approximation of the all-sites mean); False computes every site
         exactly. See :func:`~sklearn_leafs.environments.site_similarities`.
-    engine : {"matminer", "fast"}, default="matminer"
+    engine : {"fast", "matminer"}, default="fast"
         Fingerprint implementation.
     symprec : float, default=0.01
         Symmetry tolerance.

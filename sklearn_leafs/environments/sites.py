@@ -14,7 +14,7 @@ import numpy as np
 
 from ..motifs import N_MOTIFS
 
-ENGINES = ("matminer", "fast")
+ENGINES = ("fast", "matminer")
 
 #: Highest atomic number accepted as a real element. Heavier "elements" (for
 #: example ``Nh``, which AFLOW prototype files use for an NH4 group) have no
@@ -175,7 +175,7 @@ def _fast_values(structure, indices):
     return values.reshape(len(indices), N_MOTIFS)
 
 
-def compute_values(structure, indices, engine="matminer"):
+def compute_values(structure, indices, engine="fast"):
     """Motif similarities of the given sites, shape ``(len(indices), 37)``.
 
     Parameters
@@ -184,10 +184,12 @@ def compute_values(structure, indices, engine="matminer"):
         The structure.
     indices : sequence of int
         Site indices to compute.
-    engine : {"matminer", "fast"}, default="matminer"
-        ``"matminer"`` calls ``OPSiteFingerprint().featurize`` site by site
-        (the reference); ``"fast"`` uses the vectorised kernel, which agrees
-        with it.
+    engine : {"fast", "matminer"}, default="fast"
+        ``"fast"`` uses the vectorised kernel of
+        ``sklearn_leafs.environments._fast_kernel``, which reproduces matminer's
+        values (it is tested against matminer on real structures) at a small
+        fraction of the cost; ``"matminer"`` calls
+        ``OPSiteFingerprint().featurize`` site by site and is the reference.
 
     Returns
     -------
@@ -233,7 +235,7 @@ def _species_rows(structure, orbits):
     return site_rows, elements, weights, vacancies
 
 
-def site_similarities(structure, *, symmetry=True, engine="matminer", symprec=0.01):
+def site_similarities(structure, *, symmetry=True, engine="fast", symprec=0.01):
     """Compute the motif similarities of every site of a structure.
 
     Parameters
@@ -250,7 +252,7 @@ def site_similarities(structure, *, symmetry=True, engine="matminer", symprec=0.
         approximates the all-sites mean; ``symmetry=False`` computes every site
         and is the exact, paper-faithful mode. When spglib finds no symmetry,
         every site is computed.
-    engine : {"matminer", "fast"}, default="matminer"
+    engine : {"fast", "matminer"}, default="fast"
         Implementation of the fingerprint (see :func:`compute_values`).
     symprec : float, default=0.01
         Symmetry tolerance passed to ``SpacegroupAnalyzer``.

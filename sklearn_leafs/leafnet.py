@@ -27,7 +27,7 @@ from sklearn.base import (
 )
 from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 from skorch import NeuralNet
@@ -36,9 +36,11 @@ from torch import nn
 
 from .autoencoder import (
     LeafAutoencoder,
+    _adam_options,
     _check_validation_split,
     _draw_seed,
     _early_stopping_callbacks,
+    _encoder_lr,
     _matrix_parts,
     _seeded_torch,
 )
@@ -166,6 +168,11 @@ class _BaseLeafNet(BaseEstimator):
         "reconstruction_weight": [Interval(Real, 0, None, closed="left")],
         "encoder_init": [HasMethods(["fit", "transform"]), None],
         "lr": [Interval(Real, 0, None, closed="neither")],
+        "encoder_lr": [
+            Interval(Real, 0, None, closed="neither"),
+            StrOptions({"auto"}),
+            None,
+        ],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left"), None],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
@@ -188,6 +195,7 @@ class _BaseLeafNet(BaseEstimator):
         reconstruction_weight=0.0,
         encoder_init=None,
         lr=1e-3,
+        encoder_lr="auto",
         max_epochs=100,
         batch_size=None,
         weight_decay=0.0,
@@ -206,6 +214,7 @@ class _BaseLeafNet(BaseEstimator):
         self.reconstruction_weight = reconstruction_weight
         self.encoder_init = encoder_init
         self.lr = lr
+        self.encoder_lr = encoder_lr
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.weight_decay = weight_decay
@@ -281,6 +290,10 @@ class _BaseLeafNet(BaseEstimator):
                 criterion=criterion,
                 optimizer=torch.optim.Adam,
                 optimizer__weight_decay=self.weight_decay,
+                optimizer__param_groups=[
+                    ("embed.*", {"lr": _encoder_lr(self.encoder_lr, self.lr, matrix)})
+                ],
+                **_adam_options(),
                 lr=self.lr,
                 max_epochs=self.max_epochs,
                 batch_size=batch_size,
@@ -400,7 +413,13 @@ _SHARED_DOC = """
         estimator parameters, pass a fitted autoencoder wrapped in
         ``sklearn.frozen.FrozenEstimator`` to train it only once.
     lr : float, default=1e-3
-        Adam learning rate.
+        Adam learning rate (of the head, and of ``D`` when ``encoder_lr`` is
+        None).
+    encoder_lr : float, "auto" or None, default="auto"
+        Adam learning rate of ``D``'s weights. ``"auto"`` uses
+        ``lr / sqrt(mean number of ones per row of M)``: with one shared rate,
+        the thousands of ones in each row of M push most ReLU units of ``D`` to
+        zero within a few steps. ``None`` uses ``lr``.
     max_epochs : int, default=100
         Passes over the training formulas.
     batch_size : int or None, default=None

@@ -116,7 +116,9 @@ def test_eq4_forward_pass_by_hand(M):
     W = module.embed.weight.detach().numpy().astype(np.float64)
     b = module.embed.bias.detach().numpy().astype(np.float64)
     E = np.maximum(M.matrix.toarray() @ W.T + b, 0)
-    np.testing.assert_allclose(reg.leaf_table_.lookup(ELEMENTS), E, rtol=1e-5)
+    np.testing.assert_allclose(
+        reg.leaf_table_.lookup(ELEMENTS), E, rtol=1e-5, atol=1e-6
+    )
     a = fraction_matrix(X, ELEMENTS).toarray()
     h = a @ E
     lin1, lin2 = module.head[0], module.head[2]

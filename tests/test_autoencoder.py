@@ -107,7 +107,9 @@ def test_bit_for_bit_determinism_and_no_global_state_leak():
     assert torch.equal(torch.get_rng_state(), rng_before)
     assert torch.are_deterministic_algorithms_enabled() == deterministic_before
     np.testing.assert_array_equal(a.transform(M), b.transform(M))
-    np.testing.assert_array_equal(a.history_[:, "train_loss"], b.history_[:, "train_loss"])
+    np.testing.assert_array_equal(
+        a.history_[:, "train_loss"], b.history_[:, "train_loss"]
+    )
     c = LeafAutoencoder(**{**params, "random_state": 8}).fit(M)
     assert not np.array_equal(a.transform(M), c.transform(M))
     # a RandomState instance is consumed like in scikit-learn
@@ -219,9 +221,7 @@ def test_table_from_local_environment_matrix_and_frame():
     ae = LeafAutoencoder(n_components=2, max_epochs=3, random_state=0).fit(lem.matrix)
     via_classmethod = LeafTable.from_autoencoder(ae, lem)
     assert via_classmethod.provenance["x"] == 1
-    np.testing.assert_array_equal(
-        via_classmethod.lookup(["Fe"]), ae.transform(M[2])
-    )
+    np.testing.assert_array_equal(via_classmethod.lookup(["Fe"]), ae.transform(M[2]))
     frame = pd.DataFrame(M.toarray(), index=["Li", "O", "Fe"])
     np.testing.assert_array_equal(
         table_from_autoencoder(ae, frame).lookup(["Li", "O", "Fe"]),

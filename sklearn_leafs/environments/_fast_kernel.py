@@ -323,84 +323,12 @@ class _Geometry:
     def t_jk(self):
         return self.theta[..., None]  # theta_jk broadcast over m
 
-    @cached_property
-    def n_inner(self):
-        return self.inner.sum(axis=-1).astype(float)
-
-    def cos2(self, fac):
-        """``cos(fac * phi) ** 2`` (cached per factor)."""
-        key = ("cos2", fac)
-        if key not in self.__dict__:
-            c = np.cos(fac * self.phi)
-            self.__dict__[key] = c * c
-        return self.__dict__[key]
-
-    def below(self, spp):
-        """Masks of the bipyramid-like types: j-i-k below the south-pole
-        angle ``spp`` (pairs), m at the south pole, m in the equatorial part
-        (triples), and the number of m terms per pair."""
-        key = ("below", spp)
-        if key not in self.__dict__:
-            first_on = self.pair & (self.theta < spp)
-            m_below = self.t_jm < spp
-            south = self.triple & ~m_below
-            inner = self.inner & m_below & first_on[..., None]
-            count = south.sum(axis=-1) + inner.sum(axis=-1)
-            self.__dict__[key] = (first_on, south, inner, count)
-        return self.__dict__[key]
-
 
 def _op_bent(g, p):
     q = _gauss(p["IGW_TA"] * (g.theta_pi - p["TA"]))
     n = g.n
     # mean over the ordered pairs j != k
     return np.where(g.pair, q, 0.0).sum(axis=(1, 2)) / float(n * (n - 1))
-
-
-def _op_ta_max(g, p):
-    """tri_plan_max and tet_max."""
-    first = _gauss(p["IGW_TA"] * (g.theta_pi - p["TA"]))
-    e = _gauss(p["IGW_TA"] * (g.tp_jm - p["TA"]))
-    qsp = first + np.where(g.inner, e * g.cos2(p["fac_AA"]), 0.0).sum(axis=-1)
-    return _max_ratio(qsp, 1.0 + g.n_inner)
-
-
-def _op_ep_max(g, p):
-    """T, tri_pyr, sq_pyr, pent_pyr and hex_pyr."""
-    first = _gauss(p["IGW_EP"] * (g.theta_pi - 0.5))
-    e = _gauss(p["IGW_EP"] * (g.tp_jm - 0.5))
-    qsp = first + np.where(g.inner, g.cos2(p["fac_AA"]) * e, 0.0).sum(axis=-1)
-    return _max_ratio(qsp, 1.0 + g.n_inner)
-
-
-def _op_bipyr(g, p, kind):
-    """tri_bipyr, sq_plan_max, oct_max, pent_bipyr, hex_bipyr, hex_plan_max and
-    see_saw_rect."""
-    first_on, south, inner, count = g.below(p["min_SPP"])
-    if kind == "hex_plan":
-        first_arg = p["IGW_TA"] * (np.abs(g.theta_pi - 0.5) - p["TA"])
-        inner_arg = p["IGW_TA"] * (np.abs(g.tp_jm - 0.5) - p["TA"])
-    else:
-        first_arg = p["IGW_EP"] * (g.theta_pi - 0.5)
-        inner_arg = p["IGW_EP"] * (g.tp_jm - 0.5)
-    if kind == "see_saw":
-        outside = inner & (g.phi >= 0.75 * math.pi)
-        inner = inner & ~outside
-        count = count - outside.sum(axis=-1)
-    first = np.where(first_on, _gauss(first_arg), 0.0)
-    terms = np.where(south, _gauss(p["IGW_SPP"] * (g.tp_jm - 1.0)), 0.0)
-    terms = np.where(inner, g.cos2(p["fac_AA"]) * _gauss(inner_arg), terms)
-    return _max_ratio(first + terms.sum(axis=-1), first_on + count)
-
-
-def _op_pent_plan(g, p):
-    """pent_plan_max."""
-    ta_pi = p["TA"] * math.pi
-    first = _gauss(p["IGW_TA"] * (g.theta_pi - np.where(g.theta <= ta_pi, 0.4, 0.8)))
-    e = _gauss(p["IGW_TA"] * (g.tp_jm - np.where(g.t_jm <= ta_pi, 0.4, 0.8)))
-    c = np.cos(g.phi)
-    qsp = first + np.where(g.inner, (e * c) * c, 0.0).sum(axis=-1)
-    return _max_ratio(qsp, 1.0 + g.n_inner)
 
 
 def _op_bcc(g, p):
@@ -485,30 +413,96 @@ def _op_q(g, ell):
     return np.sqrt(np.maximum(legendre.sum(axis=(1, 2)), 0.0)) / g.n
 
 
+_MAX_KINDS = ("ta_max", "ep_max", "bipyr", "see_saw", "hex_plan", "pent_plan")
+
+
+@cache
+def _max_params(cn):
+    """Parameters of the "max" motifs of one coordination number, stacked.
+
+    All of them score each pair (j, k) of neighbours (j at the north pole, k
+    on the prime meridian) by ``first(theta_jk)`` plus, for every third
+    neighbour m, a south-pole term or ``first(theta_jm) * cos(fac * phi)**2``,
+    divide by the number of terms, and take the maximum over the pairs. They
+    differ only in parameters, so they are computed as one stacked array.
+    """
+    inf = np.inf
+
+    def row(kind, p):
+        spp = p.get("min_SPP", inf) if kind in ("bipyr", "see_saw", "hex_plan") else inf
+        if kind in ("ta_max", "hex_plan", "pent_plan"):
+            igw, centre = p["IGW_TA"], p["TA"]
+        else:
+            igw, centre = p["IGW_EP"], 0.5
+        thr, hi = inf, centre
+        if kind == "pent_plan":  # target 0.4 up to TA * pi, 0.8 beyond
+            thr, centre, hi = p["TA"] * math.pi, 0.4, 0.8
+        return (
+            igw,
+            centre,
+            hi,
+            thr,
+            kind == "hex_plan",  # |theta / pi - 0.5| instead of theta / pi
+            spp,
+            p.get("IGW_SPP", 0.0),
+            p.get("fac_AA", 1),
+            kind == "see_saw",  # only azimuths below 3/4 pi
+        )
+
+    motifs = [m for m in _MOTIFS if m[0] == cn and m[1] in _MAX_KINDS]
+    cols = list(zip(*(row(kind, p) for _, kind, p in motifs), strict=True))
+    shape = (-1, 1, 1, 1)
+    return [np.array(c).reshape(shape) for c in cols]
+
+
+def _ops_max(g):
+    """The "max" motifs (see ``_max_params``) of a batch of shells, ``(S, P)``."""
+    igw, lo, hi, thr, absolute, spp, igw_spp, fac, see_saw = _max_params(g.n)
+    x = g.theta_pi[None]
+    x = np.where(absolute, np.abs(x - 0.5), x)
+    gauss = _gauss(igw * (x - np.where(g.theta[None] <= thr, lo, hi)))
+    first_on = g.pair & (g.theta[None] < spp)  # (P, S, j, k)
+    first = np.where(first_on, gauss, 0.0)
+    spp5, t_jm = spp[..., None], g.t_jm[None]
+    m_below = t_jm < spp5
+    south = g.triple[None] & ~m_below
+    inner = g.inner[None] & m_below & first_on[..., None]
+    phi = g.phi[None]
+    inner &= ~(see_saw[..., None] & (phi >= 0.75 * math.pi))
+    c = np.cos(fac[..., None] * phi)
+    south_term = _gauss(igw_spp[..., None] * (g.tp_jm[None] - 1.0))
+    terms = np.where(
+        south, south_term, np.where(inner, (c * c) * gauss[:, :, :, None, :], 0.0)
+    )
+    qsp = first + terms.sum(axis=-1)
+    norms = first_on + south.sum(axis=-1) + inner.sum(axis=-1)
+    ok = g.pair & (norms > 0)
+    ratio = np.where(ok, qsp / np.where(ok, norms, 1), 0.0)
+    return ratio.max(axis=(2, 3)).T
+
+
 def _shell_ops(vec):
     """Order parameters (before the distance factor) of shells ``(S, n, 3)``.
 
     Returns ``(S, n_motifs(n))`` in the column order of ``_CN_COLUMNS[n]``.
     """
     g = _Geometry(vec)
-    out = []
-    for _cn, kind, p in (_MOTIFS[c - 1] for c in _CN_COLUMNS[g.n]):
+    motifs = [_MOTIFS[c - 1] for c in _CN_COLUMNS[g.n]]
+    out = [None] * len(motifs)
+    stacked = [i for i, m in enumerate(motifs) if m[1] in _MAX_KINDS]
+    if stacked:
+        values = _ops_max(g)
+        for j, i in enumerate(stacked):
+            out[i] = values[:, j]
+    for i, (_cn, kind, p) in enumerate(motifs):
         if kind == "bent":
-            out.append(_op_bent(g, p))
-        elif kind == "ta_max":
-            out.append(_op_ta_max(g, p))
-        elif kind == "ep_max":
-            out.append(_op_ep_max(g, p))
-        elif kind in ("bipyr", "see_saw", "hex_plan"):
-            out.append(_op_bipyr(g, p, kind))
-        elif kind == "pent_plan":
-            out.append(_op_pent_plan(g, p))
+            out[i] = _op_bent(g, p)
         elif kind == "bcc":
-            out.append(_op_bcc(g, p))
+            out[i] = _op_bcc(g, p)
         elif kind == "cuboct":
-            out.append(_op_cuboct(g, p))
+            out[i] = _op_cuboct(g, p)
         elif kind == "q":
-            out.append(_op_q(g, p["l"]))
+            out[i] = _op_q(g, p["l"])
     return np.stack(out, axis=1)
 
 

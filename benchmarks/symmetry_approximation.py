@@ -11,9 +11,9 @@ the element means (the LEAFs). It prints, per motif, the max and the median
 over elements of |mean(symmetry=True) - mean(symmetry=False)|, the overall
 max with its element, and the time and number of computed sites of each mode.
 
-Records are cached (git-ignored) in ``.cache/corpus_records.npz`` (the one
-``scripts/build_default_table.py`` writes) and
-``.cache/corpus_records_allsites.npz``.
+Records are cached (git-ignored) in ``.cache/corpus_records.npz`` (all
+sites; the file ``scripts/build_default_table.py`` writes) and
+``.cache/corpus_records_symmetry.npz``.
 
 Usage::
 
@@ -39,7 +39,8 @@ CACHE = ROOT / ".cache"
 
 
 def records_for(symmetry, engine, n_jobs, corpus):
-    name = "corpus_records.npz" if symmetry else "corpus_records_allsites.npz"
+    # corpus_records.npz holds the default table's (all-sites) records
+    name = "corpus_records_symmetry.npz" if symmetry else "corpus_records.npz"
     start = time.perf_counter()
     records = compute_site_records(
         corpus,

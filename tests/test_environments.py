@@ -36,20 +36,21 @@ def zinc_blende():
 
 
 def test_mgo_values_and_weights():
-    result = site_similarities(rock_salt())
+    result = site_similarities(rock_salt(), symmetry=True)
     assert result.symmetry_reduced
     assert result.elements == ["Mg", "O"]
     assert result.weights.tolist() == [4.0, 4.0]
     assert result.site_indices.tolist() == [0, 4]
     # matminer's histogram peak: bin centre of 1.0 is 0.9995
     assert result.values[0, OCT] == pytest.approx(0.9995, abs=1e-12)
-    full = site_similarities(rock_salt(), symmetry=False)
+    full = site_similarities(rock_salt())  # default: every site
+    assert not full.symmetry_reduced
     assert len(full) == 8 and full.weights.tolist() == [1.0] * 8
     np.testing.assert_array_equal(full.values[:4], np.repeat(result.values[:1], 4, 0))
 
 
 def test_zinc_blende_is_tetrahedral():
-    result = site_similarities(zinc_blende())
+    result = site_similarities(zinc_blende(), symmetry=True)
     assert result.values[:, TET] == pytest.approx([0.9995, 0.9995])
     assert result.values[:, OCT] == pytest.approx([0.0005, 0.0005])
 
@@ -57,7 +58,7 @@ def test_zinc_blende_is_tetrahedral():
 def test_partial_occupancy_and_vacancy():
     s = rock_salt()
     s.replace_species({"Mg": {"Mg": 0.5, "Ni": 0.3}})  # 0.2 vacancy
-    result = site_similarities(s)
+    result = site_similarities(s, symmetry=True)
     assert result.elements == ["Mg", "Ni", "O"]
     assert result.weights == pytest.approx([2.0, 1.2, 4.0])
     # both species on the site get the site's vector
@@ -69,7 +70,7 @@ def test_partial_occupancy_and_vacancy():
 def test_oxidation_states_are_dropped():
     s = rock_salt()
     s.add_oxidation_state_by_element({"Mg": 2, "O": -2})
-    assert site_similarities(s).elements == ["Mg", "O"]
+    assert site_similarities(s).elements == ["Mg"] * 4 + ["O"] * 4
 
 
 @pytest.mark.parametrize("label", ["Nh", "M"])
@@ -167,7 +168,7 @@ def test_batch_records_and_means():
 
 
 def test_records_select_concatenate_save_load(tmp_path):
-    records = compute_site_records(_structures())
+    records = compute_site_records(_structures(), symmetry=True)
     kept = records.select(exclude_formulas=["Cl1 Na1", "ZnS"])
     assert kept.structure_ids.tolist() == ["MgO", "MgNiO2"]
     assert set(kept.elements.tolist()) == {"Mg", "O", "Ni"}
@@ -245,9 +246,9 @@ def test_cache_reuses_and_invalidates(tmp_path, monkeypatch):
     again = compute_site_records(_structures(), cache=cache)
     _assert_same(first, again)
     monkeypatch.undo()
-    other = compute_site_records(_structures(), cache=cache, symmetry=False)
-    assert len(other) > len(first)
-    assert SiteRecords.load(cache).metadata["symmetry"] is False
+    other = compute_site_records(_structures(), cache=cache, symmetry=True)
+    assert len(other) < len(first)
+    assert SiteRecords.load(cache).metadata["symmetry"] is True
 
 
 @pytest.mark.slow

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 import warnings
 from pathlib import Path
 
@@ -122,7 +123,7 @@ def _assemble(results, metadata):
 def compute_site_records(
     inputs,
     *,
-    symmetry=True,
+    symmetry=False,
     engine="fast",
     symprec=0.01,
     n_jobs=None,
@@ -139,10 +140,11 @@ def compute_site_records(
         pymatgen Structures, CIF/POSCAR paths, directories, or JSON-lines(.gz)
         corpora with ``id``, ``source`` and ``structure`` fields (see
         :func:`~sklearn_leafs.environments.readers.collect_items`).
-    symmetry : bool, default=True
-        Compute one site per symmetry orbit, weighted by multiplicity (an
-        approximation of the all-sites mean); False computes every site
-        exactly. See :func:`~sklearn_leafs.environments.site_similarities`.
+    symmetry : bool, default=False
+        False computes every site (exact). True computes one site per symmetry
+        orbit, weighted by multiplicity: an approximation of the all-sites
+        mean, worth it only with ``engine="matminer"``. See
+        :func:`~sklearn_leafs.environments.site_similarities`.
     engine : {"fast", "matminer"}, default="fast"
         Fingerprint implementation.
     symprec : float, default=0.01
@@ -178,8 +180,11 @@ def compute_site_records(
     ...     "Fm-3m", Lattice.cubic(4.21), ["Mg", "O"], [[0, 0, 0], [0.5, 0.5, 0.5]]
     ... )
     >>> records = compute_site_records([mgo, mgo], n_jobs=1)
-    >>> records.structure_ids.tolist(), records.elements.tolist()
-    (['0', '1'], ['Mg', 'O', 'Mg', 'O'])
+    >>> records.structure_ids.tolist(), len(records)
+    (['0', '1'], 16)
+    >>> reduced = compute_site_records([mgo, mgo], symmetry=True)
+    >>> reduced.elements.tolist(), reduced.weights.tolist()
+    (['Mg', 'O', 'Mg', 'O'], [4.0, 4.0, 4.0, 4.0])
     """
     _check_params(symmetry, engine, errors, n_jobs)
     items = collect_items(inputs)
@@ -193,6 +198,7 @@ def compute_site_records(
             return records
         logger.info("cache %s is stale (other inputs or parameters)", cache)
 
+    start = time.perf_counter()
     tasks = (delayed(_one_structure)(item, symmetry, engine, symprec) for item in items)
     config = {"backend": backend} if backend is not None else {}
     if n_jobs is not None:
@@ -201,7 +207,9 @@ def compute_site_records(
     # joblib's external backends such as "dask" on first use.
     with parallel_config(**config):
         results = _run(tasks, len(items), errors, verbose)
-    records = _assemble(results, _metadata(params, key))
+    metadata = _metadata(params, key)
+    metadata["compute_seconds"] = round(time.perf_counter() - start, 1)
+    records = _assemble(results, metadata)
     _apply_policy(records.skipped, errors)
     if cache is not None:
         Path(cache).parent.mkdir(parents=True, exist_ok=True)

@@ -57,7 +57,7 @@ class SiteRecords:
     ... )
     >>> records = compute_site_records({"MgO": mgo})
     >>> records.n_structures, len(records)
-    (1, 2)
+    (1, 8)
     >>> records.element_counts().to_dict()
     {'O': 4.0, 'Mg': 4.0}
     """

@@ -235,7 +235,7 @@ def _species_rows(structure, orbits):
     return site_rows, elements, weights, vacancies
 
 
-def site_similarities(structure, *, symmetry=True, engine="fast", symprec=0.01):
+def site_similarities(structure, *, symmetry=False, engine="fast", symprec=0.01):
     """Compute the motif similarities of every site of a structure.
 
     Parameters
@@ -243,15 +243,19 @@ def site_similarities(structure, *, symmetry=True, engine="fast", symprec=0.01):
     structure : pymatgen.core.Structure
         An ordered or disordered periodic structure. Oxidation states are
         ignored.
-    symmetry : bool, default=True
+    symmetry : bool, default=False
+        If False (default), compute every site: the exact, paper-faithful mode.
         If True, compute one site per symmetry orbit (pymatgen
         ``SpacegroupAnalyzer(...).get_symmetrized_structure()``) and weight it
         by the orbit's multiplicity. matminer does not give exactly equal
         values on symmetry-equivalent sites (distance-shell rounding and
         histogram peak picking on slightly off-symmetry coordinates), so this
-        approximates the all-sites mean; ``symmetry=False`` computes every site
-        and is the exact, paper-faithful mode. When spglib finds no symmetry,
-        every site is computed.
+        only approximates the all-sites mean: over the open corpus (13,897
+        structures, ``benchmarks/symmetry_approximation.py``) element means
+        differ by at most 2.4e-3 in one motif (median 7e-16). With the fast
+        engine the symmetry analysis costs about as much as the sites it
+        saves, hence the default; it pays off with ``engine="matminer"``.
+        When spglib finds no symmetry, every site is computed.
     engine : {"fast", "matminer"}, default="fast"
         Implementation of the fingerprint (see :func:`compute_values`).
     symprec : float, default=0.01
@@ -279,9 +283,11 @@ def site_similarities(structure, *, symmetry=True, engine="fast", symprec=0.01):
     >>> mgo = Structure.from_spacegroup(
     ...     "Fm-3m", Lattice.cubic(4.21), ["Mg", "O"], [[0, 0, 0], [0.5, 0.5, 0.5]]
     ... )
-    >>> result = site_similarities(mgo)
+    >>> result = site_similarities(mgo, symmetry=True)
     >>> result.elements, result.weights.tolist()
     (['Mg', 'O'], [4.0, 4.0])
+    >>> len(site_similarities(mgo))  # every site
+    8
     >>> round(float(result.values[0, 18]), 4)  # octahedral CN_6
     0.9995
     """

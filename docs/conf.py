@@ -2,7 +2,9 @@
 
 Build with ``make docs`` or ``python -m sphinx -W -b html docs docs/_build/html``.
 The gallery runs every script of ``examples/`` with ``SKLEARN_LEAFS_QUICK=1``
-(a reduced setting) unless the variable is already set.
+(a reduced setting) unless the variable is already set. For a quick local
+build, ``SKLEARN_LEAFS_GALLERY_PATTERN=plot_`` runs only the matching examples
+(the others are shown without output), and ``-D plot_gallery=0`` runs none.
 """
 
 import os
@@ -55,7 +57,9 @@ numpydoc_xref_param_type = False
 sphinx_gallery_conf = {
     "examples_dirs": str(ROOT / "examples"),
     "gallery_dirs": "auto_examples",
-    "filename_pattern": r"\.py$",  # run every example, not only plot_*
+    # run every example, not only plot_*; SKLEARN_LEAFS_GALLERY_PATTERN narrows
+    # it (a regular expression on the path) for quick local builds
+    "filename_pattern": os.environ.get("SKLEARN_LEAFS_GALLERY_PATTERN", r"\.py$"),
     "ignore_pattern": r"__init__\.py|conftest\.py",
     "within_subsection_order": "FileNameSortKey",
     "download_all_examples": False,

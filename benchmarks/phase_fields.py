@@ -39,7 +39,11 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import clone
-from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    RandomForestClassifier,
+    VotingClassifier,
+)
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
@@ -89,7 +93,15 @@ def make_model(name, n_jobs, quick):
             early_stopping=False,
             random_state=0,
         )
-    raise ValueError(f"unknown model {name!r}; use rf, rf500 or hgb")
+    if name == "vote":  # soft vote of the forest and the boosted trees
+        return VotingClassifier(
+            [
+                ("rf", make_model("rf500", n_jobs, quick)),
+                ("hgb", make_model("hgb", n_jobs, quick)),
+            ],
+            voting="soft",
+        )
+    raise ValueError(f"unknown model {name!r}; use rf, rf500, hgb or vote")
 
 
 def _score(model, X, y, train, test):

@@ -99,8 +99,14 @@ def _category_colors(categories, order=None):
     seen = list(dict.fromkeys(categories))
     if order is not None:
         seen = [c for c in order if c in seen] + [c for c in seen if c not in order]
-    cmap = matplotlib.colormaps["tab20" if len(seen) > 10 else "tab10"]
-    return {cat: cmap(i % cmap.N) for i, cat in enumerate(seen)}
+    if len(seen) <= 10:
+        cmap = matplotlib.colormaps["tab10"]
+        return {cat: cmap(i) for i, cat in enumerate(seen)}
+    # tab20 holds ten hues in dark/light pairs: give the first ten categories
+    # the dark shades and the rest the light ones, so that neighbours (e.g.
+    # periodic groups 1 and 2) never share a hue
+    cmap = matplotlib.colormaps["tab20"]
+    return {cat: cmap((2 * i) % 20 + (i // 10) % 2) for i, cat in enumerate(seen)}
 
 
 def _embed_2d(values, method, *, perplexity=30.0, random_state=None):

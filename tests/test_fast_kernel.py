@@ -284,3 +284,37 @@ def test_exact_ties_resolves_bin_edge_values(shared_data):
     assert np.abs(loose - ref).max() <= 0.001 + 1e-12
     assert loose[1, col] == pytest.approx(0.4995, abs=1e-12)
     assert ref[1, col] == pytest.approx(0.5005, abs=1e-12)
+
+
+def test_exact_bcc_replica_is_bit_identical_to_pymatgen():
+    # Perfect cubes put bcc on the histogram tie at 1 (pymatgen gives 1 + 2e-16
+    # or 1 - 1e-16 depending on the coordinates), so ties there are frequent
+    # and are recomputed with a replica of pymatgen's loop. It must agree to
+    # the last bit, on perfect, slightly distorted and random shells.
+    from pymatgen.core import Site
+
+    from sklearn_leafs.environments._fast_kernel import (
+        _BCC,
+        _bcc_exact,
+        _blas_dot3_is_exact,
+        _pymatgen_ops,
+    )
+
+    if not _blas_dot3_is_exact():
+        pytest.skip("this BLAS does not compute np.inner as an FMA chain")
+    op = _pymatgen_ops()[_BCC]
+    cube = _ideal_shell(8)
+    rng = np.random.default_rng(8)
+    for trial in range(60):
+        centre = rng.normal(size=3) * 5
+        if trial % 3 == 0:
+            shell = centre + cube * rng.uniform(2.0, 4.0)
+        elif trial % 3 == 1:
+            shell = centre + cube * 3.0 + rng.normal(scale=1e-3, size=(8, 3))
+        else:
+            shell = centre + rng.normal(size=(8, 3)) * 2
+        shell = shell[rng.permutation(8)]
+        sites = [Site("H", centre)] + [Site("H", x) for x in shell]
+        ref = op.get_order_parameters(sites, 0, range(1, 9))[0]
+        mine = _bcc_exact(sites[0].coords, np.array([x.coords for x in sites[1:]]))
+        assert mine == ref, (trial, ref, mine)

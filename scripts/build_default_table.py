@@ -50,15 +50,15 @@ CACHE = ROOT / ".cache" / "corpus_records.npz"
 
 
 def git_revision():
-    """The repository's current commit (with ``-dirty`` if it has changes)."""
+    """Current commit; ``-dirty`` if this script or the environments differ."""
     try:
         rev = subprocess.run(
             ["git", "-C", str(ROOT), "rev-parse", "HEAD"],
             capture_output=True, text=True, check=True,
         ).stdout.strip()  # fmt: skip
         dirty = subprocess.run(
-            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "scripts",
-             "sklearn_leafs/environments"],
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--",
+             "scripts/build_default_table.py", "sklearn_leafs/environments"],
             capture_output=True, text=True, check=True,
         ).stdout.strip()  # fmt: skip
     except (OSError, subprocess.CalledProcessError):

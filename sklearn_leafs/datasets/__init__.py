@@ -6,6 +6,7 @@ from ._leaf import (
     fetch_leaf_table,
     fetch_li_ion_conductivity,
 )
+from ._phase_fields import fetch_phase_fields
 
 __all__ = [
     "get_data_home",
@@ -13,4 +14,5 @@ __all__ = [
     "fetch_leaf_table",
     "fetch_binary_structure_types",
     "fetch_li_ion_conductivity",
+    "fetch_phase_fields",
 ]

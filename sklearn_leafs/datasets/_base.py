@@ -66,6 +66,16 @@ def fetch_file(relative_path, url, sha256, data_home=None, download_if_missing=T
     Returns
     -------
     path : pathlib.Path
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> home = tempfile.mkdtemp()
+    >>> fetch_file("x.csv", "http://127.0.0.1:9/x.csv", None, home,
+    ...            download_if_missing=False)
+    Traceback (most recent call last):
+    ...
+    OSError: x.csv is not in data_home=... and download_if_missing=False
     """
     home = get_data_home(data_home)
     path = home / relative_path

@@ -34,6 +34,15 @@ class StructureItem:
         A ``Structure``, a path string, or a structure dict.
     kind : {"structure", "file", "dict"}
         How to turn the payload into a ``Structure``.
+
+    Examples
+    --------
+    >>> from pymatgen.core import Lattice, Structure
+    >>> from sklearn_leafs.environments import StructureItem
+    >>> s = Structure(Lattice.cubic(3.35), ["Po"], [[0, 0, 0]])
+    >>> item = StructureItem("po", "dict", s.as_dict(), "dict")
+    >>> item.load().composition.reduced_formula
+    'Po'
     """
 
     id: str

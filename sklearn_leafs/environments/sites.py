@@ -49,6 +49,20 @@ class SiteSimilarities:
         contributes to no element.
     symmetry_reduced : bool
         Whether only one site per symmetry orbit was computed.
+
+    Examples
+    --------
+    >>> from pymatgen.core import Lattice, Structure
+    >>> from sklearn_leafs.environments import site_similarities
+    >>> s = Structure.from_spacegroup(
+    ...     "Fm-3m", Lattice.cubic(4.21), ["Mg", "O"], [[0, 0, 0], [0.5, 0.5, 0.5]]
+    ... )
+    >>> s = s.replace_species({"Mg": {"Mg": 0.5, "Ni": 0.4}})
+    >>> result = site_similarities(s, symmetry=True)
+    >>> result.elements, [round(w, 6) for w in result.weights.tolist()]
+    (['Mg', 'Ni', 'O'], [2.0, 1.6, 4.0])
+    >>> [(i, round(f, 6)) for i, f in result.vacancies]
+    [(0, 0.1)]
     """
 
     values: np.ndarray

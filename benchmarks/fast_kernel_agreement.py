@@ -24,6 +24,17 @@ so reruns are cheap. Run it niced, for example::
 
 Data is read from ``$SKLEARN_LEAFS_DATA`` (default ``../shared/data`` relative
 to the repository root).
+
+Measured (``--corpus 300 --cifs 150 --max-sites 40 --time-matminer 100``, one
+site per symmetry orbit, on a shared 2-core machine with a load of about 12):
+450 structures (71 disordered), 1,982 sites, 73,334 values, all bit-identical
+to matminer (max |difference| 0, element means identical). Per site, matminer
+105 ms wall / 40 ms CPU; the fast kernel called once per structure 1.3 ms wall
+/ 0.72 ms CPU (79x / 55x), and all 100 timed structures in one
+``fast_site_fingerprints_many`` call 0.96 ms wall / 0.31 ms CPU (110x / 126x).
+Without ``exact_ties`` 3 of the 73,334 values differed by one bin (0.001):
+the pentagonal-pyramidal value of perfect octahedra (rock-salt YSe, FeH and
+one more), exactly 0.5 in exact arithmetic, on a bin edge.
 """
 
 from __future__ import annotations

@@ -17,7 +17,10 @@ zinc blende   F-43m 216   A 4a (0, 0, 0); B 4c (1/4, 1/4, 1/4)
 wurtzite      P6_3mc 186  A 2b (1/3, 2/3, 0); B 2b (1/3, 2/3, 3/8), c/a = 1.633
 ============  ==========  ===============================================
 
-Only the derived ``formula,structure_type,source_id`` rows are written (one
+Structures whose primitive cell has more than 8 sites (``--max-sites``) are
+labelled "other" without matching, to keep the build to minutes (the 100
+Table 1 structures have at most 8, distorted supercells included).  Only the
+derived ``formula,structure_type,source_id`` rows are written (one
 row per corpus structure; formulas are pymatgen reduced formulas).  Records
 with placeholder elements (``Nh`` in AFLOW prototype files) are left out and
 counted in the printed summary.  Run::
@@ -37,6 +40,11 @@ ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "sklearn_leafs" / "data" / "ab_templates.csv"
 TYPES = ("cscl", "rock salt", "zinc blende", "wurtzite")
 PLACEHOLDERS = {"Nh", "M"}
+#: Primitive cells larger than this are labelled "other" without matching:
+#: matching them needs a supercell of a prototype more than 4 times its size,
+#: which takes from seconds to minutes per structure.  The 100 Table 1
+#: structures, distorted supercells included, have at most 8.
+MAX_SITES = 8
 
 
 def data_dir():
@@ -67,22 +75,28 @@ def prototypes():
     }
 
 
-def structure_type(structure, protos=None, matcher=None):
-    """Label one structure with the first prototype it matches, else "other"."""
+def structure_type(structure, protos=None, matcher=None, max_sites=MAX_SITES):
+    """Label one structure with the first prototype it matches, else "other".
+
+    A structure whose primitive cell has more than ``max_sites`` sites is
+    "other" without matching (None: no limit).
+    """
     from pymatgen.analysis.structure_matcher import StructureMatcher
 
     protos = protos or prototypes()
     matcher = matcher or StructureMatcher(attempt_supercell=True)
+    if max_sites is not None and len(structure.get_primitive_structure()) > max_sites:
+        return "other"
     for name in TYPES:
         if matcher.fit_anonymous(structure, protos[name]):
             return name
     return "other"
 
 
-def _label(record):
+def _label(record, max_sites=MAX_SITES):
     from pymatgen.core import Structure
 
-    return structure_type(Structure.from_dict(record["structure"]))
+    return structure_type(Structure.from_dict(record["structure"]), max_sites=max_sites)
 
 
 def ab_records(path):
@@ -109,11 +123,13 @@ def ab_records(path):
     return records, skipped
 
 
-def build(corpus, output=OUTPUT, n_jobs=1):
+def build(corpus, output=OUTPUT, n_jobs=1, max_sites=MAX_SITES):
     from joblib import Parallel, delayed
 
     records, skipped = ab_records(corpus)
-    labels = Parallel(n_jobs=n_jobs)(delayed(_label)(r) for r in records)
+    labels = Parallel(n_jobs=n_jobs, verbose=5)(
+        delayed(_label)(r, max_sites) for r in records
+    )
     rows = sorted(
         {(r["reduced_formula"], label, r["id"]) for r, label in zip(records, labels)}
     )
@@ -136,8 +152,9 @@ def main(argv=None):
     )
     parser.add_argument("--output", type=Path, default=OUTPUT)
     parser.add_argument("--n-jobs", type=int, default=1)
+    parser.add_argument("--max-sites", type=int, default=MAX_SITES)
     args = parser.parse_args(argv)
-    counts, skipped = build(args.corpus, args.output, args.n_jobs)
+    counts, skipped = build(args.corpus, args.output, args.n_jobs, args.max_sites)
     sys.stdout.write(
         f"{sum(counts.values())} templates written to {args.output}: {dict(counts)}; "
         f"{skipped} placeholder/unreadable records left out\n"

@@ -141,6 +141,7 @@ def test_smact_table_matches_smact_if_installed():
         assert list(states[el]) == smact.lookup_element_oxidation_states(el)
 
 
+@pytest.mark.slow  # importing elementembeddings takes a few seconds
 def test_embedding_adapter():
     pytest.importorskip("elementembeddings")
     from sklearn_leafs.embeddings import load_embedding, resolve_any_table

@@ -47,7 +47,7 @@ from sklearn.ensemble import (
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
-from sklearn_leafs.datasets._phase_fields import fetch_phase_fields
+from sklearn_leafs.datasets import fetch_phase_fields
 from sklearn_leafs.elements import ELEMENTS
 from sklearn_leafs.featurizers.phase_field import (
     PhaseFieldFeaturizer,

@@ -32,7 +32,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 
 from sklearn_leafs import LeafTable, PhaseFieldFeaturizer
-from sklearn_leafs.datasets._phase_fields import fetch_phase_fields
+from sklearn_leafs.datasets import fetch_phase_fields
 from sklearn_leafs.phase_field_scoring import PhaseFieldNoveltyScorer
 
 QUICK = os.environ.get("SKLEARN_LEAFS_QUICK") == "1"

@@ -148,3 +148,9 @@ def test_missing_columns_are_reported(tmp_path):
     )
     with pytest.raises(ValueError, match=r"lacks column\(s\) \['phases', 'max Tc'\]"):
         fetch_phase_fields("superconductors", data_home=tmp_path)
+
+
+def test_public_import():
+    from sklearn_leafs import datasets
+
+    assert datasets.fetch_phase_fields is fetch_phase_fields

@@ -204,7 +204,7 @@ def fetch_phase_fields(
 
     Examples
     --------
-    >>> from sklearn_leafs.datasets import fetch_phase_fields  # doctest: +SKIP
+    >>> from sklearn_leafs.datasets import fetch_phase_fields
     >>> mag = fetch_phase_fields("magnets")  # doctest: +SKIP
     >>> len(mag.data), int(mag.target.sum()), mag.n_dropped  # doctest: +SKIP
     (4718, 2015, 35)

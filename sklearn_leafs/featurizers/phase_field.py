@@ -97,8 +97,8 @@ class PhaseFieldFeaturizer(FormulaTransformerMixin):
     table : LeafTable, str, path or DataFrame, default="default"
         Element table. ``"default"`` is the package's own open table,
         ``"vasylenko2024"`` the published ICSD table.
-    pooling : tuple of str, default=("mean", "max", "min", "std")
-        Poolings to concatenate, in this order. ``"mean"``, ``"max"``,
+    pooling : tuple of str or str, default=("mean", "max", "min", "std")
+        Poolings to concatenate, in this order (a single name for one). ``"mean"``, ``"max"``,
         ``"min"``, ``"sum"``: feature-wise over the elements of the field;
         ``"std"``: population standard deviation (0 for one element);
         ``"range"``: ``max - min``.

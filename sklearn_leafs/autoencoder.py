@@ -81,9 +81,14 @@ def _dense_float32(X):
     return np.require(X, dtype=np.float32, requirements=["C", "W"])
 
 
+#: Sparse training input up to this many bytes (as dense float32) is densified
+#: once; larger input stays CSR and skorch densifies it row by row.
+_DENSIFY_BYTES = 256 * 2**20
+
+
 def _training_input(X):
-    """Input for skorch: csr float32 (densified per batch) or dense float32."""
-    if sp.issparse(X):
+    """Input for skorch: dense float32, or CSR float32 when that is too large."""
+    if sp.issparse(X) and 4 * X.shape[0] * X.shape[1] > _DENSIFY_BYTES:
         return sp.csr_matrix(X, dtype=np.float32)
     return _dense_float32(X)
 

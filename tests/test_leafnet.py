@@ -261,3 +261,31 @@ def test_early_stopping(M):
     ).fit(X, y)
     assert clf.n_epochs_ < 200
     assert len(clf.history_[:, "valid_loss"]) == clf.n_epochs_
+
+
+@pytest.mark.slow
+def test_li_ion_end_to_end_example_quick(shared_data):
+    """The example runs in its reduced (CI) setting and beats chance clearly."""
+    import importlib.util
+    from pathlib import Path
+
+    from sklearn_leafs.table import LeafTable
+
+    try:
+        default_m = LocalEnvironmentMatrix.load("default")
+        default_table = LeafTable.load("default")
+    except FileNotFoundError as exc:
+        pytest.skip(f"built-in default M or table missing: {exc}")
+    path = Path(__file__).resolve().parents[1] / "examples" / "li_ion_end_to_end.py"
+    spec = importlib.util.spec_from_file_location("li_ion_end_to_end", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    scores, ae = module.evaluate(default_m, default_table, quick=True)
+    assert ae.n_epochs_ == module.settings(quick=True)["ae_epochs"]
+    for name in (
+        "(a) RF, default table",
+        "(b) RF, autoencoder table",
+        "(c) LeafNet end to end",
+    ):
+        acc, mcc, _ = scores[name]
+        assert acc > 0.7 and mcc > 0.35, (name, acc, mcc)

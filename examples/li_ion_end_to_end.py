@@ -38,7 +38,6 @@ import os
 import time
 
 import torch
-
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.frozen import FrozenEstimator
 from sklearn.metrics import accuracy_score, matthews_corrcoef

@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
 import warnings
 from functools import partial
@@ -111,6 +112,15 @@ def make_model(name, n_jobs, quick):
     raise ValueError(f"unknown model {name!r}; use rf, rf500, hgb, hgb300 or vote")
 
 
+def _progress(task, table, model, split, fold, scores):
+    print(
+        f"# {task} {table} {model} {split} fold {fold}: "
+        f"accuracy {scores[0]:.4f} F1 {scores[1]:.4f}",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
 def _score(model, X, y, train, test):
     pred = clone(model).fit(X[train], y[train]).predict(X[test])
     return accuracy_score(y[test], pred), f1_score(y[test], pred)
@@ -185,6 +195,7 @@ def run(task, table_name, model_names, *, splits, n_jobs, quick, pooling, size):
         for fold, (train, test) in enumerate(cv.split(X, y)):
             if "cv" in splits:
                 scores["cv"].append(score(train, test))
+                _progress(task, table_name, model_name, "cv", fold, scores["cv"][-1])
             if not strict:
                 continue
             bad = related_to_any(M[train], M[test])
@@ -192,6 +203,9 @@ def run(task, table_name, model_names, *, splits, n_jobs, quick, pooling, size):
             removed.append(bad.mean())
             if "strict" in splits:
                 scores["strict"].append(score(train[~bad], test))
+                _progress(
+                    task, table_name, model_name, "strict", fold, scores["strict"][-1]
+                )
             if "matched" in splits:
                 sub, _ = train_test_split(
                     train,
@@ -200,6 +214,9 @@ def run(task, table_name, model_names, *, splits, n_jobs, quick, pooling, size):
                     random_state=fold,
                 )
                 scores["matched"].append(score(np.sort(sub), test))
+                _progress(
+                    task, table_name, model_name, "matched", fold, scores["matched"][-1]
+                )
         elapsed = time.perf_counter() - t0
         for split, values in scores.items():
             if not values:

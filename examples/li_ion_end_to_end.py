@@ -73,12 +73,10 @@ def models(M, table, quick=QUICK, random_state=0):
     ae = LeafAutoencoder(max_epochs=budget["ae_epochs"], random_state=random_state)
     ae.fit(M.matrix)
     ae_table = LeafTable.from_autoencoder(ae, M)
+    # defaults: full-batch Adam, lr=1e-2, head (128, 64) with dropout 0.2
     end_to_end = LeafNetClassifier(
         M,
         encoder_init=FrozenEstimator(ae),
-        hidden_layer_sizes=(128, 64),
-        dropout=0.2,
-        lr=1e-2,
         max_epochs=budget["net_epochs"],
         random_state=random_state,
     )

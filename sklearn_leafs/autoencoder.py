@@ -255,8 +255,9 @@ class LeafAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     (``loss="mse"``, the paper's choice) or a binary cross-entropy
     (``loss="bce"``). It is built on a skorch ``NeuralNet``.
 
-    The defaults train the paper's model on the full multi-hot matrix M
-    (~86 x 21,706, sparse binary) in a few seconds on a 2-core CPU. The
+    The defaults train the paper's model on the package's multi-hot matrix M
+    (90 x 18,116, 13% ones) in about 10 s of CPU time on one thread, with
+    no dead latent units. The
     paper's own settings are ``lr=1e-5, encoder_lr=None, max_epochs=500``
     (with the ``"mse"`` loss); with them the loss decreases far more slowly.
 

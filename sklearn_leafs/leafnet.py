@@ -138,10 +138,12 @@ def _resolve_matrix(M):
     if isinstance(M, str | os.PathLike):
         from .multihot import LocalEnvironmentMatrix
 
-        key = os.fspath(M)
+        path = os.fspath(M)
+        # a file is re-read when it changes; "default" names the built-in M
+        key = (path, os.path.getmtime(path) if os.path.isfile(path) else None)
         if key not in _MATRIX_CACHE:
             _MATRIX_CACHE.clear()
-            _MATRIX_CACHE[key] = LocalEnvironmentMatrix.load(key)
+            _MATRIX_CACHE[key] = LocalEnvironmentMatrix.load(path)
         M = _MATRIX_CACHE[key]
     matrix, elements, _, _ = _matrix_parts(M, None)
     matrix = sp.csr_matrix(matrix, dtype=np.float32)
@@ -190,13 +192,13 @@ class _BaseLeafNet(BaseEstimator):
         M="default",
         *,
         n_components=59,
-        hidden_layer_sizes=(64,),
-        dropout=0.0,
+        hidden_layer_sizes=(128, 64),
+        dropout=0.2,
         reconstruction_weight=0.0,
         encoder_init=None,
-        lr=1e-3,
+        lr=1e-2,
         encoder_lr="auto",
-        max_epochs=100,
+        max_epochs=200,
         batch_size=None,
         weight_decay=0.0,
         early_stopping=False,
@@ -397,9 +399,9 @@ _SHARED_DOC = """
         only contain M's elements.
     n_components : int, default=59
         Size of the learned element vectors ``D(M)``.
-    hidden_layer_sizes : array-like of int, default=(64,)
+    hidden_layer_sizes : array-like of int, default=(128, 64)
         Hidden layers (ReLU) of the head ``H``; ``()`` makes ``H`` linear.
-    dropout : float, default=0.0
+    dropout : float, default=0.2
         Dropout after each hidden layer of the head.
     reconstruction_weight : float, default=0.0
         Weight of the autoencoder reconstruction loss of M (sigmoid decoder,
@@ -412,7 +414,7 @@ _SHARED_DOC = """
         ``clone`` (used by ``cross_val_score`` and ``GridSearchCV``) unfits
         estimator parameters, pass a fitted autoencoder wrapped in
         ``sklearn.frozen.FrozenEstimator`` to train it only once.
-    lr : float, default=1e-3
+    lr : float, default=1e-2
         Adam learning rate (of the head, and of ``D`` when ``encoder_lr`` is
         None).
     encoder_lr : float, "auto" or None, default="auto"
@@ -420,7 +422,7 @@ _SHARED_DOC = """
         ``lr / sqrt(mean number of ones per row of M)``: with one shared rate,
         the thousands of ones in each row of M push most ReLU units of ``D`` to
         zero within a few steps. ``None`` uses ``lr``.
-    max_epochs : int, default=100
+    max_epochs : int, default=200
         Passes over the training formulas.
     batch_size : int or None, default=None
         Formulas per mini-batch; ``None`` uses all of them (full batch). Each
@@ -498,11 +500,11 @@ class LeafNetRegressor(RegressorMixin, _BaseLeafNet):
     ... )
     >>> X = ["Li2O", "NaCl", "LiCl", "Na2O"]
     >>> y = [1.0, 2.0, 1.5, 1.5]
-    >>> reg = LeafNetRegressor(M, n_components=3, lr=0.01, max_epochs=200, random_state=0)
+    >>> reg = LeafNetRegressor(M, n_components=8, dropout=0.0, random_state=0)
     >>> reg.fit(X, y).predict(["NaCl"]).round(1)
     array([2.])
     >>> reg.leaf_table_.values.shape
-    (4, 3)
+    (4, 8)
     """
     )
 
@@ -584,7 +586,7 @@ class LeafNetClassifier(ClassifierMixin, _BaseLeafNet):
     ... )
     >>> X = ["Li2O", "LiCl", "Na2O", "NaCl"]
     >>> y = ["li", "li", "na", "na"]
-    >>> clf = LeafNetClassifier(M, n_components=3, lr=0.01, random_state=0)
+    >>> clf = LeafNetClassifier(M, n_components=3, random_state=0)
     >>> clf.fit(X, y).predict(["LiCl", "NaCl"])
     array(['li', 'na'], dtype='<U2')
     >>> clf.predict_proba(["LiCl"]).shape

@@ -59,7 +59,9 @@ def _alkali_labels(formulas):
     return np.array([int(f[:2] in ("Li", "Na") or f[0] == "K") for f in formulas])
 
 
-FAST = dict(n_components=4, hidden_layer_sizes=(8,), lr=0.02, max_epochs=60)
+FAST = dict(
+    n_components=4, hidden_layer_sizes=(8,), dropout=0.0, lr=0.02, max_epochs=60
+)
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +135,7 @@ def test_determinism_pickle_and_no_global_state_leak(M):
     y = _alkali_labels(X)
     torch.manual_seed(5)
     state = torch.get_rng_state().clone()
-    params = dict(random_state=3, batch_size=8, dropout=0.1, **FAST)
+    params = dict(random_state=3, batch_size=8, **{**FAST, "dropout": 0.1})
     a = LeafNetClassifier(M, **params).fit(X, y)
     b = LeafNetClassifier(M, **params).fit(X, y)
     assert torch.equal(torch.get_rng_state(), state)

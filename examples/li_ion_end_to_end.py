@@ -17,7 +17,7 @@ local environments of the elements into features:
     and ``H`` a small MLP, with the autoencoder's weights as the starting
     point of ``W``. (``reconstruction_weight > 0`` adds the autoencoder's
     reconstruction loss for the paper's joint training; on this task it
-    did not help, see the numbers in the docstring of ``evaluate``.)
+    did not help, see the figures below.)
 
 Protocol: ``StratifiedKFold(5, shuffle=True, random_state=42)``; accuracy and
 Matthews correlation coefficient (MCC) of the pooled out-of-fold predictions.

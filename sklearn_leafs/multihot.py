@@ -319,6 +319,16 @@ class LocalEnvironmentMatrix:
     def shape(self):
         return self.matrix.shape
 
+    def __eq__(self, other):
+        return (
+            isinstance(other, LocalEnvironmentMatrix)
+            and self.elements == other.elements
+            and self.feature_names == other.feature_names
+            and (self.matrix != other.matrix).nnz == 0
+        )
+
+    __hash__ = None
+
     @classmethod
     def from_records(cls, records, n_bins=1000):
         """Build M from :class:`~sklearn_leafs.environments.SiteRecords`.

@@ -47,7 +47,7 @@ of accuracy: the goal of +2 on every task is met only for superconductors. The
 strict split drops 80% (superconductors), 66% (magnets) and 86% (band gap,
 one fold) of each training fold, because 95-99.8% of test fields have a
 subset or superset among the training fields; under it the models fall 7-11
-points below PhaseSelect, and 4-10 points below the size-matched control, so
+points below PhaseSelect, and 6-10 points below the size-matched control, so
 much of the plain-CV accuracy comes from near-duplicate fields.
 """
 

@@ -512,9 +512,9 @@ def predict_structure_type(formulas, table="default", *, top=1, protocol="single
 
     Examples
     --------
-    >>> predict_structure_type("AgBr")[["formula", "structure_type"]]  # doctest: +SKIP
-      formula structure_type
-    0    AgBr      rock salt
+    >>> predict_structure_type("AgBr")[["formula", "structure_type", "template"]]
+      formula structure_type template
+    0    AgBr      rock salt     AgCl
     """
     if isinstance(formulas, str) or type(formulas).__name__ == "Composition":
         formulas = [formulas]

@@ -21,6 +21,12 @@ _EXPORTS = {
     "site_similarities": "sklearn_leafs.environments",
     "compute_site_records": "sklearn_leafs.environments",
     "NearestCompositions": "sklearn_leafs.similarity",
+    "element_similarity": "sklearn_leafs.similarity",
+    "substitution_probabilities": "sklearn_leafs.similarity",
+    "best_substitutions": "sklearn_leafs.similarity",
+    "composition_similarity": "sklearn_leafs.similarity",
+    "predict_structure_type": "sklearn_leafs.substitution",
+    "load_embedding": "sklearn_leafs.embeddings",
     "PhaseFieldNoveltyScorer": "sklearn_leafs.phase_field_scoring",
     "SubstitutionClassifier": "sklearn_leafs.substitution",
     "LeafAutoencoder": "sklearn_leafs.autoencoder",
@@ -35,7 +41,9 @@ def __getattr__(name):
     try:
         module = _EXPORTS[name]
     except KeyError:
-        raise AttributeError(f"module 'sklearn_leafs' has no attribute {name!r}") from None
+        raise AttributeError(
+            f"module 'sklearn_leafs' has no attribute {name!r}"
+        ) from None
     value = getattr(import_module(module), name)
     globals()[name] = value
     return value

@@ -103,6 +103,6 @@ def run_demo(out=None, n_estimators=100):
     except ImportError:
         return
     print("\n3. Structure type by the most probable substitution (offline)", file=out)
-    for formula in ["AgBr", "ZnO", "CsCl", "GaN"]:
-        result = predict_structure_type(formula, table=table)
-        print(f"   {formula:<6} -> {result}", file=out)
+    result = predict_structure_type(["AgBr", "ZnO", "CsCl", "GaN"], table=table)
+    for line in result.to_string(index=False).splitlines():
+        print(f"   {line}", file=out)

@@ -129,6 +129,11 @@ class LeafTable:
 
     __hash__ = None
 
+    def __deepcopy__(self, memo):
+        # The values are read-only and every accessor returns copies, so a
+        # table is shared, not copied, when estimators holding it are cloned.
+        return self
+
     def index_of(self, elements):
         """Row indices of ``elements``; raises ``ValueError`` naming missing ones."""
         missing = [el for el in elements if el not in self._row]

@@ -106,3 +106,10 @@ def run_demo(out=None, n_estimators=100):
     result = predict_structure_type(["AgBr", "ZnO", "CsCl", "GaN"], table=table)
     for line in result.to_string(index=False).splitlines():
         print(f"   {line}", file=out)
+    print(
+        "   (Known types: AgBr rock salt, ZnO wurtzite, CsCl cscl, GaN wurtzite. The\n"
+        "   open template library keeps every polymorph in the corpus, hypothetical\n"
+        "   ones included, because the corpus has no energies; a template formula\n"
+        "   with several polymorphs can therefore lend a metastable type.)",
+        file=out,
+    )

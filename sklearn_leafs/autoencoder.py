@@ -246,6 +246,27 @@ class _AutoencoderNet(NeuralNet):
 # --------------------------------------------------------------------------
 # the estimator
 # --------------------------------------------------------------------------
+#: Parameter constraints of the torch training loop, shared with LeafNet*.
+TRAINING_CONSTRAINTS = {
+    "lr": [Interval(Real, 0, None, closed="neither")],
+    "encoder_lr": [
+        Interval(Real, 0, None, closed="neither"),
+        StrOptions({"auto"}),
+        None,
+    ],
+    "max_epochs": [Interval(Integral, 1, None, closed="left")],
+    "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+    "weight_decay": [Interval(Real, 0, None, closed="left")],
+    "early_stopping": ["boolean"],
+    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+    "tol": [Interval(Real, 0, None, closed="left")],
+    "device": [str],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+}
+
+
 class LeafAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Shallow autoencoder that learns dense element vectors from M.
 
@@ -352,22 +373,7 @@ class LeafAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     _parameter_constraints: dict = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "loss": [StrOptions({"mse", "bce"})],
-        "lr": [Interval(Real, 0, None, closed="neither")],
-        "encoder_lr": [
-            Interval(Real, 0, None, closed="neither"),
-            StrOptions({"auto"}),
-            None,
-        ],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "device": [str],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
+        **TRAINING_CONSTRAINTS,
     }
 
     def __init__(

@@ -27,7 +27,7 @@ from sklearn.base import (
 )
 from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 from skorch import NeuralNet
@@ -35,6 +35,7 @@ from skorch.dataset import ValidSplit
 from torch import nn
 
 from .autoencoder import (
+    TRAINING_CONSTRAINTS,
     LeafAutoencoder,
     _adam_options,
     _check_validation_split,
@@ -44,7 +45,8 @@ from .autoencoder import (
     _matrix_parts,
     _seeded_torch,
 )
-from .composition import as_items, fraction_matrix
+from .composition import fraction_matrix
+from .featurizers._base import formula_items
 
 __all__ = ["LeafNetRegressor", "LeafNetClassifier"]
 
@@ -169,22 +171,7 @@ class _BaseLeafNet(BaseEstimator):
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "reconstruction_weight": [Interval(Real, 0, None, closed="left")],
         "encoder_init": [HasMethods(["fit", "transform"]), None],
-        "lr": [Interval(Real, 0, None, closed="neither")],
-        "encoder_lr": [
-            Interval(Real, 0, None, closed="neither"),
-            StrOptions({"auto"}),
-            None,
-        ],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "device": [str],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
+        **TRAINING_CONSTRAINTS,
     }
 
     def __init__(
@@ -230,24 +217,7 @@ class _BaseLeafNet(BaseEstimator):
 
     # -- input --------------------------------------------------------------
     def _fractions(self, X, *, reset):
-        if reset:
-            if isinstance(X, pd.DataFrame):
-                self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-            elif hasattr(self, "feature_names_in_"):
-                del self.feature_names_in_
-            self.n_features_in_ = 1
-        else:
-            names = getattr(self, "feature_names_in_", None)
-            if (
-                names is not None
-                and isinstance(X, pd.DataFrame)
-                and list(X.columns) != list(names)
-            ):
-                raise ValueError(
-                    f"X has column {list(X.columns)}, but {type(self).__name__} "
-                    f"was fitted with {list(names)}"
-                )
-        items = as_items(X)
+        items = formula_items(self, X, reset=reset)
         if len(items) == 0:
             raise ValueError(f"{type(self).__name__} got no formulas (0 rows).")
         A = fraction_matrix(items, self.elements_, errors="raise")

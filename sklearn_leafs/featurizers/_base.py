@@ -13,10 +13,37 @@ from sklearn.utils.validation import check_is_fitted
 from ..composition import as_items
 from ..table import LeafTable, resolve_table
 
-__all__ = ["FormulaTransformerMixin", "TABLE_CONSTRAINT"]
+__all__ = ["FormulaTransformerMixin", "TABLE_CONSTRAINT", "formula_items"]
 
 #: ``_parameter_constraints`` entry for a ``table`` argument.
 TABLE_CONSTRAINT = [LeafTable, str, pd.DataFrame, os.PathLike]
+
+
+def formula_items(estimator, X, *, reset):
+    """Validate formula input of ``estimator`` and return it as a flat list.
+
+    With ``reset=True`` (in ``fit``) record ``n_features_in_`` (always 1) and,
+    for a DataFrame, ``feature_names_in_``; otherwise check that a DataFrame
+    has the column seen in ``fit``.
+    """
+    if reset:
+        if isinstance(X, pd.DataFrame):
+            estimator.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        elif hasattr(estimator, "feature_names_in_"):
+            del estimator.feature_names_in_
+        estimator.n_features_in_ = 1
+    else:
+        names = getattr(estimator, "feature_names_in_", None)
+        if (
+            names is not None
+            and isinstance(X, pd.DataFrame)
+            and list(X.columns) != list(names)
+        ):
+            raise ValueError(
+                f"X has column {list(X.columns)}, but {type(estimator).__name__} "
+                f"was fitted with {list(names)}"
+            )
+    return as_items(X)
 
 
 class FormulaTransformerMixin(TransformerMixin, BaseEstimator):
@@ -34,24 +61,7 @@ class FormulaTransformerMixin(TransformerMixin, BaseEstimator):
     }
 
     def _items(self, X, *, reset):
-        if reset:
-            if isinstance(X, pd.DataFrame):
-                self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-            elif hasattr(self, "feature_names_in_"):
-                del self.feature_names_in_
-            self.n_features_in_ = 1
-        else:
-            names = getattr(self, "feature_names_in_", None)
-            if (
-                names is not None
-                and isinstance(X, pd.DataFrame)
-                and list(X.columns) != list(names)
-            ):
-                raise ValueError(
-                    f"X has column {list(X.columns)}, but {type(self).__name__} "
-                    f"was fitted with {list(names)}"
-                )
-        return as_items(X)
+        return formula_items(self, X, reset=reset)
 
     def fit(self, X, y=None):
         """Resolve the table and validate the formulas.

@@ -38,7 +38,12 @@ def sample(n, seed):
     with gzip.open(DATA / "structure-corpus" / "structures.jsonl.gz", "rt") as f:
         lines = f.readlines()
     chosen = sorted(random.Random(seed).sample(range(len(lines)), n))
-    return [Structure.from_dict(json.loads(lines[i])["structure"]) for i in chosen]
+    return {
+        json.loads(lines[i])["id"]: Structure.from_dict(
+            json.loads(lines[i])["structure"]
+        )
+        for i in chosen
+    }
 
 
 def main():
@@ -54,7 +59,10 @@ def main():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             records = compute_site_records(
-                structures, engine=engine, n_jobs=args.n_jobs, errors="skip"
+                list(structures.values()),
+                engine=engine,
+                n_jobs=args.n_jobs,
+                errors="skip",
             )
         results[engine] = (time.perf_counter() - t0, records)
         print(
@@ -62,6 +70,7 @@ def main():
             f"structures, {len(records.skipped)} skipped"
         )
     fast, ref = results["fast"][1], results["matminer"][1]
+    ids = list(structures)
     a, b = fast.to_frame(), ref.to_frame()
     motifs = list(MOTIF_LABELS)
     va, vb = a[motifs].to_numpy(), b[motifs].to_numpy()
@@ -69,6 +78,12 @@ def main():
     diff = np.abs(va - vb)
     means = np.abs(fast.element_means() - ref.element_means()).to_numpy()
     print(f"sites {va.shape[0]}, values {va.size}")
+    for row, col in zip(*np.nonzero(diff > 1e-9)):
+        print(
+            f"  differs: corpus id {ids[int(a['structure_id'].iloc[row])]} site "
+            f"{a['site_index'].iloc[row]} ({a['element'].iloc[row]}) {motifs[col]}: "
+            f"fast {va[row, col]:.6f} matminer {vb[row, col]:.6f}"
+        )
     print(
         f"values equal to 1e-9: {np.mean(diff <= 1e-9):.6%}; max |diff| {diff.max():.3g}"
     )

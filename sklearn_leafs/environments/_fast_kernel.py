@@ -721,6 +721,21 @@ def _bcc_exact(centre, neighbours, p=_MOTIFS[_BCC - 1][2]):
     return total / float(0.5 * float(n * (6 + (n - 2) * (n - 3))))
 
 
+def _has_right_angle(shell_vec):
+    """Which CN-8 shells have two neighbours at (numerically) 90 degrees.
+
+    bcc weighs the triple terms of a pair (j, k) by +1 or -1 depending on
+    whether the angle j-i-k exceeds pi/2, so a right angle is a sign tie: the
+    last bit of ``acos`` decides it, and it moves bcc by far more than a bin
+    (0.007 in an AFLOW prototype of the corpus). Such shells are recomputed
+    with pymatgen's own arithmetic.
+    """
+    u = shell_vec / np.sqrt(np.einsum("sni,sni->sn", shell_vec, shell_vec))[..., None]
+    cos = np.abs(np.einsum("sji,ski->sjk", u, u))
+    off = ~np.eye(u.shape[1], dtype=bool)
+    return ((cos < _TIE_TOL) & off).any(axis=(1, 2))
+
+
 def _resolve_ties(ties, value, centres, coords, dist, order, rel):
     """Replace tied values by pymatgen's own, bit for bit, in place.
 
@@ -941,6 +956,7 @@ def _site_values(neighbours, centres, labels, exact_ties):
     # its coordination number is a shell (elsewhere matminer's value is 0)
     value = np.zeros((n_sites, _N_MOTIFS))
     n_shell = np.zeros((n_sites, _N_MOTIFS), dtype=np.intp)
+    right_angle = np.zeros(n_sites, dtype=bool)  # bcc shells with a j-i-k of 90
     # sgl_bd over all neighbours: 1 - d_1 / d_2 (pymatgen's vector norms)
     norms = np.sqrt(np.einsum("sni,sni->sn", vec, vec))
     norms[~np.isfinite(dist)] = np.inf
@@ -974,9 +990,12 @@ def _site_values(neighbours, centres, labels, exact_ties):
         cols = _CN_COLUMNS[cn]
         value[batch[:, None], cols] = d_fac[:, None] * ops
         n_shell[batch[:, None], cols] = shells[batch, cn][:, None]
+        if cn == 8:
+            right_angle[batch] = _has_right_angle(shell_vec)
 
     if exact_ties:
         ties = _near_bin_edge(value) & (n_shell > 0)
+        ties[:, _BCC] |= right_angle & (n_shell[:, _BCC] > 0)
         if ties.any():
             _resolve_ties(ties, value, centres, coords, dist, order, rel)
 

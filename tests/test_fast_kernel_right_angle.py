@@ -1,27 +1,22 @@
-"""Known disagreements between the fast kernel and matminer, kept as strict xfails.
+"""Regression: a bcc sign tie that the fast kernel once got wrong.
 
 Found by ``benchmarks/engine_table_agreement.py`` on a seeded 1,500-structure
-corpus sample: 1 of 659,747 values differs by more than 1e-9. It is not a
-floating-point tie (a 1e-9 Angstrom shift leaves both values unchanged) and
-the neighbour list equals ``Structure.get_neighbors``'s, so the bcc order
-parameter of some shell is computed differently. When the kernel is fixed,
-this test starts passing and ``strict=True`` turns it red: drop the xfail then.
+corpus sample: 1 of 659,747 values differed, the bcc CN_8 value of H site 58
+of a 116-atom AFLOW prototype (fast 0.02825, matminer 0.0355). Two of its
+eight neighbours sit at exactly 90 degrees, and pymatgen's bcc weighs a pair's
+terms by +1 or -1 depending on whether that angle exceeds pi/2, so the last
+bit of ``acos`` flipped a sign. Such shells are now recomputed with
+pymatgen's own arithmetic (``_has_right_angle``).
 """
 
 import gzip
 import json
 
 import numpy as np
-import pytest
 
 CORPUS_ID = "aflow:A18B10C_tP116_130_2c4g_2c2g_a"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fast kernel gives bcc CN_8 0.02825 where matminer gives 0.0355 "
-    "(H site 58 of a 116-atom AFLOW prototype); cause not found yet",
-)
 def test_bcc_of_hydrogen_site_in_aflow_prototype(shared_data):
     from matminer.featurizers.site import OPSiteFingerprint
     from pymatgen.core import Structure

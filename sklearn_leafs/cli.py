@@ -312,6 +312,15 @@ def _add_table_option(parser):
     )
 
 
+def _add_metric_option(parser):
+    parser.add_argument(
+        "--metric",
+        choices=("pearson", "cosine"),
+        default="pearson",
+        help="element similarity metric (default: pearson)",
+    )
+
+
 def _build_parser():
     from sklearn_leafs import __version__
 
@@ -380,12 +389,7 @@ def _build_parser():
     p.add_argument("a", help="element symbol or formula")
     p.add_argument("b", help="element symbol or formula")
     _add_table_option(p)
-    p.add_argument(
-        "--metric",
-        choices=("pearson", "cosine"),
-        default="pearson",
-        help="element similarity metric (default: pearson)",
-    )
+    _add_metric_option(p)
     p.add_argument(
         "--raw", action="store_true", help="do not standardise features (elements)"
     )
@@ -405,12 +409,7 @@ def _build_parser():
         "--top", type=_positive_int, default=5, help="substitutes per element (5)"
     )
     _add_table_option(p)
-    p.add_argument(
-        "--metric",
-        choices=("pearson", "cosine"),
-        default="pearson",
-        help="element similarity metric (default: pearson)",
-    )
+    _add_metric_option(p)
     p.add_argument(
         "--all-elements",
         action="store_true",

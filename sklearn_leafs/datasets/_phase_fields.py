@@ -97,15 +97,18 @@ def _url(file):
 def _locate(task, spec, data_home, download_if_missing):
     """Path of the task's file; the superconductor task may fall back."""
     file = spec["file"]
-    if "fallback" not in spec:
-        path = fetch_file(
-            f"{_FOLDER}/{file}",
-            _url(file),
-            _SHA256[file],
+
+    def fetch(name):
+        return fetch_file(
+            f"{_FOLDER}/{name}",
+            _url(name),
+            _SHA256[name],
             data_home=data_home,
             download_if_missing=download_if_missing,
         )
-        return path, file
+
+    if "fallback" not in spec:
+        return fetch(file), file
     local = get_data_home(data_home) / _FOLDER / file
     if local.is_file():
         return local, file
@@ -119,14 +122,7 @@ def _locate(task, spec, data_home, download_if_missing):
         UserWarning,
         stacklevel=3,
     )
-    path = fetch_file(
-        f"{_FOLDER}/{fallback}",
-        _url(fallback),
-        _SHA256[fallback],
-        data_home=data_home,
-        download_if_missing=download_if_missing,
-    )
-    return path, fallback
+    return fetch(fallback), fallback
 
 
 def _read(path, column):

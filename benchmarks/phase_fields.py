@@ -68,6 +68,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.ensemble import (
+    ExtraTreesClassifier,
     HistGradientBoostingClassifier,
     RandomForestClassifier,
     VotingClassifier,
@@ -114,6 +115,10 @@ def make_model(name, n_jobs, quick):
         return RandomForestClassifier(
             n_estimators=20 if quick else 500, random_state=0, n_jobs=n_jobs
         )
+    if name == "et":
+        return ExtraTreesClassifier(
+            n_estimators=20 if quick else 500, random_state=0, n_jobs=n_jobs
+        )
     if name == "hgb":
         return HistGradientBoostingClassifier(
             max_iter=30 if quick else 500,
@@ -136,12 +141,12 @@ def make_model(name, n_jobs, quick):
             ],
             voting="soft",
         )
-    raise ValueError(f"unknown model {name!r}; use rf, rf500, hgb, hgb300 or vote")
+    raise ValueError(f"unknown model {name!r}; use rf, rf500, et, hgb, hgb300 or vote")
 
 
-def _progress(task, table, model, split, fold, scores):
+def _progress(task, table, model, split, seed, fold, scores):
     print(
-        f"# {task} {table} {model} {split} fold {fold}: "
+        f"# {task} {table} {model} {split} seed {seed} fold {fold}: "
         f"accuracy {scores[0]:.4f} F1 {scores[1]:.4f}",
         file=sys.stderr,
         flush=True,
@@ -181,14 +186,28 @@ def related_to_any(M_query, M_ref, chunk=512):
 
 
 def load_table(name):
-    if name == "vasylenko2024":
-        from sklearn_leafs.datasets import fetch_leaf_table
-
-        return fetch_leaf_table().table
+    """A built-in table: default, vasylenko2024, magpie, default+, vasylenko2024+."""
     return LeafTable.load(name)
 
 
-def run(task, table_name, model_names, *, splits, n_jobs, quick, pooling, size):
+def with_seed(model, seed):
+    """Set every ``random_state`` of ``model`` (nested ones included) to ``seed``."""
+    keys = [k for k in model.get_params() if k.split("__")[-1] == "random_state"]
+    return model.set_params(**dict.fromkeys(keys, seed))
+
+
+def run(
+    task,
+    table_name,
+    model_names,
+    *,
+    splits,
+    n_jobs,
+    quick,
+    pooling,
+    size,
+    seeds=(0,),
+):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         bunch = fetch_phase_fields(task)
@@ -210,45 +229,46 @@ def run(task, table_name, model_names, *, splits, n_jobs, quick, pooling, size):
     t_feat = time.perf_counter() - t0
     strict = bool({"strict", "matched"} & set(splits))
     M = membership(fields) if strict else None
-    cv = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
     results = []
     for model_name in model_names:
-        model = make_model(model_name, n_jobs, quick)
         scores = {split: [] for split in ("cv", "strict", "matched")}
         removed, leaky = [], []
         t0 = time.perf_counter()
-        score = partial(_score, model, X, y)
-
-        for fold, (train, test) in enumerate(cv.split(X, y)):
-            if "cv" in splits:
-                scores["cv"].append(score(train, test))
-                _progress(task, table_name, model_name, "cv", fold, scores["cv"][-1])
-            if not strict:
-                continue
-            bad = related_to_any(M[train], M[test])
-            leaky.append(related_to_any(M[test], M[train]).mean())
-            removed.append(bad.mean())
-            if "strict" in splits:
-                scores["strict"].append(score(train[~bad], test))
-                _progress(
-                    task, table_name, model_name, "strict", fold, scores["strict"][-1]
-                )
-            if "matched" in splits:
-                sub, _ = train_test_split(
-                    train,
-                    train_size=int((~bad).sum()),
-                    stratify=y[train],
-                    random_state=fold,
-                )
-                scores["matched"].append(score(np.sort(sub), test))
-                _progress(
-                    task, table_name, model_name, "matched", fold, scores["matched"][-1]
-                )
+        for seed in seeds:
+            # the seed shuffles the folds and seeds the model
+            model = with_seed(make_model(model_name, n_jobs, quick), seed)
+            score = partial(_score, model, X, y)
+            cv = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
+            for fold, (train, test) in enumerate(cv.split(X, y)):
+                tag = (task, table_name, model_name)
+                if "cv" in splits:
+                    scores["cv"].append((seed, *score(train, test)))
+                    _progress(*tag, "cv", seed, fold, scores["cv"][-1][1:])
+                if not strict:
+                    continue
+                bad = related_to_any(M[train], M[test])
+                leaky.append(related_to_any(M[test], M[train]).mean())
+                removed.append(bad.mean())
+                if "strict" in splits:
+                    scores["strict"].append((seed, *score(train[~bad], test)))
+                    _progress(*tag, "strict", seed, fold, scores["strict"][-1][1:])
+                if "matched" in splits:
+                    sub, _ = train_test_split(
+                        train,
+                        train_size=int((~bad).sum()),
+                        stratify=y[train],
+                        random_state=1000 * seed + fold,
+                    )
+                    scores["matched"].append((seed, *score(np.sort(sub), test)))
+                    _progress(*tag, "matched", seed, fold, scores["matched"][-1][1:])
         elapsed = time.perf_counter() - t0
         for split, values in scores.items():
             if not values:
                 continue
             values = np.asarray(values)
+            per_seed = np.array(
+                [values[values[:, 0] == s, 1:].mean(0) for s in seeds]
+            )  # (n_seeds, 2): accuracy and F1 of each repetition
             results.append(
                 {
                     "task": task,
@@ -258,10 +278,13 @@ def run(task, table_name, model_names, *, splits, n_jobs, quick, pooling, size):
                     "n": len(fields),
                     "n_features": X.shape[1],
                     "n_rows_outside_table": n_nan,
-                    "accuracy": float(values[:, 0].mean()),
-                    "accuracy_std": float(values[:, 0].std()),
-                    "f1": float(values[:, 1].mean()),
-                    "f1_std": float(values[:, 1].std()),
+                    "seeds": list(seeds),
+                    "accuracy": float(per_seed[:, 0].mean()),
+                    "accuracy_std": float(values[:, 1].std()),
+                    "accuracy_seed_std": float(per_seed[:, 0].std()),
+                    "accuracy_seed_min": float(per_seed[:, 0].min()),
+                    "f1": float(per_seed[:, 1].mean()),
+                    "f1_std": float(values[:, 2].std()),
                     "train_removed_fraction": (
                         float(np.mean(removed)) if split != "cv" else 0.0
                     ),
@@ -273,6 +296,13 @@ def run(task, table_name, model_names, *, splits, n_jobs, quick, pooling, size):
                 }
             )
     return results
+
+
+def worst(r, ps_acc):
+    """The smallest margin over the CV repetitions, when there are several."""
+    if len(r.get("seeds", ())) < 2:
+        return ""
+    return f" (worst of {len(r['seeds'])} seeds {100 * (r['accuracy_seed_min'] - ps_acc):+.1f})"
 
 
 def markdown(results):
@@ -287,7 +317,7 @@ def markdown(results):
             f"| {r['task']} | {r['table']} | {r['model']} | {r['split']} "
             f"| {r['accuracy']:.3f} ± {r['accuracy_std']:.3f} "
             f"| {r['f1']:.3f} ± {r['f1_std']:.3f} | {ps_acc:.3f} / {ps_f1:.3f} "
-            f"| {100 * (r['accuracy'] - ps_acc):+.1f} pt "
+            f"| {100 * (r['accuracy'] - ps_acc):+.1f} pt{worst(r, ps_acc)} "
             f"| {100 * r['train_removed_fraction']:.0f}% |"
         )
     return "\n".join(lines)
@@ -308,6 +338,14 @@ def main(argv=None):
         default=["cv", "strict", "matched"],
         choices=["cv", "strict", "matched"],
     )
+    parser.add_argument(
+        "--seeds",
+        nargs="+",
+        type=int,
+        default=[0],
+        help="repeat the 5-fold CV with these seeds (folds and models); "
+        "accuracy is the mean over repetitions",
+    )
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--output", default="phase_fields_results.json")
     args = parser.parse_args(argv)
@@ -326,6 +364,7 @@ def main(argv=None):
                     quick=quick,
                     pooling=tuple(args.pooling),
                     size=args.n_elements,
+                    seeds=tuple(args.seeds),
                 )
             except FileNotFoundError as exc:
                 warnings.warn(f"skipping table {table!r}: {exc}", stacklevel=1)

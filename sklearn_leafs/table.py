@@ -21,6 +21,11 @@ BUILTIN_TABLES = {
     "by scripts/build_default_table.py and shipped in sklearn_leafs/data/",
     "vasylenko2024": "the published ICSD LEAF table (leaf.csv, Vasylenko et al. "
     "2024), fetched by sklearn_leafs.datasets.fetch_leaf_table",
+    "magpie": "22 Magpie elemental properties (the properties of the paper's "
+    "LEAF+), from matminer's MagpieData",
+    "default+": "LEAF+: the default table joined with the 22 Magpie properties",
+    "vasylenko2024+": "LEAF+: the published ICSD table joined with the 22 Magpie "
+    "properties",
 }
 
 
@@ -225,11 +230,23 @@ class LeafTable:
         ----------
         name_or_path : str or path-like, default="default"
             ``"default"`` (the package's own open table), ``"vasylenko2024"``
-            (the published ICSD table, fetched on first use) or a CSV path.
+            (the published ICSD table, fetched on first use), ``"magpie"``
+            (22 Magpie elemental properties), ``"default+"`` or
+            ``"vasylenko2024+"`` (LEAF+: the LEAF table joined with the Magpie
+            properties, see :func:`sklearn_leafs.element_properties.leaf_plus`)
+            or a CSV path.
         data_home : str, default=None
             Where fetched data lives; see :func:`sklearn_leafs.datasets.get_data_home`.
         """
         name = str(name_or_path)
+        if name == "magpie":
+            from .element_properties import magpie_table
+
+            return magpie_table()
+        if name in ("default+", "vasylenko2024+"):
+            from .element_properties import leaf_plus
+
+            return leaf_plus(cls.load(name[:-1], data_home=data_home))
         if name == "default":
             path = _DATA_DIR / "default_table.csv"
             if not path.is_file():

@@ -308,7 +308,8 @@ def _add_table_option(parser):
     parser.add_argument(
         "--table",
         default="default",
-        help="LEAF table: 'default', 'vasylenko2024' or a CSV path (default: default)",
+        help="element table: 'default', 'vasylenko2024', 'magpie', 'default+' or "
+        "'vasylenko2024+' (LEAF+), or a CSV path (default: default)",
     )
 
 

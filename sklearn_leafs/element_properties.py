@@ -201,6 +201,6 @@ def leaf_plus(table="default", properties=MAGPIE_PROPERTIES):
     >>> from sklearn_leafs.element_properties import leaf_plus
     >>> table = leaf_plus("default")
     >>> table.n_features, table.feature_names[36:39]
-    (59, ['bcc CN_8', 'Number', 'MendeleevNumber'])
+    (59, ['q6 CN_12', 'Number', 'MendeleevNumber'])
     """
     return join_tables(table, magpie_table(properties))

@@ -173,6 +173,18 @@ def test_featurize_li_cations(tmp_path, table_path, leaf):
     np.testing.assert_allclose(li_block, leaf.loc["Li"] / 4, rtol=1e-9)
 
 
+def test_featurize_with_leaf_plus_table(tmp_path):
+    src = tmp_path / "f.csv"
+    src.write_text("formula\nMgO\n")
+    out = tmp_path / "out.csv"
+    argv = ["featurize", str(src), "--table", "default+", "-o", str(out), "-q"]
+    assert main(argv) == 0
+    result = pd.read_csv(out)
+    assert result.shape == (1, 1 + 37 + 22)
+    # Eq. 2 on the Magpie columns: the mean of Mg (1.31) and O (3.44)
+    assert result.loc[0, "Electronegativity"] == pytest.approx((1.31 + 3.44) / 2)
+
+
 def test_featurize_data_errors(tmp_path, formulas_csv, table_path, capsys):
     out = tmp_path / "out.csv"
     base = ["-o", str(out), "--table", table_path, "-q"]

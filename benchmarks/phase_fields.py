@@ -207,6 +207,7 @@ def run(
     pooling,
     size,
     seeds=(0,),
+    with_membership=False,
 ):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
@@ -222,7 +223,11 @@ def run(
     # Bk, Cm, Es, Ra) become NaN rows, which the forests handle as missing
     # values: they stay in the evaluation rather than being dropped.
     featurizer = PhaseFieldFeaturizer(
-        table=table, pooling=pooling, n_elements=size, errors="nan"
+        table=table,
+        pooling=pooling,
+        n_elements=size,
+        membership=with_membership,
+        errors="nan",
     )
     X = featurizer.fit_transform(fields)
     n_nan = int(np.isnan(X).all(1).sum())
@@ -339,6 +344,11 @@ def main(argv=None):
         choices=["cv", "strict", "matched"],
     )
     parser.add_argument(
+        "--membership",
+        action="store_true",
+        help="append the field's 0/1 element columns",
+    )
+    parser.add_argument(
         "--seeds",
         nargs="+",
         type=int,
@@ -365,6 +375,7 @@ def main(argv=None):
                     pooling=tuple(args.pooling),
                     size=args.n_elements,
                     seeds=tuple(args.seeds),
+                    with_membership=args.membership,
                 )
             except FileNotFoundError as exc:
                 warnings.warn(f"skipping table {table!r}: {exc}", stacklevel=1)

@@ -121,6 +121,25 @@ def test_other_poolings(featurizer, shared_data):
     np.testing.assert_array_equal(single.fit_transform(["Fe Se"])[0], rows.max(0))
 
 
+def test_membership_columns(featurizer):
+    pf = PhaseFieldFeaturizer(
+        table=featurizer.table, pooling="max", n_elements=True, membership=True
+    ).fit(FIELDS)
+    elements = pf.table_.elements
+    names = pf.get_feature_names_out()
+    assert len(names) == 37 + 1 + len(elements)
+    assert names[37] == "n_elements" and names[38] == f"has|{elements[0]}"
+    out = pf.set_params(errors="nan").transform(
+        ["O-Fe-Se", "Se Fe O Fe", "Fe", "Fe Xx"]
+    )
+    has = out[:, 38:]
+    np.testing.assert_array_equal(out[0], out[1])  # a set: order and duplicates
+    assert sorted(np.asarray(elements)[has[0] == 1]) == ["Fe", "O", "Se"]
+    assert has[0].sum() == out[0, 37] == 3
+    assert has[2].sum() == 1 and has[2, elements.index("Fe")] == 1
+    assert np.isnan(out[3]).all()  # a bad token: a NaN row, membership included
+
+
 @pytest.mark.parametrize(
     "pooling, match",
     [(("mean", "median"), "median"), ((), "non-empty"), (("max", "max"), "once")],

@@ -103,8 +103,13 @@ class PhaseFieldFeaturizer(FormulaTransformerMixin):
         ``"std"``: population standard deviation (0 for one element);
         ``"range"``: ``max - min``.
     n_elements : bool, default=False
-        Append the number of distinct elements of the field as a last
-        feature, named ``n_elements``.
+        Append the number of distinct elements of the field as a feature
+        named ``n_elements``.
+    membership : bool, default=False
+        Append the field itself as 0/1 columns, one per table element
+        (named ``has|Fe``...), after the poolings and ``n_elements``. Pooled
+        vectors blur which elements are present; these columns let a model
+        use element identity directly.
     errors : {"raise", "nan"}, default="raise"
         Tokens that are not element symbols (the PhaseSelect data contain
         ``D0+`` and ``T0+``), elements missing from the table, empty fields and
@@ -151,6 +156,7 @@ class PhaseFieldFeaturizer(FormulaTransformerMixin):
         **FormulaTransformerMixin._parameter_constraints,
         "pooling": [tuple, list, StrOptions(set(POOLINGS))],
         "n_elements": ["boolean"],
+        "membership": ["boolean"],
     }
 
     def __init__(
@@ -158,11 +164,13 @@ class PhaseFieldFeaturizer(FormulaTransformerMixin):
         table="default",
         pooling=("mean", "max", "min", "std"),
         n_elements=False,
+        membership=False,
         errors="raise",
     ):
         self.table = table
         self.pooling = pooling
         self.n_elements = n_elements
+        self.membership = membership
         self.errors = errors
 
     # -- input ------------------------------------------------------------
@@ -260,6 +268,7 @@ class PhaseFieldFeaturizer(FormulaTransformerMixin):
         V = self.table_.values
         n_feat = V.shape[1]
         n_out = n_feat * len(pooling) + bool(self.n_elements)
+        n_out += len(self.table_) if self.membership else 0
         out = np.full((len(items), n_out), np.nan)
         if not valid.any():
             return out
@@ -289,6 +298,8 @@ class PhaseFieldFeaturizer(FormulaTransformerMixin):
         blocks = [get(p) for p in pooling]
         if self.n_elements:
             blocks.append(size)
+        if self.membership:
+            blocks.append(M.toarray())
         out[valid] = np.hstack(blocks)
         return out
 
@@ -300,4 +311,6 @@ class PhaseFieldFeaturizer(FormulaTransformerMixin):
         ]
         if self.n_elements:
             names.append(_SIZE)
+        if self.membership:
+            names.extend(f"has|{el}" for el in self.table_.elements)
         return names

@@ -71,7 +71,10 @@ def make_classifier(table, *, n_estimators=500, random_state=0):
     """Pooled LEAF+ features and extra trees: the benchmark's best setting."""
     return make_pipeline(
         PhaseFieldFeaturizer(
-            table=table, pooling=("mean", "max", "min", "std", "range"), n_elements=True
+            table=table,
+            pooling=("mean", "max", "min", "std", "range"),
+            n_elements=True,
+            membership=True,
         ),
         ExtraTreesClassifier(
             n_estimators=n_estimators, random_state=random_state, n_jobs=2

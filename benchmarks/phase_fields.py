@@ -87,7 +87,6 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.ensemble import (
     ExtraTreesClassifier,
@@ -99,11 +98,8 @@ from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from sklearn_leafs.datasets import fetch_phase_fields
-from sklearn_leafs.elements import ELEMENTS
-from sklearn_leafs.featurizers.phase_field import (
-    PhaseFieldFeaturizer,
-    parse_phase_field,
-)
+from sklearn_leafs.featurizers.phase_field import PhaseFieldFeaturizer
+from sklearn_leafs.model_selection import field_membership, related_fields
 from sklearn_leafs.table import LeafTable
 
 # Reference data: $SKLEARN_LEAFS_DATA, else ../shared/data next to the repository.
@@ -180,33 +176,6 @@ def _score(model, X, y, train, test):
     return accuracy_score(y[test], pred), f1_score(y[test], pred)
 
 
-def membership(fields):
-    """Dense 0/1 float32 matrix (n_fields, 118) over all elements."""
-    col = {el: i for i, el in enumerate(ELEMENTS)}
-    rows, cols = [], []
-    for r, field in enumerate(fields):
-        for el in parse_phase_field(field):
-            rows.append(r)
-            cols.append(col[el])
-    M = sp.csr_matrix(
-        (np.ones(len(rows), dtype=np.float32), (rows, cols)),
-        shape=(len(fields), len(ELEMENTS)),
-    )
-    return M.toarray()
-
-
-def related_to_any(M_query, M_ref, chunk=512):
-    """For each query field: is it a subset or superset of any reference field?"""
-    size_q, size_r = M_query.sum(1), M_ref.sum(1)
-    out = np.zeros(len(M_query), dtype=bool)
-    for start in range(0, len(M_query), chunk):
-        inter = M_query[start : start + chunk] @ M_ref.T
-        sub = inter == size_q[start : start + chunk, None]  # query within ref
-        sup = inter == size_r[None, :]  # ref within query
-        out[start : start + chunk] = (sub | sup).any(1)
-    return out
-
-
 def load_table(name):
     """A built-in table: default, vasylenko2024, magpie, default+, vasylenko2024+."""
     return LeafTable.load(name)
@@ -255,7 +224,7 @@ def run(
     n_nan = int(np.isnan(X).all(1).sum())
     t_feat = time.perf_counter() - t0
     strict = bool({"strict", "matched"} & set(splits))
-    M = membership(fields) if strict else None
+    M = field_membership(fields) if strict else None
     results = []
     for model_name in model_names:
         scores = {split: [] for split in ("cv", "strict", "matched")}
@@ -273,8 +242,8 @@ def run(
                     _progress(*tag, "cv", seed, fold, scores["cv"][-1][1:])
                 if not strict:
                     continue
-                bad = related_to_any(M[train], M[test])
-                leaky.append(related_to_any(M[test], M[train]).mean())
+                bad = related_fields(M[train], M[test])
+                leaky.append(related_fields(M[test], M[train]).mean())
                 removed.append(bad.mean())
                 if "strict" in splits:
                     scores["strict"].append((seed, *score(train[~bad], test)))

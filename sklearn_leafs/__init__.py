@@ -28,6 +28,7 @@ _EXPORTS = {
     "predict_structure_type": "sklearn_leafs.substitution",
     "load_embedding": "sklearn_leafs.embeddings",
     "PhaseFieldNoveltyScorer": "sklearn_leafs.phase_field_scoring",
+    "PhaseFieldKFold": "sklearn_leafs.model_selection",
     "SubstitutionClassifier": "sklearn_leafs.substitution",
     "LeafAutoencoder": "sklearn_leafs.autoencoder",
     "LeafNetRegressor": "sklearn_leafs.leafnet",

@@ -19,13 +19,11 @@ def bench(shared_data):
     return module
 
 
-def test_strict_split_helpers(bench):
-    M = bench.membership(["Ba Cu O", "Ba Cu O Y", "Fe O", "La Ni"])
-    assert M.shape == (4, 118) and M.sum() == 11
-    related = bench.related_to_any(M[:2], M[2:])  # vs "Fe O", "La Ni"
-    assert related.tolist() == [False, False]
-    assert bench.related_to_any(M[[0]], M[[1]]).tolist() == [True]  # subset
-    assert bench.related_to_any(M[[1]], M[[0]]).tolist() == [True]  # superset
+def test_strict_split_uses_the_package_splitter_logic(bench):
+    from sklearn_leafs.model_selection import field_membership, related_fields
+
+    assert bench.field_membership is field_membership
+    assert bench.related_fields is related_fields
 
 
 def test_with_seed_sets_nested_random_states(bench):

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.model_selection import KFold, StratifiedKFold
-from sklearn.model_selection._split import _BaseKFold
+from sklearn.model_selection import BaseCrossValidator, KFold, StratifiedKFold
 
 from .elements import ELEMENTS, is_element
 from .featurizers.phase_field import parse_phase_field
@@ -97,7 +96,7 @@ def related_fields(query, reference, *, chunk=1024):
     return out
 
 
-class PhaseFieldKFold(_BaseKFold):
+class PhaseFieldKFold(BaseCrossValidator):
     """K-fold CV for phase fields without subset/superset leakage.
 
     Test folds are those of :class:`~sklearn.model_selection.StratifiedKFold`
@@ -159,9 +158,15 @@ class PhaseFieldKFold(_BaseKFold):
         shuffle=False,
         random_state=None,
     ):
-        super().__init__(n_splits=n_splits, shuffle=shuffle, random_state=random_state)
+        self.n_splits = n_splits
         self.strict = strict
         self.stratify = stratify
+        self.shuffle = shuffle
+        self.random_state = random_state
+
+    def get_n_splits(self, X=None, y=None, groups=None):
+        """The number of splits, ``n_splits``."""
+        return self.n_splits
 
     def split(self, X, y=None, groups=None):
         """Generate (train, test) index arrays; ``X`` holds the phase fields.
@@ -187,9 +192,6 @@ class PhaseFieldKFold(_BaseKFold):
             else:
                 self.removed_fractions_.append(0.0)
             yield train, test
-
-    def _iter_test_indices(self, X=None, y=None, groups=None):  # pragma: no cover
-        raise NotImplementedError("PhaseFieldKFold overrides split")
 
 
 def _as_fields(X):

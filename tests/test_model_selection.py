@@ -101,3 +101,11 @@ def test_bad_fields_are_named():
         field_membership([""])
     with pytest.raises(ValueError, match="one column"):
         list(PhaseFieldKFold(2).split(np.array([["Cu", "O"], ["Fe", "O"]])))
+
+
+def test_repr_and_parameter_validation():
+    cv = PhaseFieldKFold(3, shuffle=True, random_state=0)
+    assert repr(cv).startswith("PhaseFieldKFold(n_splits=3")
+    assert cv.get_n_splits() == 3
+    with pytest.raises(ValueError, match="n_splits"):
+        list(PhaseFieldKFold(1, stratify=False).split(["Cu O", "Fe O"]))

@@ -13,7 +13,7 @@ import scipy.sparse as sp
 from sklearn.model_selection import BaseCrossValidator, KFold, StratifiedKFold
 
 from .elements import ELEMENTS, is_element
-from .featurizers.phase_field import parse_phase_field
+from .featurizers.phase_field import parse_phase_field, phase_field_items
 
 __all__ = ["PhaseFieldKFold", "field_membership", "related_fields"]
 
@@ -173,7 +173,7 @@ class PhaseFieldKFold(BaseCrossValidator):
 
         ``X`` may be a list, array, Series or one-column DataFrame of fields.
         """
-        fields = _as_fields(X)
+        fields = phase_field_items(X)
         if self.stratify and y is not None:
             base = StratifiedKFold(
                 self.n_splits, shuffle=self.shuffle, random_state=self.random_state
@@ -192,15 +192,3 @@ class PhaseFieldKFold(BaseCrossValidator):
             else:
                 self.removed_fractions_.append(0.0)
             yield train, test
-
-
-def _as_fields(X):
-    if hasattr(X, "iloc") and getattr(X, "ndim", 1) == 2:
-        if X.shape[1] != 1:
-            raise ValueError(f"expected one column of phase fields; got {X.shape[1]}")
-        return list(X.iloc[:, 0])
-    if isinstance(X, np.ndarray) and X.ndim == 2:
-        if X.shape[1] != 1:
-            raise ValueError(f"expected one column of phase fields; got {X.shape[1]}")
-        return list(X[:, 0])
-    return list(X)

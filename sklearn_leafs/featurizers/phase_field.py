@@ -15,10 +15,11 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.utils._param_validation import StrOptions
 
+from ..composition import as_items
 from ..elements import is_element
 from ._base import FormulaTransformerMixin
 
-__all__ = ["PhaseFieldFeaturizer", "parse_phase_field", "POOLINGS"]
+__all__ = ["PhaseFieldFeaturizer", "parse_phase_field", "phase_field_items", "POOLINGS"]
 
 #: Poolings understood by :class:`PhaseFieldFeaturizer` (see its docstring).
 POOLINGS = ("mean", "max", "min", "std", "range", "sum")
@@ -72,6 +73,32 @@ def parse_phase_field(item):
             raise TypeError(f"phase field member {part!r} is not a string")
         tokens.extend(t for t in _SEPARATORS.split(part) if t)
     return list(dict.fromkeys(tokens))
+
+
+def _is_list_of_fields(X):
+    """A list of collections of symbols, which ``as_items`` would take for 2-D."""
+    return isinstance(X, list | tuple) and any(
+        isinstance(x, list | tuple | set | frozenset) and len(x) != 1 for x in X
+    )
+
+
+def phase_field_items(X, *, name="X"):
+    """Flatten phase-field input (list, Series, array, one-column frame) to a list.
+
+    Like :func:`sklearn_leafs.composition.as_items`, but a list of symbol
+    collections is a list of phase fields, not a 2-D table.
+
+    Examples
+    --------
+    >>> phase_field_items([["Cu", "O"], ["Ba", "Cu", "O"]])
+    [['Cu', 'O'], ['Ba', 'Cu', 'O']]
+    >>> import pandas as pd
+    >>> phase_field_items(pd.DataFrame({"field": ["Cu O"]}))
+    ['Cu O']
+    """
+    if _is_list_of_fields(X):
+        return list(X)
+    return as_items(X, name=name)
 
 
 def _is_missing(item):
@@ -177,9 +204,7 @@ class PhaseFieldFeaturizer(FormulaTransformerMixin):
     def _items(self, X, *, reset):
         # A list of collections of symbols is a list of phase fields, which
         # ``as_items`` would take for a 2-D table.
-        if isinstance(X, list | tuple) and any(
-            isinstance(x, list | tuple | set | frozenset) and len(x) != 1 for x in X
-        ):
+        if _is_list_of_fields(X):
             if reset:
                 if hasattr(self, "feature_names_in_"):
                     del self.feature_names_in_

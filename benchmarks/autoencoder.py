@@ -34,10 +34,11 @@ import numpy as np
 import torch
 from sklearn.metrics import matthews_corrcoef
 
-from sklearn_leafs import LeafTable, SubstitutionClassifier
+from sklearn_leafs import SubstitutionClassifier
 from sklearn_leafs.autoencoder import LeafAutoencoder, table_from_autoencoder
 from sklearn_leafs.datasets import fetch_binary_structure_types
-from sklearn_leafs.multihot import LocalEnvironmentMatrix
+from sklearn_leafs.tables import get_table
+from sklearn_leafs.tables._multihot import LocalEnvironmentMatrix
 
 ROOT = Path(__file__).resolve().parents[1]
 #: LEAF59.csv under SubstitutionClassifier(protocol="single"), measured here.
@@ -122,7 +123,7 @@ def main(argv=None):
         return
     ab = fetch_binary_structure_types(data_home=data_home())
     X, y = ab.data, ab.target
-    leaf59 = LeafTable.load(Path(data_home()) / "leaf-vasylenko2024" / "LEAF59.csv")
+    leaf59 = get_table(Path(data_home()) / "leaf-vasylenko2024" / "LEAF59.csv")
     print(f"{'Table 1 (SMACT protocol)':34s} {'acc':>6s} {'MCC':>7s}")
     for name, tab in [("LEAF59.csv (published)", leaf59), ("autoencoder table", table)]:
         acc, mcc = table1(tab, X, y)

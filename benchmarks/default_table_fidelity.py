@@ -1,6 +1,6 @@
 """How closely the open default table follows the published ICSD LEAF table.
 
-Compares ``LeafTable.load("default")`` (built from the open structure corpus by
+Compares ``get_table("default")`` (built from the open structure corpus by
 ``scripts/build_default_table.py``) with the published ``leaf.csv`` of
 Vasylenko et al. (ICSD means), element by element, over the elements both
 tables have. For each element it computes the Pearson correlation and the
@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 
 from sklearn_leafs.datasets import fetch_leaf_table
-from sklearn_leafs.table import LeafTable
+from sklearn_leafs.tables import get_table
+from sklearn_leafs.tables._leaf_table import LeafTable
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("SKLEARN_LEAFS_DATA", ROOT.parent / "shared" / "data"))
@@ -71,7 +72,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--table", default="default", help="name or CSV path")
     args = parser.parse_args(argv)
-    ours = LeafTable.load(args.table)
+    ours = get_table(args.table)
     reference = fetch_leaf_table(data_home=DATA).table
     s = report(ours, reference)
     print(f"open table: {len(ours)} elements; ICSD table: {len(reference)} elements")

@@ -154,11 +154,11 @@ def _reference(name, structure, indices, retime):
 def main(argv=None):
     from pymatgen.core import Lattice, Structure
 
+    from sklearn_leafs.chemistry._motifs import MOTIF_LABELS
     from sklearn_leafs.environments._fast_kernel import (
         fast_site_fingerprints,
         fast_site_fingerprints_many,
     )
-    from sklearn_leafs.motifs import MOTIF_LABELS
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", type=int, default=250, help="corpus structures")

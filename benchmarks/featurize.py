@@ -40,7 +40,7 @@ def corpus_formulas():
 
 def varied(formulas, n, elements, seed=0):
     """n formulas: corpus formulas with every amount scaled by a random factor."""
-    from sklearn_leafs.composition import parse_formula
+    from sklearn_leafs.chemistry._formula import parse_formula
 
     rng = random.Random(seed)
     parsed = []
@@ -96,7 +96,7 @@ def main():
     n_unique = len(set(formulas))
     print(f"{len(formulas)} formulas ({n_unique} distinct), table {table}")
 
-    from sklearn_leafs.composition import _parse_cached
+    from sklearn_leafs.chemistry._formula import _parse_cached
 
     _parse_cached.cache_clear()  # cold parse cache: the parse is timed too
     feat = ElementFeaturizer(table=table).fit(formulas[:10])

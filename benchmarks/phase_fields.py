@@ -98,9 +98,9 @@ from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from sklearn_leafs.datasets import fetch_phase_fields
-from sklearn_leafs.featurizers.phase_field import PhaseFieldFeaturizer
+from sklearn_leafs.featurizers._phase_field import PhaseFieldFeaturizer
 from sklearn_leafs.model_selection import field_membership, related_fields
-from sklearn_leafs.table import LeafTable
+from sklearn_leafs.tables import get_table
 
 # Reference data: $SKLEARN_LEAFS_DATA, else ../shared/data next to the repository.
 os.environ.setdefault(
@@ -178,7 +178,7 @@ def _score(model, X, y, train, test):
 
 def load_table(name):
     """A built-in table: default, vasylenko2024, magpie, default+, vasylenko2024+."""
-    return LeafTable.load(name)
+    return get_table(name)
 
 
 def with_seed(model, seed):

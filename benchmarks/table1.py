@@ -29,9 +29,10 @@ import numpy as np
 from sklearn.metrics import matthews_corrcoef
 from sklearn.model_selection import LeaveOneOut, cross_val_score
 
-from sklearn_leafs import LeafTable, SubstitutionClassifier
+from sklearn_leafs import SubstitutionClassifier
 from sklearn_leafs.datasets import fetch_binary_structure_types
-from sklearn_leafs.embeddings import EMBEDDING_NAMES, load_embedding
+from sklearn_leafs.tables import get_table, table_from_records
+from sklearn_leafs.tables._embeddings import EMBEDDING_NAMES, load_embedding
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -81,7 +82,7 @@ def main(argv=None):
     ab = fetch_binary_structure_types(data_home=data_home())
     X, y = ab.data, ab.target
     formulas = list(ab.frame["formula"])
-    leaf = LeafTable.load(Path(data_home()) / "leaf-vasylenko2024" / "leaf.csv")
+    leaf = get_table(Path(data_home()) / "leaf-vasylenko2024" / "leaf.csv")
 
     rows = [
         ("LEAFs (leaf.csv)", SubstitutionClassifier(leaf), X),
@@ -105,7 +106,7 @@ def main(argv=None):
     except ImportError:
         warnings.warn("elementembeddings is not installed: no baselines", stacklevel=1)
     try:
-        default = LeafTable.load("default")
+        default = get_table("default")
         rows += [
             ("default table", SubstitutionClassifier(default), X),
             (
@@ -116,9 +117,7 @@ def main(argv=None):
         ]
     except (FileNotFoundError, ValueError) as exc:
         warnings.warn(f"no default table: {exc}", stacklevel=1)
-    extra = [
-        (n, LeafTable.load(p)) for n, _, p in (t.partition("=") for t in args.table)
-    ]
+    extra = [(n, get_table(p)) for n, _, p in (t.partition("=") for t in args.table)]
     if args.records is not None:
         from sklearn_leafs.environments import SiteRecords
 
@@ -128,7 +127,10 @@ def main(argv=None):
             f"records: {records.n_structures} structures; leak-free: "
             f"{leak_free.n_structures} (without the 100 targets' formulas)"
         )
-        extra += [("records", records.to_table()), ("leak-free", leak_free.to_table())]
+        extra += [
+            ("records", table_from_records(records)),
+            ("leak-free", table_from_records(leak_free)),
+        ]
     for name, table in extra:
         rows += [
             (name, SubstitutionClassifier(table), X),

@@ -5,7 +5,7 @@ Build a LEAF table from your own CIFs
 LEAFs are not tied to ICSD: any folder of structures gives a table. Each site
 is compared with 37 coordination motifs (matminer's ``OPSiteFingerprint``),
 and an element's LEAFs are the mean over all its sites.
-:meth:`LeafTable.from_structures <sklearn_leafs.LeafTable.from_structures>`
+:func:`~sklearn_leafs.tables.build_table`
 reads CIF/POSCAR files, folders and JSON-lines corpora, runs in parallel
 with joblib, computes one site per symmetry orbit (weighted by its
 multiplicity) and reports every structure it could not use.
@@ -24,8 +24,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from pymatgen.core import Lattice, Structure
 
-from sklearn_leafs import LeafTable
 from sklearn_leafs.plotting import plot_similarity_heatmap
+from sklearn_leafs.tables import build_table, get_table
 
 QUICK = os.environ.get("SKLEARN_LEAFS_QUICK") == "1"
 
@@ -61,7 +61,7 @@ print(sorted(p.name for p in folder.iterdir()))
 # ``errors="skip"`` builds from the structures that work and lists the others
 # with their reasons in the provenance (``errors="raise"`` would stop at the
 # first bad file, ``"warn"`` also warns).
-table = LeafTable.from_structures(folder, n_jobs=1, errors="skip")
+table = build_table(folder, n_jobs=1, errors="skip")
 print(table)
 for item in table.provenance["skipped"]:
     print("skipped:", item["id"], "-", item["reason"][:70])
@@ -82,7 +82,7 @@ print(table.frame[motifs].round(3).to_string())
 # is linear (Ti-O-Ti). The table is saved as CSV with
 # its provenance in a JSON sidecar, and loads back by path:
 path = table.to_csv(folder / "my_table.csv")
-same = LeafTable.load(str(path))
+same = get_table(str(path))
 print(same.provenance["n_structures"], "structures;", len(same), "elements")
 
 # %%
@@ -96,10 +96,10 @@ data_home = Path(os.environ.get("SKLEARN_LEAFS_DATA", "../shared/data"))
 cif_dir = data_home / "li-ion-conductors" / "cifs"
 if cif_dir.is_dir():
     files = sorted(cif_dir.glob("*.cif"))[: 20 if QUICK else 200]
-    own = LeafTable.from_structures(files, n_jobs=2, errors="skip")
+    own = build_table(files, n_jobs=2, errors="skip")
     print(own)
     print(len(own.provenance["skipped"]), "CIFs skipped")
-    icsd = LeafTable.load("vasylenko2024")
+    icsd = get_table("vasylenko2024")
     common = [e for e in own.elements if e in icsd]
     a, b = own.lookup(common), icsd.lookup(common)
     cos = (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)

@@ -22,8 +22,9 @@ from sklearn.metrics import accuracy_score, matthews_corrcoef
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 
-from sklearn_leafs import ElementFeaturizer, LeafTable, LiCationFeaturizer
+from sklearn_leafs import ElementFeaturizer, LiCationFeaturizer
 from sklearn_leafs.datasets import fetch_li_ion_conductivity
+from sklearn_leafs.tables import get_table
 
 QUICK = os.environ.get("SKLEARN_LEAFS_QUICK") == "1"
 
@@ -81,12 +82,12 @@ def report(scores):
 
 
 if __name__ == "__main__":
-    table = LeafTable.load("vasylenko2024")
+    table = get_table("vasylenko2024")
     print(f"Table: {table}")
     scores = evaluate(table, n_estimators=30 if QUICK else 100)
     report(scores)
     print("'reproduced' = within 0.03 accuracy and 0.06 MCC of the paper.")
     print(
-        "Roles: sklearn_leafs.composition.guess_roles (least charge-imbalanced"
+        "Roles: sklearn_leafs.chemistry.guess_roles (least charge-imbalanced"
         " common oxidation states; works for non-integer amounts)."
     )

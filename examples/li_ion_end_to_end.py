@@ -64,10 +64,11 @@ from sklearn_leafs import (
     ElementFeaturizer,
     LeafAutoencoder,
     LeafNetClassifier,
-    LeafTable,
 )
+from sklearn_leafs.autoencoder import table_from_autoencoder
 from sklearn_leafs.datasets import fetch_li_ion_conductivity
-from sklearn_leafs.multihot import LocalEnvironmentMatrix
+from sklearn_leafs.tables import get_table
+from sklearn_leafs.tables._multihot import LocalEnvironmentMatrix
 
 QUICK = os.environ.get("SKLEARN_LEAFS_QUICK") == "1"
 
@@ -88,7 +89,7 @@ def models(M, table, quick=QUICK, random_state=0):
     forest = RandomForestClassifier(budget["n_estimators"], random_state=42)
     ae = LeafAutoencoder(max_epochs=budget["ae_epochs"], random_state=random_state)
     ae.fit(M.matrix)
-    ae_table = LeafTable.from_autoencoder(ae, M)
+    ae_table = table_from_autoencoder(ae, M)
     # defaults: full-batch Adam, lr=1e-2, head (128, 64) with dropout 0.2
     end_to_end = LeafNetClassifier(
         M,
@@ -108,7 +109,7 @@ def models(M, table, quick=QUICK, random_state=0):
 def usable(formulas, targets, M):
     """Keep the compositions whose elements all have a row in M (and say so)."""
     known = set(M.elements)
-    from sklearn_leafs.composition import parse_formula
+    from sklearn_leafs.chemistry._formula import parse_formula
 
     keep = [i for i, f in enumerate(formulas) if set(parse_formula(f)) <= known]
     dropped = [formulas[i] for i in range(len(formulas)) if i not in set(keep)]
@@ -130,7 +131,7 @@ def evaluate(M="default", table="default", quick=QUICK, progress=False):
 
 def _evaluate(M, table, quick, progress):
     M = LocalEnvironmentMatrix.load(M) if isinstance(M, str) else M
-    table = LeafTable.load(table) if isinstance(table, str) else table
+    table = get_table(table) if isinstance(table, str) else table
     li = fetch_li_ion_conductivity()
     X, y = usable(list(li.data), li.target, M)
     cv = StratifiedKFold(5, shuffle=True, random_state=42)

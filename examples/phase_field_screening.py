@@ -35,9 +35,10 @@ from sklearn.ensemble import ExtraTreesClassifier
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 
-from sklearn_leafs import LeafTable, PhaseFieldFeaturizer, PhaseFieldKFold
+from sklearn_leafs import PhaseFieldFeaturizer, PhaseFieldKFold
 from sklearn_leafs.datasets import fetch_phase_fields
-from sklearn_leafs.phase_field_scoring import PhaseFieldNoveltyScorer
+from sklearn_leafs.novelty import PhaseFieldNoveltyScorer
+from sklearn_leafs.tables import get_table
 
 QUICK = os.environ.get("SKLEARN_LEAFS_QUICK") == "1"
 DEFAULT_ELEMENTS = [
@@ -59,13 +60,13 @@ DEFAULT_ELEMENTS = [
 def load_table():
     """LEAF+ of the default table, or of the published ICSD table if it is absent."""
     try:
-        return LeafTable.load("default+")
+        return get_table("default+")
     except FileNotFoundError:
         warnings.warn(
             "the default table is not installed; using the published ICSD table",
             stacklevel=2,
         )
-        return LeafTable.load("vasylenko2024+")
+        return get_table("vasylenko2024+")
 
 
 def make_classifier(table, *, n_estimators=500, random_state=0):

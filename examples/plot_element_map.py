@@ -17,12 +17,12 @@ import os
 import matplotlib.pyplot as plt
 import numpy as np
 
-from sklearn_leafs import LeafTable
 from sklearn_leafs.plotting import plot_element_map
+from sklearn_leafs.tables import get_table
 
 QUICK = os.environ.get("SKLEARN_LEAFS_QUICK") == "1"
 
-table = LeafTable.load("vasylenko2024")
+table = get_table("vasylenko2024")
 print(table)
 
 # %%

@@ -15,12 +15,12 @@ which is the similarity behind the paper's Table 1 substitution model.
 import matplotlib.pyplot as plt
 import numpy as np
 
-from sklearn_leafs import LeafTable
-from sklearn_leafs.elements import ELEMENTS
+from sklearn_leafs.chemistry._elements import ELEMENTS
 from sklearn_leafs.plotting import plot_similarity_heatmap
 from sklearn_leafs.similarity import element_similarity
+from sklearn_leafs.tables import get_table
 
-table = LeafTable.load("vasylenko2024")
+table = get_table("vasylenko2024")
 # the paper restricts the heat map to H..Bi (Z <= 83)
 elements = [e for e in ELEMENTS[:83] if e in table]
 

@@ -22,9 +22,10 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from sklearn.metrics import accuracy_score, matthews_corrcoef
 
-from sklearn_leafs import LeafTable, SubstitutionClassifier
+from sklearn_leafs import SubstitutionClassifier
 from sklearn_leafs.datasets import fetch_binary_structure_types
 from sklearn_leafs.plotting import plot_confusion
+from sklearn_leafs.tables import get_table
 
 ab = fetch_binary_structure_types()
 print(len(ab.data), "targets:", pd.Series(ab.target).value_counts().to_dict())
@@ -34,7 +35,7 @@ print(len(ab.data), "targets:", pd.Series(ab.target).value_counts().to_dict())
 # -------------------------------------------
 # ``leave_one_out_predict`` gives the same predictions as
 # ``cross_val_predict(clf, X, y, cv=LeaveOneOut())`` in one pass.
-table = LeafTable.load("vasylenko2024")
+table = get_table("vasylenko2024")
 clf = SubstitutionClassifier(table=table)
 start = time.perf_counter()
 y_pred = clf.leave_one_out_predict(ab.data, ab.target)

@@ -17,7 +17,7 @@ without some formulas) can be re-aggregated without recomputation::
 
     from sklearn_leafs.environments import SiteRecords
     records = SiteRecords.load(".cache/corpus_records.npz")
-    table = records.select(exclude_formulas=["NaCl"]).to_table()
+    table = table_from_records(records.select(exclude_formulas=["NaCl"]))
 
 Sources: only the open corpus. The 928 Li-conductor CIFs are *not* used: they
 are the evaluation data of the Li-ion conductivity task (features built from
@@ -41,6 +41,7 @@ import time
 from pathlib import Path
 
 from sklearn_leafs.environments import SiteRecords, compute_site_records
+from sklearn_leafs.tables import LocalEnvironmentMatrix, table_from_records
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("SKLEARN_LEAFS_DATA", ROOT.parent / "shared" / "data"))
@@ -102,9 +103,9 @@ def write_outputs(records: SiteRecords, out_dir, corpus):
         "script": "scripts/build_default_table.py",
         "git_revision": git_revision(),
     }
-    table = records.to_table(provenance=extra)
+    table = table_from_records(records, provenance=extra)
     table.to_csv(out_dir / "default_table.csv")
-    matrix = records.to_multihot()
+    matrix = LocalEnvironmentMatrix.from_records(records)
     matrix.provenance.update({k: v for k, v in extra.items() if k != "source"})
     matrix.provenance["source"] = "multi-hot matrix M of the default table's records"
     matrix.save(out_dir / "default_M.npz")

@@ -21,7 +21,7 @@ first 83 elements differ, e.g. Be, Al, Ca, Cs), so it cannot stand in for it.
 import argparse
 from pathlib import Path
 
-from sklearn_leafs.elements import ELEMENTS
+from sklearn_leafs.chemistry._elements import ELEMENTS
 
 OUTPUT = Path(__file__).resolve().parents[1] / "sklearn_leafs" / "data"
 OUTPUT = OUTPUT / "smact_oxidation_states.csv"

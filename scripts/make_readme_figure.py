@@ -20,7 +20,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from sklearn_leafs.plotting import plot_element_map  # noqa: E402
-from sklearn_leafs.table import LeafTable  # noqa: E402
+from sklearn_leafs.tables import get_table
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,7 +34,7 @@ def main(argv=None):
     parser.add_argument("--random-state", type=int, default=0)
     args = parser.parse_args(argv)
 
-    table = LeafTable.load(args.table)
+    table = get_table(args.table)
     fig, ax = plt.subplots(figsize=(9, 6.5))
     plot_element_map(
         table, method="tsne", color_by="group", random_state=args.random_state, ax=ax

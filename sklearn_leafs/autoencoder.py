@@ -5,7 +5,7 @@ element, ~21,706 binary columns) to dense element vectors with a one-layer
 autoencoder: a ReLU latent layer of 59 units and a sigmoid reconstruction.
 :class:`LeafAutoencoder` brings that model to scikit-learn through a skorch
 ``NeuralNet``; :func:`table_from_autoencoder` turns the latent vectors of M's
-rows into a :class:`~sklearn_leafs.table.LeafTable`.
+rows into a :class:`~sklearn_leafs.tables._leaf_table.LeafTable`.
 
 Torch is imported by this module only, so ``import sklearn_leafs`` stays light.
 """
@@ -32,6 +32,8 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping
 from skorch.dataset import ValidSplit
 from torch import nn
+
+from .tables import LeafTable
 
 __all__ = ["LeafAutoencoder", "table_from_autoencoder"]
 
@@ -352,7 +354,7 @@ class LeafAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     See Also
     --------
     table_from_autoencoder : Turn the latent vectors of M's rows into a
-        :class:`~sklearn_leafs.table.LeafTable`.
+        :class:`~sklearn_leafs.tables._leaf_table.LeafTable`.
 
     Examples
     --------
@@ -607,7 +609,7 @@ def table_from_autoencoder(ae, M, elements=None):
 
     Each row of the multi-hot matrix M belongs to one element; its latent
     vector ``ae.transform(M)`` becomes that element's learned LEAF vector.
-    ``LeafTable.from_autoencoder(ae, M)`` delegates here.
+    ``table_from_autoencoder(ae, M)`` delegates here.
 
     Parameters
     ----------
@@ -648,8 +650,6 @@ def table_from_autoencoder(ae, M, elements=None):
     (3, 2)
     """
     import pandas as pd
-
-    from sklearn_leafs.table import LeafTable
 
     check_is_fitted(ae)
     matrix, elements, counts, provenance = _matrix_parts(M, elements)

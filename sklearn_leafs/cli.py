@@ -19,6 +19,15 @@ from pathlib import Path
 
 import numpy as np
 
+from . import __version__
+from .chemistry import is_element, parse_formula
+from .demo import run_demo
+from .environments import compute_site_records
+from .featurizers import ElementFeaturizer, LiCationFeaturizer
+from .similarity import best_substitutions, composition_similarity, element_similarity
+from .substitution import predict_structure_type
+from .tables import get_table, table_from_records
+
 __all__ = ["main"]
 
 _FEATURIZERS = ("composition", "li-cations")
@@ -36,18 +45,12 @@ def _one_line(exc):
 
 
 def _load_table(name):
-    from sklearn_leafs.table import LeafTable
-
-    return LeafTable.load(name)
+    return get_table(name)
 
 
 def _make_featurizer(kind, table):
     if kind == "composition":
-        from sklearn_leafs.featurizers.element import ElementFeaturizer
-
         return ElementFeaturizer(table=table, errors="nan")
-    from sklearn_leafs.featurizers.concat import LiCationFeaturizer
-
     return LiCationFeaturizer(table=table, errors="nan")
 
 
@@ -173,8 +176,6 @@ def _cmd_featurize(args):
 
 
 def _cmd_similarity(args):
-    from sklearn_leafs.elements import is_element
-    from sklearn_leafs.similarity import composition_similarity, element_similarity
 
     table = _load_table(args.table)
     if is_element(args.a) and is_element(args.b):
@@ -213,8 +214,6 @@ def _substituted_formula(amounts, old, new):
 
 
 def _cmd_substitute(args):
-    from sklearn_leafs.composition import parse_formula
-    from sklearn_leafs.similarity import best_substitutions
 
     amounts = parse_formula(args.formula)
     table = _load_table(args.table)
@@ -243,7 +242,6 @@ def _cmd_substitute(args):
 
 
 def _cmd_predict_structure(args):
-    from sklearn_leafs.substitution import predict_structure_type
 
     table = _load_table(args.table)
     try:
@@ -258,7 +256,6 @@ def _cmd_predict_structure(args):
 
 
 def _cmd_build_table(args):
-    from sklearn_leafs.environments import compute_site_records
 
     records = compute_site_records(
         list(args.inputs),
@@ -275,7 +272,7 @@ def _cmd_build_table(args):
         )
     if len(records.elements) == 0:
         raise DataError("no structure could be used; no table was written")
-    table = records.to_table()
+    table = table_from_records(records)
     table.to_csv(args.output)
     prov = table.provenance
     print(
@@ -287,7 +284,6 @@ def _cmd_build_table(args):
 
 
 def _cmd_demo(args):
-    from sklearn_leafs.demo import run_demo
 
     run_demo()
     return 0
@@ -323,7 +319,6 @@ def _add_metric_option(parser):
 
 
 def _build_parser():
-    from sklearn_leafs import __version__
 
     parser = argparse.ArgumentParser(
         prog="leafs",

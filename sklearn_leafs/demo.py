@@ -16,16 +16,20 @@ import sys
 
 import numpy as np
 
+from .datasets import fetch_li_ion_conductivity
+from .featurizers import ElementFeaturizer
+from .substitution import predict_structure_type
+from .tables import get_table
+
 __all__ = ["run_demo"]
 
 FORMULAS = ["MgO", "Li7La3Zr2O12", "Li3PO4", "LiCoO2", "Li10GeP2S12"]
 
 
 def _load_table(out):
-    from .table import LeafTable
 
     try:
-        table = LeafTable.load("default")
+        table = get_table("default")
         prov = table.provenance
         print(
             f"Table: the package's own open LEAF table ({len(table)} elements), "
@@ -34,7 +38,7 @@ def _load_table(out):
             file=out,
         )
     except FileNotFoundError:
-        table = LeafTable.load("vasylenko2024")
+        table = get_table("vasylenko2024")
         print(
             "Table: the published ICSD LEAF table of Vasylenko et al. (2024), "
             "fetched from github.com/lrcfmd/LEAF (MIT); this installation has "
@@ -63,9 +67,6 @@ def run_demo(out=None, n_estimators=100):
     from sklearn.metrics import accuracy_score, matthews_corrcoef
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
     from sklearn.pipeline import make_pipeline
-
-    from .datasets import fetch_li_ion_conductivity
-    from .featurizers.element import ElementFeaturizer
 
     out = out or sys.stdout
     table = _load_table(out)
@@ -98,10 +99,6 @@ def run_demo(out=None, n_estimators=100):
         file=out,
     )
 
-    try:
-        from .substitution import predict_structure_type
-    except ImportError:
-        return
     print("\n3. Structure type by the most probable substitution (offline)", file=out)
     result = predict_structure_type(["AgBr", "ZnO", "CsCl", "GaN"], table=table)
     for line in result.to_string(index=False).splitlines():

@@ -45,8 +45,9 @@ from .autoencoder import (
     _matrix_parts,
     _seeded_torch,
 )
-from .composition import fraction_matrix
+from .chemistry._formula import fraction_matrix
 from .featurizers._base import formula_items
+from .tables import LeafTable, LocalEnvironmentMatrix
 
 __all__ = ["LeafNetRegressor", "LeafNetClassifier"]
 
@@ -138,8 +139,6 @@ _MATRIX_CACHE = {}
 def _resolve_matrix(M):
     """Return ``(csr float32 matrix, elements)`` for a matrix-like ``M``."""
     if isinstance(M, str | os.PathLike):
-        from .multihot import LocalEnvironmentMatrix
-
         path = os.fspath(M)
         # a file is re-read when it changes; "default" names the built-in M
         key = (path, os.path.getmtime(path) if os.path.isfile(path) else None)
@@ -323,7 +322,6 @@ class _BaseLeafNet(BaseEstimator):
                 module.decoder.bias.copy_(source.decoder.bias.detach().cpu())
 
     def _leaf_table(self, matrix):
-        from .table import LeafTable
 
         module = self.net_.module_
         module.eval()
@@ -464,7 +462,7 @@ class LeafNetRegressor(RegressorMixin, _BaseLeafNet):
     --------
     >>> import numpy as np
     >>> from sklearn_leafs import LeafNetRegressor
-    >>> from sklearn_leafs.multihot import LocalEnvironmentMatrix
+    >>> from sklearn_leafs.tables._multihot import LocalEnvironmentMatrix
     >>> M = LocalEnvironmentMatrix(
     ...     np.eye(4), ["Li", "O", "Na", "Cl"], ["e0", "e1", "e2", "e3"]
     ... )
@@ -550,7 +548,7 @@ class LeafNetClassifier(ClassifierMixin, _BaseLeafNet):
     --------
     >>> import numpy as np
     >>> from sklearn_leafs import LeafNetClassifier
-    >>> from sklearn_leafs.multihot import LocalEnvironmentMatrix
+    >>> from sklearn_leafs.tables._multihot import LocalEnvironmentMatrix
     >>> M = LocalEnvironmentMatrix(
     ...     np.eye(4), ["Li", "O", "Na", "Cl"], ["e0", "e1", "e2", "e3"]
     ... )

@@ -12,8 +12,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.model_selection import BaseCrossValidator, KFold, StratifiedKFold
 
-from .elements import ELEMENTS, is_element
-from .featurizers.phase_field import parse_phase_field, phase_field_items
+from .chemistry._elements import ELEMENTS, is_element
+from .featurizers._phase_field import parse_phase_field, phase_field_items
 
 __all__ = ["PhaseFieldKFold", "field_membership", "related_fields"]
 

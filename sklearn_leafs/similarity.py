@@ -37,10 +37,10 @@ from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted
 
-from .composition import as_items, fraction_matrix
-from .elements import atomic_number
-from .embeddings import resolve_any_table
-from .species import SMACT_MAX_Z, smact_oxidation_states
+from .chemistry._elements import atomic_number
+from .chemistry._formula import as_items, fraction_matrix, item_amounts
+from .chemistry._oxidation import SMACT_MAX_Z, smact_oxidation_states
+from .tables import get_table
 
 __all__ = [
     "element_similarity",
@@ -122,7 +122,7 @@ def element_similarity(
     Parameters
     ----------
     table : LeafTable, str, path or DataFrame, default="default"
-        Element table (see :func:`sklearn_leafs.table.resolve_table`; names of
+        Element table (see :func:`sklearn_leafs.tables.get_table`; names of
         ``elementembeddings`` embeddings such as ``"magpie"`` also work).
     metric : {"pearson", "cosine"}, default="pearson"
         Pearson correlation or cosine similarity of the element rows.
@@ -148,7 +148,7 @@ def element_similarity(
     Cl  0.000  1.000  0.447
     K   0.894  0.447  1.000
     """
-    table = resolve_any_table(table)
+    table = get_table(table)
     S = _similarity(table.values, metric, standardize)
     frame = pd.DataFrame(S, index=table.elements, columns=table.elements)
     if elements is not None:
@@ -216,7 +216,7 @@ def substitution_probabilities(
     >>> bool(P.loc["K", "Na"] > P.loc["Cl", "Na"])
     True
     """
-    table = resolve_any_table(table)
+    table = get_table(table)
     elements = table.elements
     S = _similarity(table.values, metric, standardize)
     w = _normalization_weights(elements, oxidation_states)
@@ -318,14 +318,13 @@ def composition_vectors(X, table="default"):
     >>> composition_vectors(["MgO", "MgO2"], table).round(3).tolist()
     [[2.0], [1.667]]
     """
-    table = resolve_any_table(table)
+    table = get_table(table)
     items = as_items(X)
     _check_known(items, table)
     return np.asarray(fraction_matrix(items, table.elements) @ table.values)
 
 
 def _check_known(items, table):
-    from .composition import item_amounts
 
     for row, item in enumerate(items):
         try:
@@ -373,7 +372,7 @@ def composition_similarity(X, Y=None, table="default"):
     >>> composition_similarity(["MgO", "MgO2"], table=table).round(3).tolist()
     [[2.718, 2.582], [2.582, 2.718]]
     """
-    table = resolve_any_table(table)
+    table = get_table(table)
     A = composition_vectors(X, table)
     B = A if Y is None else composition_vectors(Y, table)
     return _exp_cosine(A, B)
@@ -423,7 +422,7 @@ class NearestCompositions(BaseEstimator):
     def fit(self, X, y=None):
         """Store the reference compositions (and optional labels)."""
         self._validate_params()
-        self.table_ = resolve_any_table(self.table)
+        self.table_ = get_table(self.table)
         self.formulas_ = list(as_items(X))
         self.vectors_ = composition_vectors(self.formulas_, self.table_)
         if y is None:

@@ -4,7 +4,7 @@
 stores known compositions (templates) with their labels (structure types),
 and a new composition takes the label of the template it can be made from by
 the most probable substitution.  Substitution probabilities come from element
-similarities in a :class:`~sklearn_leafs.table.LeafTable` (Eq. 1; see
+similarities in a :class:`~sklearn_leafs.tables._leaf_table.LeafTable` (Eq. 1; see
 :mod:`sklearn_leafs.similarity`).
 
 Two protocols:
@@ -36,7 +36,7 @@ with ``fallback="raise"``); it is never dropped.
 
 Inputs are formula strings (oxidation states guessed with pymatgen),
 pymatgen Compositions of ``Species`` (used as given) or of elements (guessed),
-see :mod:`sklearn_leafs.species`.
+see :mod:`sklearn_leafs.chemistry._oxidation`.
 """
 
 import csv
@@ -50,15 +50,15 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
-from .composition import as_items
-from .embeddings import resolve_any_table
-from .similarity import _normalization_weights, _probabilities, _similarity
-from .species import (
+from .chemistry._formula import as_items
+from .chemistry._oxidation import (
     format_species,
     reduced_species,
     smact_oxidation_states,
     species_amounts,
 )
+from .similarity import _normalization_weights, _probabilities, _similarity
+from .tables import get_table
 
 __all__ = ["SubstitutionClassifier", "load_ab_templates", "predict_structure_type"]
 
@@ -190,7 +190,7 @@ class SubstitutionClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("fit needs at least one template")
         self.classes_ = np.unique(labels)
         self.template_labels_ = labels
-        self.table_ = resolve_any_table(self.table)
+        self.table_ = get_table(self.table)
         elements = self.table_.elements
         self._row = {el: i for i, el in enumerate(elements)}
         S = _similarity(self.table_.values, self.metric, self.standardize)

@@ -16,7 +16,7 @@ from sklearn.exceptions import NotFittedError  # noqa: E402
 from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
 from sklearn_leafs.autoencoder import LeafAutoencoder, table_from_autoencoder  # noqa: E402
-from sklearn_leafs.table import LeafTable  # noqa: E402
+from sklearn_leafs.tables._leaf_table import LeafTable  # noqa: E402
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -217,14 +217,14 @@ def test_table_from_autoencoder_plain_matrix():
 
 
 def test_table_from_local_environment_matrix_and_frame():
-    from sklearn_leafs.multihot import LocalEnvironmentMatrix
+    from sklearn_leafs.tables._multihot import LocalEnvironmentMatrix
 
     M = _toy_m(n_rows=3, n_cols=20)
     lem = LocalEnvironmentMatrix(
         M, ["Li", "O", "Fe"], [f"f{j}" for j in range(20)], provenance={"x": 1}
     )
     ae = LeafAutoencoder(n_components=2, max_epochs=3, random_state=0).fit(lem.matrix)
-    via_classmethod = LeafTable.from_autoencoder(ae, lem)
+    via_classmethod = table_from_autoencoder(ae, lem)
     assert via_classmethod.provenance["x"] == 1
     np.testing.assert_array_equal(via_classmethod.lookup(["Fe"]), ae.transform(M[2]))
     frame = pd.DataFrame(M.toarray(), index=["Li", "O", "Fe"])
@@ -235,7 +235,7 @@ def test_table_from_local_environment_matrix_and_frame():
 
 
 def test_autoencoder_table_feeds_element_featurizer():
-    from sklearn_leafs.featurizers.element import ElementFeaturizer
+    from sklearn_leafs.featurizers._element import ElementFeaturizer
 
     M = _toy_m(n_rows=3, n_cols=20)
     ae = LeafAutoencoder(n_components=2, max_epochs=3, random_state=0).fit(M)

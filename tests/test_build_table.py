@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sklearn_leafs.chemistry._motifs import MOTIF_LABELS
 from sklearn_leafs.environments import SiteRecords
-from sklearn_leafs.motifs import MOTIF_LABELS
-from sklearn_leafs.multihot import LocalEnvironmentMatrix
-from sklearn_leafs.table import LeafTable
+from sklearn_leafs.tables import get_table, table_from_records
+from sklearn_leafs.tables._multihot import LocalEnvironmentMatrix
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,7 +25,7 @@ def load_script():
 
 
 def test_default_table_is_shipped_with_provenance():
-    table = LeafTable.load("default")
+    table = get_table("default")
     assert len(table) >= 86
     assert table.feature_names == list(MOTIF_LABELS)
     assert np.isfinite(table.values).all()
@@ -45,7 +45,7 @@ def test_default_table_is_shipped_with_provenance():
 
 def test_default_table_follows_the_icsd_table(published_table):
     """Fidelity floor (measured: median Pearson 0.850, cosine 0.938)."""
-    table = LeafTable.load("default")
+    table = get_table("default")
     common = [el for el in table.elements if el in published_table]
     assert len(common) == len(table) == 90
     a, b = table.lookup(common), published_table.lookup(common)
@@ -61,7 +61,7 @@ def test_default_table_follows_the_icsd_table(published_table):
 
 def test_default_matrix_matches_table():
     M = LocalEnvironmentMatrix.load("default")
-    table = LeafTable.load("default")
+    table = get_table("default")
     assert M.elements == table.elements
     assert M.matrix.shape[0] == len(table)
     assert M.matrix.shape[1] == len(M.feature_names) <= 37 * 1000
@@ -88,7 +88,7 @@ def test_script_builds_outputs_from_a_small_corpus(shared_data, tmp_path):
         n_jobs=1, verbose=False,
     )  # fmt: skip
     assert table.elements == ["N", "Cr", "Mn", "Y", "Pt"]
-    loaded = LeafTable.load(tmp_path / "out" / "default_table.csv")
+    loaded = get_table(tmp_path / "out" / "default_table.csv")
     np.testing.assert_allclose(loaded.values, table.values, rtol=0, atol=1e-15)
     assert loaded.provenance["n_structures"] == 3
     assert [s["id"] for s in loaded.provenance["skipped"]] == [
@@ -100,6 +100,6 @@ def test_script_builds_outputs_from_a_small_corpus(shared_data, tmp_path):
     assert back.elements == table.elements
     # the cached records re-aggregate to the same table without recomputation
     records = SiteRecords.load(tmp_path / "records.npz")
-    np.testing.assert_array_equal(records.to_table().values, table.values)
-    leak_free = records.select(exclude_formulas=["YN"]).to_table()
+    np.testing.assert_array_equal(table_from_records(records).values, table.values)
+    leak_free = table_from_records(records.select(exclude_formulas=["YN"]))
     assert "Y" not in leak_free and "Pt" in leak_free

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from sklearn_leafs.cli import main
+from sklearn_leafs.tables import get_table
 
 DATA = Path(
     os.environ.get(
@@ -41,9 +42,8 @@ def table_path():
 
 @pytest.fixture(scope="module")
 def leaf(table_path):
-    from sklearn_leafs.table import LeafTable
 
-    return LeafTable.load(table_path).frame
+    return get_table(table_path).frame
 
 
 def _one_error_line(err):
@@ -350,13 +350,12 @@ def prototypes():
 
 @pytest.mark.slow
 def test_build_table(prototypes, tmp_path, capsys):
-    from sklearn_leafs.table import LeafTable
 
     out = tmp_path / "table.csv"
     argv = ["build-table", str(prototypes / "rock_salt.cif"), "-o", str(out), "-q"]
     assert main(argv) == 0
     assert "wrote 2 elements from 1 structures (0 skipped)" in capsys.readouterr().err
-    table = LeafTable.load(str(out))
+    table = get_table(str(out))
     assert sorted(table.elements) == ["Cl", "Na"]
     # both sites of rock salt are octahedral
     assert table.frame.loc["Na", "octahedral CN_6"] == pytest.approx(1.0, abs=2e-3)
@@ -390,21 +389,21 @@ def test_build_table_errors(prototypes, tmp_path, capsys):
 
 # -- demo -------------------------------------------------------------------------------
 def test_demo_calls_run_demo(monkeypatch):
-    import sklearn_leafs.demo
+    import sklearn_leafs.cli
 
     calls = []
-    monkeypatch.setattr(sklearn_leafs.demo, "run_demo", lambda: calls.append(1))
+    monkeypatch.setattr(sklearn_leafs.cli, "run_demo", lambda: calls.append(1))
     assert main(["demo"]) == 0
     assert calls == [1]
 
 
 def test_demo_data_error(monkeypatch, capsys):
-    import sklearn_leafs.demo
+    import sklearn_leafs.cli
 
     def _fail():
         raise FileNotFoundError("no table at /nowhere")
 
-    monkeypatch.setattr(sklearn_leafs.demo, "run_demo", _fail)
+    monkeypatch.setattr(sklearn_leafs.cli, "run_demo", _fail)
     assert main(["demo"]) == 1
     assert _one_error_line(capsys.readouterr().err) == (
         "leafs: error: no table at /nowhere"

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 from pymatgen.core import Composition, Species
 
-from sklearn_leafs.composition import (
+from sklearn_leafs.chemistry import (
     as_items,
     fraction_matrix,
     guess_roles,

@@ -8,12 +8,12 @@ import pytest
 from pymatgen.core import Species
 
 from sklearn_leafs.datasets import (
-    _leaf,
     fetch_binary_structure_types,
     fetch_leaf_table,
     fetch_li_ion_conductivity,
     get_data_home,
 )
+from sklearn_leafs.tables import _published
 
 
 def test_data_home_env(monkeypatch, tmp_path):
@@ -63,7 +63,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 def mirror(shared_data, tmp_path):
     """Serve the shared copies on 127.0.0.1 in the LEAF repository layout."""
     root = tmp_path / "mirror"
-    for local, (remote, _) in _leaf._FILES.items():
+    for local, (remote, _) in _published._FILES.items():
         target = root / remote
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes((shared_data / local).read_bytes())

@@ -5,13 +5,14 @@ import pandas as pd
 import pytest
 
 from sklearn_leafs import LeafTable, PhaseFieldFeaturizer
-from sklearn_leafs.element_properties import (
+from sklearn_leafs.chemistry._motifs import MOTIF_LABELS
+from sklearn_leafs.tables import get_table
+from sklearn_leafs.tables._element_properties import (
     MAGPIE_PROPERTIES,
     join_tables,
     leaf_plus,
     magpie_table,
 )
-from sklearn_leafs.motifs import MOTIF_LABELS
 
 
 def _published_leaf_plus(shared_data):
@@ -59,8 +60,8 @@ def test_magpie_table_subset_and_unknown_property():
 
 
 def test_leaf_plus_default_is_default_then_magpie():
-    default = LeafTable.load("default")
-    plus = LeafTable.load("default+")
+    default = get_table("default")
+    plus = get_table("default+")
     assert plus.feature_names == list(MOTIF_LABELS) + list(MAGPIE_PROPERTIES)
     assert plus.elements == default.elements  # Magpie covers all 90 elements
     np.testing.assert_array_equal(plus.values[:, :37], default.values)
@@ -68,11 +69,11 @@ def test_leaf_plus_default_is_default_then_magpie():
         plus.values[:, 37:], magpie_table().lookup(default.elements)
     )
     assert plus.counts.equals(default.counts)
-    assert plus == leaf_plus("default")
+    assert plus == leaf_plus(default)
 
 
 def test_leaf_plus_of_published_table_matches_published_leaf_plus(shared_data):
-    ours = LeafTable.load("vasylenko2024+", data_home=shared_data)
+    ours = get_table("vasylenko2024+", data_home=shared_data)
     published = _published_leaf_plus(shared_data)
     imputed = set(magpie_table().provenance["imputed"])
     common = [el for el in published.elements if el in ours and el not in imputed]

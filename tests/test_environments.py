@@ -10,14 +10,14 @@ import pytest
 from _environment_data import BAD_CIF, corpus_path, li_cif_dir
 from pymatgen.core import Lattice, Structure
 
+from sklearn_leafs.chemistry._motifs import MOTIF_LABELS
 from sklearn_leafs.environments import (
     SiteRecords,
-    build_table,
     collect_items,
     compute_site_records,
     site_similarities,
 )
-from sklearn_leafs.motifs import MOTIF_LABELS
+from sklearn_leafs.tables import build_table, table_from_records
 
 OCT = MOTIF_LABELS.index("octahedral CN_6")
 TET = MOTIF_LABELS.index("tetrahedral CN_4")
@@ -86,14 +86,6 @@ def test_placeholder_labels_raise_naming_site(label):
 def test_bad_engine():
     with pytest.raises(ValueError, match="engine must be one of"):
         site_similarities(rock_salt(), engine="numba")
-
-
-def test_fast_engine_unavailable_is_an_error(monkeypatch):
-    import sys
-
-    monkeypatch.setitem(sys.modules, "sklearn_leafs.environments._fast_kernel", None)
-    with pytest.raises(ImportError, match="engine='matminer'"):
-        site_similarities(rock_salt(), engine="fast")
 
 
 # -- readers --------------------------------------------------------------------
@@ -193,9 +185,7 @@ def test_records_select_concatenate_save_load(tmp_path):
     assert frame["structure_id"].iloc[0] == "MgO"
 
 
-def test_build_table_and_from_structures():
-    from sklearn_leafs import LeafTable
-
+def test_build_table():
     table = build_table(_structures())
     assert table.elements == ["O", "Na", "Mg", "S", "Cl", "Ni", "Zn"]
     assert table.feature_names == list(MOTIF_LABELS)
@@ -203,7 +193,7 @@ def test_build_table_and_from_structures():
     info = table.provenance
     assert info["n_structures"] == 4 and info["n_sites"] == 32.0
     assert info["skipped"] == [] and info["engine"] == "fast"
-    same = LeafTable.from_structures(_structures())
+    same = build_table(_structures())
     np.testing.assert_array_equal(same.values, table.values)
 
 
@@ -226,14 +216,14 @@ def test_error_policies(shared_data):
     with pytest.warns(UserWarning, match="2 structure\\(s\\) skipped"):
         warned = compute_site_records(inputs, errors="warn")
     assert warned.skipped == records.skipped
-    table = records.to_table()
+    table = table_from_records(records)
     assert table.provenance["n_skipped"] == 2
     with pytest.raises(ValueError, match="errors must be one of"):
         compute_site_records(inputs, errors="ignore")
 
 
 def test_cache_reuses_and_invalidates(tmp_path, monkeypatch):
-    from sklearn_leafs.environments import batch
+    from sklearn_leafs.environments import _batch as batch
 
     cache = tmp_path / "records.npz"
     first = compute_site_records(_structures(), cache=cache)

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from pymatgen.core import Lattice, Structure
 
+from sklearn_leafs.chemistry._motifs import MOTIF_LABELS
 from sklearn_leafs.environments._fast_kernel import (
     fast_site_fingerprints,
     fast_site_fingerprints_many,
 )
-from sklearn_leafs.motifs import MOTIF_LABELS
 
 COL = {label: i for i, label in enumerate(MOTIF_LABELS)}
 

@@ -19,10 +19,11 @@ from sklearn.model_selection import (  # noqa: E402
 )
 
 from sklearn_leafs.autoencoder import LeafAutoencoder  # noqa: E402
-from sklearn_leafs.composition import fraction_matrix  # noqa: E402
+from sklearn_leafs.chemistry._formula import fraction_matrix  # noqa: E402
 from sklearn_leafs.leafnet import LeafNetClassifier, LeafNetRegressor  # noqa: E402
-from sklearn_leafs.multihot import LocalEnvironmentMatrix  # noqa: E402
-from sklearn_leafs.table import LeafTable  # noqa: E402
+from sklearn_leafs.tables import get_table  # noqa: E402
+from sklearn_leafs.tables._leaf_table import LeafTable  # noqa: E402
+from sklearn_leafs.tables._multihot import LocalEnvironmentMatrix  # noqa: E402
 
 ELEMENTS = ["Li", "O", "F", "Na", "Mg", "Cl", "K", "Ca", "Br"]
 CATIONS = ["Li", "Na", "Mg", "K", "Ca"]
@@ -164,7 +165,7 @@ def test_cross_val_score_and_grid_search(M):
 
 
 def test_leaf_table_is_usable_as_a_table(M):
-    from sklearn_leafs.featurizers.element import ElementFeaturizer
+    from sklearn_leafs.featurizers._element import ElementFeaturizer
 
     X = _binaries()
     clf = LeafNetClassifier(M, random_state=0, **FAST).fit(X, _alkali_labels(X))
@@ -271,11 +272,9 @@ def test_li_ion_end_to_end_example_quick(shared_data):
     import importlib.util
     from pathlib import Path
 
-    from sklearn_leafs.table import LeafTable
-
     try:
         default_m = LocalEnvironmentMatrix.load("default")
-        default_table = LeafTable.load("default")
+        default_table = get_table("default")
     except FileNotFoundError as exc:
         pytest.skip(f"built-in default M or table missing: {exc}")
     path = Path(__file__).resolve().parents[1] / "examples" / "li_ion_end_to_end.py"

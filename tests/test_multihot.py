@@ -7,9 +7,13 @@ import scipy.sparse as sp
 from pymatgen.core import Lattice, Structure
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from sklearn_leafs.chemistry._motifs import MOTIF_LABELS
 from sklearn_leafs.environments import compute_site_records
-from sklearn_leafs.motifs import MOTIF_LABELS
-from sklearn_leafs.multihot import LocalEnvironmentMatrix, MultiHotEncoder, bin_indices
+from sklearn_leafs.tables._multihot import (
+    LocalEnvironmentMatrix,
+    MultiHotEncoder,
+    bin_indices,
+)
 
 
 # All sklearn checks pass for both output kinds; no expected failures.
@@ -57,7 +61,7 @@ def test_mgo_encodes_to_37_ones_with_cn6_bins():
     others = [b for j, b in enumerate(enc.active_bins_) if j not in (17, 18, 19)]
     assert all(b.tolist() == [1] for b in others)
     # the same through the matrix M
-    M = records.to_multihot()
+    M = LocalEnvironmentMatrix.from_records(records)
     row = M.to_frame().loc["Mg"]
     assert row.sum() == 37
     assert row["octahedral CN_6=1.000"] == 1 and row["hexagonal planar CN_6=0.200"] == 1
@@ -99,7 +103,7 @@ def test_matrix_from_records_save_load(tmp_path):
         "Fm-3m", Lattice.cubic(4.17), ["Ni", "O"], [[0, 0, 0], [0.5, 0.5, 0.5]]
     )
     records = compute_site_records({"MgO": mgo(), "ZnS": zns, "NiO": nio})
-    M = records.to_multihot()
+    M = LocalEnvironmentMatrix.from_records(records)
     assert M.elements == ["O", "Mg", "S", "Ni", "Zn"]
     frame = M.to_frame()
     # O sits in the same (octahedral) environment in MgO and NiO: 37 ones

@@ -7,11 +7,11 @@ from conformance import check_formula_estimator
 from pymatgen.core import Composition
 from sklearn.base import clone
 
-from sklearn_leafs.featurizers.phase_field import (
+from sklearn_leafs.featurizers._phase_field import (
     PhaseFieldFeaturizer,
     parse_phase_field,
 )
-from sklearn_leafs.phase_field_scoring import PhaseFieldNoveltyScorer
+from sklearn_leafs.novelty import PhaseFieldNoveltyScorer
 
 FIELDS = [
     "Ba Ca Cu La O",

@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sklearn_leafs.chemistry._elements import is_element
 from sklearn_leafs.datasets._phase_fields import (
     PHASE_FIELD_TASKS,
     fetch_phase_fields,
 )
-from sklearn_leafs.elements import is_element
 
 MIRROR_ENV = "SKLEARN_LEAFS_PHASESELECT_URL"
 

@@ -19,7 +19,7 @@ from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
-from sklearn_leafs.motifs import MOTIF_LABELS  # noqa: E402
+from sklearn_leafs.chemistry._motifs import MOTIF_LABELS  # noqa: E402
 from sklearn_leafs.plotting import (  # noqa: E402
     plot_composition_map,
     plot_confusion,
@@ -27,6 +27,7 @@ from sklearn_leafs.plotting import (  # noqa: E402
     plot_motif_importances,
     plot_similarity_heatmap,
 )
+from sklearn_leafs.tables import get_table
 
 DATA = Path(
     os.environ.get(
@@ -100,10 +101,9 @@ def test_element_map_pca_published_table(leaf_frame):
 
 
 def test_element_map_accepts_table_objects_and_paths(leaf_frame):
-    from sklearn_leafs.table import LeafTable
 
     ax1 = plot_element_map(str(LEAF_CSV), method="pca")
-    ax2 = plot_element_map(LeafTable.load(str(LEAF_CSV)), method="pca")
+    ax2 = plot_element_map(get_table(str(LEAF_CSV)), method="pca")
     np.testing.assert_array_equal(
         ax1.collections[0].get_offsets(), ax2.collections[0].get_offsets()
     )
@@ -282,7 +282,7 @@ def test_confusion_normalized_with_labels():
 
 # -- composition map ----------------------------------------------------------------
 def test_composition_map(small_table):
-    pytest.importorskip("sklearn_leafs.featurizers.element")
+    pytest.importorskip("sklearn_leafs.featurizers._element")
     formulas = ["NaCl", "KCl", "LiF", "MgO", "CaO", "FeS", "CuO", "La2O3"]
     labels = ["rs", "rs", "rs", "rs", "rs", "nias", "tenorite", "other"]
     ax = plot_composition_map(formulas, labels, small_table, method="pca")

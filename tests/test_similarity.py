@@ -2,6 +2,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sklearn_leafs.chemistry._oxidation import (
+    format_species,
+    parse_species,
+    reduced_species,
+    smact_oxidation_states,
+    species_amounts,
+)
 from sklearn_leafs.similarity import (
     NearestCompositions,
     best_substitutions,
@@ -10,13 +17,7 @@ from sklearn_leafs.similarity import (
     element_similarity,
     substitution_probabilities,
 )
-from sklearn_leafs.species import (
-    format_species,
-    parse_species,
-    reduced_species,
-    smact_oxidation_states,
-    species_amounts,
-)
+from sklearn_leafs.tables import get_table
 
 TOY = pd.DataFrame(
     {"a": [1.0, 2.0, 0.0, 4.0], "b": [0.0, 1.0, 1.0, 1.0], "c": [3.0, 0.0, 1.0, 2.0]},
@@ -144,12 +145,12 @@ def test_smact_table_matches_smact_if_installed():
 @pytest.mark.slow  # importing elementembeddings takes a few seconds
 def test_embedding_adapter():
     pytest.importorskip("elementembeddings")
-    from sklearn_leafs.embeddings import load_embedding, resolve_any_table
+    from sklearn_leafs.tables._embeddings import load_embedding
 
     table = load_embedding("magpie")
     assert table.values.shape[1] == 22
     assert table.elements[0] == "H"
-    assert resolve_any_table("elementembeddings:magpie") == table
+    assert get_table("ee:magpie") == table
     # provisional names of elements 113-118 (Uut...) become their symbols,
     # except Uuh, a duplicate of the Lv row of random_200 (left out, reported)
     with pytest.warns(UserWarning, match="Uuh"):

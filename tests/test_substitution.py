@@ -9,6 +9,7 @@ from sklearn.model_selection import LeaveOneOut, cross_val_predict, cross_val_sc
 
 from sklearn_leafs import SubstitutionClassifier
 from sklearn_leafs.substitution import load_ab_templates, predict_structure_type
+from sklearn_leafs.tables import get_table
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +42,7 @@ def test_table1_plain_cosine(published_table, ab):
 
 
 @pytest.mark.parametrize(
-    "name, acc, mcc", [("magpie", 0.78, 0.544), ("mat2vec", 0.80, 0.605)]
+    "name, acc, mcc", [("ee:magpie", 0.78, 0.544), ("ee:mat2vec", 0.80, 0.605)]
 )
 def test_table1_baselines(name, acc, mcc, ab):
     pytest.importorskip("elementembeddings")
@@ -51,10 +52,9 @@ def test_table1_baselines(name, acc, mcc, ab):
 
 
 def test_table1_with_the_default_table(ab):
-    from sklearn_leafs import LeafTable
 
     try:
-        default = LeafTable.load("default")
+        default = get_table("default")
     except FileNotFoundError:
         pytest.skip("the default table is not built")
     acc, mcc, _ = table1(SubstitutionClassifier(default), ab)
@@ -107,7 +107,7 @@ def test_single_substitution_probability_by_hand(published_table):
         / published_table.values.std(0)
     )
     row = {el: i for i, el in enumerate(published_table.elements)}
-    from sklearn_leafs.species import smact_oxidation_states
+    from sklearn_leafs.chemistry._oxidation import smact_oxidation_states
 
     Z = sum(
         len(states) * np.exp(S[row[el], row["Na"]])

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from sklearn_leafs import MOTIF_LABELS, LeafTable
-from sklearn_leafs.table import resolve_table
+from sklearn_leafs.tables import get_table
 
 
 def test_motif_labels_match_matminer():
@@ -51,7 +51,7 @@ def test_csv_round_trip_keeps_counts_and_provenance(tmp_path):
     )
     assert table.elements == ["H", "O", "Mg"]
     path = table.to_csv(tmp_path / "t.csv")
-    back = LeafTable.load(path)
+    back = get_table(path)
     assert back == table
     np.testing.assert_array_equal(back.values, table.values)
     assert back.counts.to_dict() == {"H": 2.0, "O": 10.0, "Mg": 5.0}
@@ -65,9 +65,9 @@ def test_bad_tables_are_rejected():
     with pytest.raises(ValueError, match="duplicated"):
         LeafTable(pd.DataFrame({"a": [1.0, 2.0]}, index=["O", "O"]))
     with pytest.raises(ValueError, match="unknown table 'nope'"):
-        LeafTable.load("nope")
-    with pytest.raises(ValueError, match="table must be"):
-        resolve_table(42)
+        get_table("nope")
+    with pytest.raises(TypeError, match="table must be"):
+        get_table(42)
 
 
 def test_values_are_read_only(published_table):

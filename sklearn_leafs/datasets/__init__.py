@@ -1,6 +1,6 @@
 """Dataset fetchers with a local data home, checksums and clear offline errors."""
 
-from ._base import fetch_file, get_data_home
+from .._download import fetch_file, get_data_home
 from ._leaf import (
     fetch_binary_structure_types,
     fetch_leaf_table,

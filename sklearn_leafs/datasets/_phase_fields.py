@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
-from ..elements import is_element
-from ._base import fetch_file, get_data_home
+from .._download import fetch_file, get_data_home
+from ..chemistry._elements import is_element
 
 __all__ = ["fetch_phase_fields", "PHASESELECT_COMMIT", "PHASE_FIELD_TASKS"]
 

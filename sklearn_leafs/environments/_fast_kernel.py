@@ -66,7 +66,7 @@ from functools import cache, cached_property, lru_cache
 import numpy as np
 from pymatgen.core import Site, Structure
 
-from sklearn_leafs.motifs import MOTIF_LABELS
+from sklearn_leafs.chemistry._motifs import MOTIF_LABELS
 
 __all__ = ["fast_site_fingerprints", "fast_site_fingerprints_many"]
 
@@ -815,7 +815,7 @@ def fast_site_fingerprints(structure, indices=None, *, exact_ties=True):
     Returns
     -------
     numpy.ndarray of shape (len(indices), 37)
-        float64 similarities, columns in ``sklearn_leafs.motifs.MOTIF_LABELS``
+        float64 similarities, columns in ``sklearn_leafs.chemistry._motifs.MOTIF_LABELS``
         order. Values lie on matminer's histogram grid: bin centres such as
         0.0005 for "absent" and 0.9995 for a perfect motif.
 

@@ -10,8 +10,9 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..composition import as_items
-from ..table import LeafTable, resolve_table
+from ..chemistry._formula import as_items
+from ..tables import get_table
+from ..tables._leaf_table import LeafTable
 
 __all__ = ["FormulaTransformerMixin", "TABLE_CONSTRAINT", "formula_items"]
 
@@ -77,7 +78,7 @@ class FormulaTransformerMixin(TransformerMixin, BaseEstimator):
         """
         self._validate_params()
         items = self._items(X, reset=True)
-        self.table_ = resolve_table(self.table)
+        self.table_ = get_table(self.table)
         self._fit(items)
         self._transform(items)  # validate: bad items raise here, not later
         return self

@@ -4,11 +4,11 @@ Every function takes an optional ``ax`` and returns the Axes it drew on; none
 calls ``plt.show()``. matplotlib is imported only when a plot is drawn.
 """
 
-from .composition_map import plot_composition_map
-from .confusion import plot_confusion
-from .element_map import plot_element_map
-from .motif_importances import plot_motif_importances
-from .similarity_heatmap import plot_similarity_heatmap
+from ._composition_map import plot_composition_map
+from ._confusion import plot_confusion
+from ._element_map import plot_element_map
+from ._motif_importances import plot_motif_importances
+from ._similarity_heatmap import plot_similarity_heatmap
 
 __all__ = [
     "plot_composition_map",

@@ -4,6 +4,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..tables import get_table
+
 
 def _get_ax(ax):
     """Return ``ax``, or a fresh Axes on a new figure when ``ax`` is None."""
@@ -17,9 +19,8 @@ def _get_ax(ax):
 
 def _table_frame(table):
     """Resolve a table-like object into an element x feature DataFrame."""
-    from sklearn_leafs.table import resolve_table
 
-    return resolve_table(table).frame
+    return get_table(table).frame
 
 
 def _finite_rows(frame, what="table"):

@@ -13,15 +13,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..motifs import MOTIF_LABELS, N_MOTIFS
+from ..chemistry._elements import sort_by_atomic_number
+from ..chemistry._motifs import MOTIF_LABELS, N_MOTIFS
 
 _FORMAT_VERSION = 1
-
-
-def _atomic_number(symbol):
-    from pymatgen.core import Element
-
-    return Element(symbol).Z
 
 
 @dataclass
@@ -31,7 +26,7 @@ class SiteRecords:
     Attributes
     ----------
     values : ndarray of shape (n_records, 37)
-        Motif similarities (columns: :data:`~sklearn_leafs.motifs.MOTIF_LABELS`).
+        Motif similarities (columns: :data:`~sklearn_leafs.chemistry._motifs.MOTIF_LABELS`).
     elements : ndarray of str, shape (n_records,)
         Element of each record.
     weights : ndarray of shape (n_records,)
@@ -226,7 +221,7 @@ class SiteRecords:
 
     # -- aggregation ----------------------------------------------------------
     def _element_order(self):
-        return sorted(set(self.elements.tolist()), key=_atomic_number)
+        return sort_by_atomic_number(set(self.elements.tolist()))
 
     def element_counts(self):
         """Weighted number of sites of each element (atoms per cell summed).
@@ -274,40 +269,6 @@ class SiteRecords:
             "skipped": list(self.skipped),
             **{k: v for k, v in self.metadata.items() if k not in {"skipped"}},
         }
-
-    def to_table(self, provenance=None):
-        """Aggregate into a :class:`~sklearn_leafs.table.LeafTable` of means.
-
-        Parameters
-        ----------
-        provenance : dict, optional
-            Extra provenance entries, merged over :meth:`provenance`.
-
-        Returns
-        -------
-        LeafTable
-            Element means, with per-element weighted site counts.
-        """
-        from ..table import LeafTable
-
-        if len(self) == 0:
-            raise ValueError("no site records to aggregate (every input skipped?)")
-        info = self.provenance()
-        info.update(provenance or {})
-        return LeafTable(
-            self.element_means(), counts=self.element_counts(), provenance=info
-        )
-
-    def to_multihot(self, n_bins=1000):
-        """Aggregate into the multi-hot local-environment matrix M.
-
-        Returns
-        -------
-        LocalEnvironmentMatrix
-        """
-        from ..multihot import LocalEnvironmentMatrix
-
-        return LocalEnvironmentMatrix.from_records(self, n_bins=n_bins)
 
     # -- persistence ----------------------------------------------------------
     def save(self, path):

@@ -8,25 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .elements import atomic_number, is_element
-from .motifs import MOTIF_LABELS
+from ..chemistry._elements import atomic_number, is_element
+from ..chemistry._motifs import MOTIF_LABELS
 
-__all__ = ["LeafTable", "resolve_table", "BUILTIN_TABLES"]
-
-_DATA_DIR = Path(__file__).parent / "data"
-
-#: Names accepted by :meth:`LeafTable.load`.
-BUILTIN_TABLES = {
-    "default": "the package's own table, computed from an open structure corpus "
-    "by scripts/build_default_table.py and shipped in sklearn_leafs/data/",
-    "vasylenko2024": "the published ICSD LEAF table (leaf.csv, Vasylenko et al. "
-    "2024), fetched by sklearn_leafs.datasets.fetch_leaf_table",
-    "magpie": "22 Magpie elemental properties (the properties of the paper's "
-    "LEAF+), from matminer's MagpieData",
-    "default+": "LEAF+: the default table joined with the 22 Magpie properties",
-    "vasylenko2024+": "LEAF+: the published ICSD table joined with the 22 Magpie "
-    "properties",
-}
+__all__ = ["LeafTable", "as_table"]
 
 
 class LeafTable:
@@ -222,91 +207,28 @@ class LeafTable:
         )
         return path
 
-    @classmethod
-    def load(cls, name_or_path="default", data_home=None):
-        """Load a built-in table by name, or a table file by path.
 
-        Parameters
-        ----------
-        name_or_path : str or path-like, default="default"
-            ``"default"`` (the package's own open table), ``"vasylenko2024"``
-            (the published ICSD table, fetched on first use), ``"magpie"``
-            (22 Magpie elemental properties), ``"default+"`` or
-            ``"vasylenko2024+"`` (LEAF+: the LEAF table joined with the Magpie
-            properties, see :func:`sklearn_leafs.element_properties.leaf_plus`)
-            or a CSV path.
-        data_home : str, default=None
-            Where fetched data lives; see :func:`sklearn_leafs.datasets.get_data_home`.
-        """
-        name = str(name_or_path)
-        if name == "magpie":
-            from .element_properties import magpie_table
+def as_table(table):
+    """A :class:`LeafTable` from a LeafTable or a DataFrame indexed by element.
 
-            return magpie_table()
-        if name in ("default+", "vasylenko2024+"):
-            from .element_properties import leaf_plus
+    Names and paths are resolved one layer up, by
+    :func:`sklearn_leafs.tables.get_table`.
 
-            return leaf_plus(cls.load(name[:-1], data_home=data_home))
-        if name == "default":
-            path = _DATA_DIR / "default_table.csv"
-            if not path.is_file():
-                raise FileNotFoundError(
-                    "the built-in default table is missing from this installation "
-                    f"({path}); rebuild it with scripts/build_default_table.py"
-                )
-            return cls.from_csv(path)
-        if name == "vasylenko2024":
-            from .datasets import fetch_leaf_table
-
-            return fetch_leaf_table(name, data_home=data_home).table
-        path = Path(name_or_path).expanduser()
-        if path.is_file():
-            return cls.from_csv(path)
-        raise ValueError(
-            f"unknown table {name_or_path!r}: not a built-in name "
-            f"({', '.join(BUILTIN_TABLES)}) and not an existing file"
-        )
-
-    @classmethod
-    def from_structures(cls, inputs, **kwargs):
-        """Compute LEAFs (mean site motif similarities) from crystal structures.
-
-        See :func:`sklearn_leafs.environments.build_table` for the arguments.
-        """
-        from .environments import build_table
-
-        return build_table(inputs, **kwargs)
-
-    @classmethod
-    def from_autoencoder(cls, autoencoder, M):
-        """Element table from the latent vectors of a fitted ``LeafAutoencoder``.
-
-        See :func:`sklearn_leafs.autoencoder.table_from_autoencoder`.
-        """
-        from .autoencoder import table_from_autoencoder
-
-        return table_from_autoencoder(autoencoder, M)
-
-
-def resolve_table(table, *, data_home=None):
-    """Turn a table-like argument into a :class:`LeafTable`.
-
-    Accepts a LeafTable, a built-in name, a CSV path or a DataFrame indexed by
-    element symbol. Estimators call this in ``fit``.
+    Raises
+    ------
+    TypeError
+        For anything else.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> resolve_table(pd.DataFrame({"f": [1.0]}, index=["Fe"])).elements
+    >>> as_table(pd.DataFrame({"f": [1.0]}, index=["Fe"])).elements
     ['Fe']
     """
     if isinstance(table, LeafTable):
         return table
     if isinstance(table, pd.DataFrame):
         return LeafTable.from_frame(table, provenance={"source": "DataFrame"})
-    if isinstance(table, str | Path):
-        return LeafTable.load(table, data_home=data_home)
-    raise ValueError(
-        "table must be a LeafTable, a built-in name "
-        f"({', '.join(BUILTIN_TABLES)}), a CSV path or a DataFrame; got {table!r}"
+    raise TypeError(
+        f"expected a LeafTable or a DataFrame indexed by element; got {type(table)!r}"
     )

@@ -51,7 +51,7 @@ def plot_element_map(
     ----------
     table : LeafTable, str, path or DataFrame
         The element x feature table, or anything
-        :func:`sklearn_leafs.table.resolve_table` accepts (for example
+        :func:`sklearn_leafs.tables.get_table` accepts (for example
         ``"default"`` or ``"vasylenko2024"``). Elements with missing values
         are left out with a warning.
     method : {"tsne", "pca"}, default="tsne"

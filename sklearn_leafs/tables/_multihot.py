@@ -9,6 +9,7 @@ bin 200.
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 from numbers import Integral, Real
@@ -21,11 +22,12 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .motifs import MOTIF_LABELS
+from ..chemistry._elements import sort_by_atomic_number
+from ..chemistry._motifs import MOTIF_LABELS
 
 __all__ = ["MultiHotEncoder", "LocalEnvironmentMatrix", "bin_indices"]
 
-_DATA_DIR = Path(__file__).parent / "data"
+_DATA_DIR = Path(__file__).parents[1] / "data"
 
 
 def bin_indices(X, n_bins=1000, value_range=(0.0, 1.0)):
@@ -44,7 +46,7 @@ def bin_indices(X, n_bins=1000, value_range=(0.0, 1.0)):
 
     Examples
     --------
-    >>> from sklearn_leafs.multihot import bin_indices
+    >>> from sklearn_leafs.tables._multihot import bin_indices
     >>> bin_indices([0.0, 0.2, 0.5, 1.0]).tolist()
     [1, 200, 500, 1000]
     """
@@ -284,7 +286,7 @@ class LocalEnvironmentMatrix:
     --------
     >>> from pymatgen.core import Lattice, Structure
     >>> from sklearn_leafs.environments import compute_site_records
-    >>> from sklearn_leafs.multihot import LocalEnvironmentMatrix
+    >>> from sklearn_leafs.tables._multihot import LocalEnvironmentMatrix
     >>> mgo = Structure.from_spacegroup(
     ...     "Fm-3m", Lattice.cubic(4.21), ["Mg", "O"], [[0, 0, 0], [0.5, 0.5, 0.5]]
     ... )
@@ -342,13 +344,11 @@ class LocalEnvironmentMatrix:
         -------
         LocalEnvironmentMatrix
         """
-        from .environments.records import _atomic_number
-
         if len(records) == 0:
             raise ValueError("no site records to aggregate")
         encoder = MultiHotEncoder(n_bins=n_bins).fit(records.values)
         site_rows = encoder.transform(records.values)
-        order = sorted(set(records.elements.tolist()), key=_atomic_number)
+        order = sort_by_atomic_number(set(records.elements.tolist()))
         codes = pd.Categorical(records.elements, categories=order).codes
         membership = sp.csr_matrix(
             (np.ones(len(codes)), (codes, np.arange(len(codes)))),
@@ -370,8 +370,6 @@ class LocalEnvironmentMatrix:
 
     def save(self, path):
         """Save to ``.npz`` (sparse matrix, labels and provenance; no pickles)."""
-        import json
-
         m = sp.csr_matrix(self.matrix)
         np.savez_compressed(
             path,
@@ -396,8 +394,6 @@ class LocalEnvironmentMatrix:
         -------
         LocalEnvironmentMatrix
         """
-        import json
-
         path = Path(name_or_path)
         if str(name_or_path) == "default":
             path = _DATA_DIR / "default_M.npz"

@@ -1,7 +1,7 @@
 """Per-site motif similarities of one crystal structure.
 
 The 37 values of a site are those of matminer's ``OPSiteFingerprint`` with its
-default parameters (see :data:`sklearn_leafs.motifs.MOTIF_LABELS`).
+default parameters (see :data:`sklearn_leafs.chemistry._motifs.MOTIF_LABELS`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..motifs import N_MOTIFS
+from ..chemistry._motifs import N_MOTIFS
+from ._fast_kernel import fast_site_fingerprints
 
 ENGINES = ("fast", "matminer")
 
@@ -34,7 +35,7 @@ class SiteSimilarities:
     ----------
     values : ndarray of shape (n_rows, 37)
         Motif similarities, columns in the order of
-        :data:`~sklearn_leafs.motifs.MOTIF_LABELS`.
+        :data:`~sklearn_leafs.chemistry._motifs.MOTIF_LABELS`.
     elements : list of str
         Element symbol of each row.
     weights : ndarray of shape (n_rows,)
@@ -174,14 +175,6 @@ def _matminer_values(structure, indices):
 
 
 def _fast_values(structure, indices):
-    try:
-        from ._fast_kernel import fast_site_fingerprints
-    except ImportError as exc:
-        raise ImportError(
-            "engine='fast' is not available: the module "
-            "sklearn_leafs.environments._fast_kernel could not be imported "
-            f"({exc}). Use engine='matminer', the reference implementation."
-        ) from exc
     values = np.asarray(
         fast_site_fingerprints(structure, np.asarray(indices, dtype=int)),
         dtype=float,

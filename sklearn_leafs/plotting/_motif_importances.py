@@ -42,7 +42,7 @@ def _importances_and_names(estimator_or_importances, feature_names):
     if feature_names is not None:
         names = [str(n) for n in feature_names]
     if names is None:
-        from sklearn_leafs.motifs import MOTIF_LABELS
+        from sklearn_leafs.chemistry._motifs import MOTIF_LABELS
 
         if len(values) == len(MOTIF_LABELS):
             names = list(MOTIF_LABELS)

@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from .table import LeafTable, resolve_table
+from ._leaf_table import LeafTable, as_table
 
 __all__ = ["MAGPIE_PROPERTIES", "magpie_table", "join_tables", "leaf_plus"]
 
@@ -89,7 +89,7 @@ def magpie_table(properties=MAGPIE_PROPERTIES):
 
     Examples
     --------
-    >>> from sklearn_leafs.element_properties import magpie_table
+    >>> from sklearn_leafs.tables import magpie_table
     >>> table = magpie_table(["Electronegativity", "NdUnfilled"])
     >>> table.lookup(["O", "Fe"]).tolist()
     [[3.44, 0.0], [1.83, 4.0]]
@@ -121,7 +121,9 @@ def join_tables(*tables):
 
     Parameters
     ----------
-    *tables : LeafTable, built-in name, path or DataFrame
+    *tables : LeafTable or DataFrame
+        Tables (a DataFrame is indexed by element symbol); resolve names with
+        :func:`sklearn_leafs.tables.get_table` first.
         At least two tables. Feature names must not repeat.
 
     Returns
@@ -140,7 +142,7 @@ def join_tables(*tables):
     Examples
     --------
     >>> import pandas as pd
-    >>> from sklearn_leafs.element_properties import join_tables
+    >>> from sklearn_leafs.tables import join_tables
     >>> a = pd.DataFrame({"f": [1.0, 2.0]}, index=["O", "Mg"])
     >>> b = pd.DataFrame({"g": [5.0, 7.0]}, index=["Mg", "Fe"])
     >>> joined = join_tables(a, b)
@@ -153,7 +155,7 @@ def join_tables(*tables):
     """
     if len(tables) < 2:
         raise ValueError("join_tables needs at least two tables")
-    parts = [resolve_table(t) for t in tables]
+    parts = [as_table(t) for t in tables]
     names = [n for t in parts for n in t.feature_names]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
@@ -181,25 +183,26 @@ def join_tables(*tables):
     return LeafTable(frame, counts=counts, provenance=provenance)
 
 
-def leaf_plus(table="default", properties=MAGPIE_PROPERTIES):
+def leaf_plus(table, properties=MAGPIE_PROPERTIES):
     """LEAF+ table: a LEAF table joined with Magpie elemental properties.
 
     Parameters
     ----------
-    table : LeafTable, built-in name, path or DataFrame, default="default"
+    table : LeafTable or DataFrame
+        The LEAF table (resolve a name with :func:`sklearn_leafs.tables.get_table`).
     properties : sequence of str, default=MAGPIE_PROPERTIES
 
     Returns
     -------
     LeafTable
         The LEAF columns, then the properties, over the elements of ``table``
-        (all of which Magpie covers). ``LeafTable.load("default+")`` and
-        ``LeafTable.load("vasylenko2024+")`` return the same tables.
+        (all of which Magpie covers). ``get_table("default+")`` and
+        ``get_table("vasylenko2024+")`` return the same tables.
 
     Examples
     --------
-    >>> from sklearn_leafs.element_properties import leaf_plus
-    >>> table = leaf_plus("default")
+    >>> from sklearn_leafs.tables import get_table, leaf_plus
+    >>> table = leaf_plus(get_table("default"))
     >>> table.n_features, table.feature_names[36:39]
     (59, ['q6 CN_12', 'Number', 'MendeleevNumber'])
     """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils._param_validation import StrOptions
 
-from ..composition import fraction_matrix
+from ..chemistry._formula import fraction_matrix
 from ._base import FormulaTransformerMixin
 
 __all__ = ["ElementFeaturizer"]

@@ -8,8 +8,9 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils._param_validation import StrOptions
 
-from ..composition import _roles_cached, _species_signs, fraction_matrix
-from ..elements import is_element
+from ..chemistry._elements import is_element
+from ..chemistry._formula import fraction_matrix
+from ..chemistry._oxidation import _roles_cached, _species_signs
 from ._base import FormulaTransformerMixin
 
 __all__ = ["LiCationFeaturizer"]
@@ -25,7 +26,7 @@ class LiCationFeaturizer(FormulaTransformerMixin):
     With ``rest="anions"`` the second block pools the anions instead, and with
     ``rest="none"`` only the focus block is returned (Li alone).
 
-    Roles come from :func:`sklearn_leafs.composition.guess_roles` (charges of
+    Roles come from :func:`sklearn_leafs.chemistry.guess_roles` (charges of
     oxidation-state decorated inputs, else the least charge-imbalanced
     assignment of common oxidation states, else an electronegativity rule).
 

@@ -37,7 +37,7 @@ def plot_similarity_heatmap(
     ----------
     table : LeafTable, str, path or DataFrame
         The element x feature table, or anything
-        :func:`sklearn_leafs.table.resolve_table` accepts.
+        :func:`sklearn_leafs.tables.get_table` accepts.
     metric : {"cosine", "pearson"}, default="cosine"
         ``"cosine"`` is the cosine of the angle between two vectors;
         ``"pearson"`` is their Pearson correlation coefficient.

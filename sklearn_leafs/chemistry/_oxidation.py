@@ -25,11 +25,12 @@ import math
 import re
 from collections.abc import Mapping
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
+from itertools import product
 
-from .composition import parse_formula
-from .elements import atomic_number, is_element
+from ._elements import ANION_FORMERS, atomic_number, is_element
+from ._formula import _is_composition, item_amounts, parse_formula
 
 #: SMACT's substitution tables (and the authors' Table 1 lambda tables) cover
 #: the elements up to bismuth; species of heavier elements are not admissible
@@ -104,10 +105,6 @@ def format_species(species):
         return f"{element}0+"
     magnitude = "" if abs(charge) == 1 else str(abs(charge))
     return f"{element}{magnitude}{'+' if charge > 0 else '-'}"
-
-
-def _is_composition(obj):
-    return type(obj).__name__ == "Composition" and hasattr(obj, "element_composition")
 
 
 def _from_composition(comp, original):
@@ -244,3 +241,143 @@ def reduced_species(amounts):
             key=lambda kv: (atomic_number(kv[0][0]), kv[0][1]),
         )
     )
+
+
+# --------------------------------------------------------------------------
+# Ionic roles
+# --------------------------------------------------------------------------
+
+
+_STRONG_ANION_FORMERS = frozenset(["N", "O", "F", "S", "Cl", "Se", "Br", "I"])
+
+
+@cache
+def _element_info(symbol):
+    from pymatgen.core import Element
+
+    el = Element(symbol)
+    states = tuple(int(s) for s in el.common_oxidation_states) or (0,)
+    chi = el.X if el.X == el.X else 0.0  # NaN for noble gases
+    return states, float(chi)
+
+
+def _species_signs(item):
+    """Roles from an oxidation-state-decorated Composition, or None."""
+    if not _is_composition(item):
+        return None
+    signs = {}
+    for sp_ in item:
+        oxi = getattr(sp_, "oxi_state", None)
+        if oxi is None:
+            return None
+        el = str(sp_.element) if hasattr(sp_, "element") else str(sp_)
+        role = "cation" if oxi > 0 else "anion" if oxi < 0 else "neutral"
+        signs[el] = role
+    return signs
+
+
+def _balanced_roles(amounts):
+    """Roles from the least charge-imbalanced assignment of common states.
+
+    Every element takes one of pymatgen's common oxidation states. Assignments
+    are ranked by (1) the absolute net charge per atom, (2) the number of
+    element pairs where a more electronegative element is a cation while a
+    less electronegative one is an anion, (3) the number of strong anion formers (N, O, F, S,
+    Cl, Se, Br, I) in a positive state, and (4) the total absolute oxidation
+    state; the best one decides the roles. Fractional amounts need no rounding.
+    """
+    els = list(amounts)
+    infos = [_element_info(el) for el in els]
+    total = sum(amounts.values())
+    n_combos = math.prod(len(states) for states, _ in infos)
+    if n_combos > 20000:
+        return None
+    best, best_key = None, None
+    for combo in product(*(states for states, _ in infos)):
+        net = abs(sum(amounts[el] * s for el, s in zip(els, combo))) / total
+        if not (any(s < 0 for s in combo) and any(s > 0 for s in combo)):
+            continue
+        inversions = 0
+        for i in range(len(els)):
+            for j in range(len(els)):
+                if infos[i][1] > infos[j][1] and combo[i] > 0 > combo[j]:
+                    inversions += 1
+        oxidised_formers = sum(
+            1 for el, s in zip(els, combo) if s > 0 and el in _STRONG_ANION_FORMERS
+        )
+        key = (round(net, 6), inversions, oxidised_formers, sum(map(abs, combo)))
+        if best_key is None or key < best_key:
+            best, best_key = combo, key
+    if best is None:
+        return None
+    return {
+        el: "cation" if s > 0 else "anion" if s < 0 else "neutral"
+        for el, s in zip(els, best)
+    }
+
+
+def _electronegativity_roles(amounts):
+    """Fallback: the most electronegative element and anion formers above every
+    metal are anions, everything else is a cation."""
+    chis = {el: _element_info(el)[1] for el in amounts}
+    top = max(chis, key=chis.get)
+    roles = {}
+    for el in amounts:
+        anion = el == top or (el in ANION_FORMERS and chis[el] >= 2.5)
+        roles[el] = "anion" if anion else "cation"
+    return roles
+
+
+@lru_cache(maxsize=1 << 16)
+def _roles_cached(pairs):
+    amounts = dict(pairs)
+    roles = _balanced_roles(amounts)
+    if roles is None or "anion" not in roles.values():
+        roles = _electronegativity_roles(amounts)
+    return tuple(roles.items())
+
+
+def guess_roles(item):
+    """Guess whether each element of a composition is a cation or an anion.
+
+    The rules, in order:
+
+    1. A pymatgen ``Composition`` of oxidation-state-decorated ``Species``
+       gives its roles directly from the sign of each charge.
+    2. Otherwise each element takes one of pymatgen's *common* oxidation
+       states, and the assignment with the smallest net charge wins (ties go to
+       the assignment in which no more electronegative element is a cation
+       while a less electronegative one is an anion, then to keeping N, O, F,
+       S, Cl, Se, Br and I negative, then to smaller absolute states). This works for non-integer
+       amounts such as ``Li3.09BO2.53N0.52``, which pymatgen's own
+       ``oxi_state_guesses`` rejects.
+    3. If that yields no anion (e.g. intermetallics), the most electronegative
+       element, and any of N, O, F, S, Cl, Se, Br, I... with Pauling
+       electronegativity >= 2.5, are anions; all others are cations.
+
+    Pure elements are ``"neutral"``. Pass roles explicitly to the featurizers
+    when you know better.
+
+    Parameters
+    ----------
+    item : str, Composition or mapping
+        One composition.
+
+    Returns
+    -------
+    roles : dict of str to {"cation", "anion", "neutral"}
+
+    Examples
+    --------
+    >>> guess_roles("Li3PO4")
+    {'Li': 'cation', 'P': 'cation', 'O': 'anion'}
+    >>> guess_roles("Li3.09BO2.53N0.52")
+    {'Li': 'cation', 'B': 'cation', 'O': 'anion', 'N': 'anion'}
+    """
+    decorated = _species_signs(item)
+    if decorated is not None:
+        return decorated
+    amounts = item_amounts(item)
+    if len(amounts) == 1:
+        return dict.fromkeys(amounts, "neutral")
+    return dict(_roles_cached(tuple(amounts.items())))

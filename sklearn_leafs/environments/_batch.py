@@ -17,10 +17,10 @@ import numpy as np
 from joblib import Parallel, delayed, parallel_config
 from joblib import hash as joblib_hash
 
-from ..motifs import N_MOTIFS
-from .readers import collect_items
-from .records import SiteRecords
-from .sites import ENGINES, site_similarities
+from ..chemistry._motifs import N_MOTIFS
+from ._readers import collect_items
+from ._records import SiteRecords
+from ._sites import ENGINES, site_similarities
 
 logger = logging.getLogger(__name__)
 
@@ -139,7 +139,7 @@ def compute_site_records(
     inputs : Structure, path, mapping or iterable
         pymatgen Structures, CIF/POSCAR paths, directories, or JSON-lines(.gz)
         corpora with ``id``, ``source`` and ``structure`` fields (see
-        :func:`~sklearn_leafs.environments.readers.collect_items`).
+        :func:`~sklearn_leafs.environments._readers.collect_items`).
     symmetry : bool, default=False
         False computes every site (exact). True computes one site per symmetry
         orbit, weighted by multiplicity: an approximation of the all-sites
@@ -252,40 +252,3 @@ def _apply_policy(skipped, errors):
             UserWarning,
             stacklevel=3,
         )
-
-
-def build_table(inputs, **kwargs):
-    """Compute LEAFs (element means of site records) from structures.
-
-    This is what ``LeafTable.from_structures`` calls.
-
-    Parameters
-    ----------
-    inputs : Structure, path, mapping or iterable
-        See :func:`compute_site_records`.
-    **kwargs
-        Keyword arguments of :func:`compute_site_records`
-        (``symmetry``, ``engine``, ``n_jobs``, ``backend``, ``errors``,
-        ``verbose``, ``cache``, ...).
-
-    Returns
-    -------
-    LeafTable
-        Elements x 37 motif means, per-element site counts, and provenance
-        (sources, numbers of structures and sites, skipped inputs with their
-        reasons, parameters and versions).
-
-    Examples
-    --------
-    >>> from pymatgen.core import Lattice, Structure
-    >>> from sklearn_leafs.environments import build_table
-    >>> mgo = Structure.from_spacegroup(
-    ...     "Fm-3m", Lattice.cubic(4.21), ["Mg", "O"], [[0, 0, 0], [0.5, 0.5, 0.5]]
-    ... )
-    >>> table = build_table({"MgO": mgo})
-    >>> table.elements
-    ['O', 'Mg']
-    >>> round(float(table.frame.loc["Mg", "octahedral CN_6"]), 4)
-    0.9995
-    """
-    return compute_site_records(inputs, **kwargs).to_table()

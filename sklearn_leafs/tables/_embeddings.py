@@ -3,19 +3,21 @@
 The baselines of Table 1 (Magpie, Mat2Vec, MatScholar, MEGNet16, Oliynyk,
 SkipAtom, random_200) ship with the optional ``elementembeddings`` package
 (``pip install sklearn-leafs[baselines]``).  :func:`load_embedding` turns one
-of them into a :class:`~sklearn_leafs.table.LeafTable`, so that every
-estimator that takes ``table=`` can use it; :func:`resolve_any_table` also
-accepts these names wherever a table is expected in this module's callers.
+of them into a :class:`~sklearn_leafs.tables._leaf_table.LeafTable`, so that every
+estimator that takes ``table=`` can use it. The table registry names them
+``"ee:<name>"`` (``"ee:magpie"``, ``"ee:mat2vec"``...), so that they never
+collide with the package's own names (``"magpie"`` is matminer's Magpie
+properties).
 """
 
 import warnings
 
 import pandas as pd
 
-from .elements import is_element
-from .table import LeafTable, resolve_table
+from ..chemistry._elements import is_element
+from ._leaf_table import LeafTable
 
-__all__ = ["EMBEDDING_NAMES", "load_embedding", "resolve_any_table"]
+__all__ = ["EMBEDDING_NAMES", "load_embedding"]
 
 #: Names of the ``elementembeddings`` embeddings used as Table 1 baselines.
 EMBEDDING_NAMES = (
@@ -106,23 +108,3 @@ def load_embedding(name):
         frame,
         provenance={"source": f"elementembeddings:{name}", "dropped": dropped},
     )
-
-
-def resolve_any_table(table):
-    """Like :func:`sklearn_leafs.table.resolve_table`, plus embedding names.
-
-    A string in :data:`EMBEDDING_NAMES` (or ``"elementembeddings:<name>"``)
-    loads that embedding with :func:`load_embedding`; anything else goes to
-    :func:`~sklearn_leafs.table.resolve_table`.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> resolve_any_table(pd.DataFrame({"f": [1.0]}, index=["Fe"])).elements
-    ['Fe']
-    """
-    if isinstance(table, str):
-        name = table.removeprefix("elementembeddings:")
-        if name in EMBEDDING_NAMES or table.startswith("elementembeddings:"):
-            return load_embedding(name)
-    return resolve_table(table)

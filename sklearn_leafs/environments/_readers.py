@@ -78,7 +78,7 @@ def is_structure_file(path):
 
     Examples
     --------
-    >>> from sklearn_leafs.environments.readers import is_structure_file
+    >>> from sklearn_leafs.environments._readers import is_structure_file
     >>> is_structure_file("LiCoO2.cif"), is_structure_file("POSCAR_1")
     (True, True)
     """
@@ -111,7 +111,7 @@ def iter_corpus(path):
     --------
     >>> import json, tempfile, os
     >>> from pymatgen.core import Lattice, Structure
-    >>> from sklearn_leafs.environments.readers import iter_corpus
+    >>> from sklearn_leafs.environments._readers import iter_corpus
     >>> s = Structure(Lattice.cubic(3), ["Po"], [[0, 0, 0]])
     >>> path = os.path.join(tempfile.mkdtemp(), "c.jsonl")
     >>> with open(path, "w") as f:
@@ -178,7 +178,7 @@ def collect_items(inputs):
     Examples
     --------
     >>> from pymatgen.core import Lattice, Structure
-    >>> from sklearn_leafs.environments.readers import collect_items
+    >>> from sklearn_leafs.environments._readers import collect_items
     >>> s = Structure(Lattice.cubic(3), ["Po"], [[0, 0, 0]])
     >>> [(item.id, item.kind) for item in collect_items([s, s])]
     [('0', 'structure'), ('1', 'structure')]

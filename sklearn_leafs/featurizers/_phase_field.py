@@ -15,8 +15,8 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.utils._param_validation import StrOptions
 
-from ..composition import as_items
-from ..elements import is_element
+from ..chemistry._elements import is_element
+from ..chemistry._formula import as_items
 from ._base import FormulaTransformerMixin
 
 __all__ = ["PhaseFieldFeaturizer", "parse_phase_field", "phase_field_items", "POOLINGS"]
@@ -85,7 +85,7 @@ def _is_list_of_fields(X):
 def phase_field_items(X, *, name="X"):
     """Flatten phase-field input (list, Series, array, one-column frame) to a list.
 
-    Like :func:`sklearn_leafs.composition.as_items`, but a list of symbol
+    Like :func:`sklearn_leafs.chemistry._formula.as_items`, but a list of symbol
     collections is a list of phase fields, not a 2-D table.
 
     Examples

@@ -17,7 +17,7 @@ from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from .featurizers._base import TABLE_CONSTRAINT
-from .featurizers.phase_field import PhaseFieldFeaturizer
+from .featurizers._phase_field import PhaseFieldFeaturizer
 
 __all__ = ["PhaseFieldNoveltyScorer"]
 
@@ -80,7 +80,7 @@ class PhaseFieldNoveltyScorer(OutlierMixin, BaseEstimator):
     Examples
     --------
     >>> import pandas as pd
-    >>> from sklearn_leafs.phase_field_scoring import PhaseFieldNoveltyScorer
+    >>> from sklearn_leafs.novelty import PhaseFieldNoveltyScorer
     >>> table = pd.DataFrame(
     ...     {"f": [1.0, 1.1, 1.2, 1.3, 9.0]}, index=["O", "S", "Se", "Te", "He"]
     ... )

@@ -389,21 +389,21 @@ def test_build_table_errors(prototypes, tmp_path, capsys):
 
 # -- demo -------------------------------------------------------------------------------
 def test_demo_calls_run_demo(monkeypatch):
-    import sklearn_leafs.cli
+    import sklearn_leafs.cli._demo
 
     calls = []
-    monkeypatch.setattr(sklearn_leafs.cli, "run_demo", lambda: calls.append(1))
+    monkeypatch.setattr(sklearn_leafs.cli._demo, "run_demo", lambda: calls.append(1))
     assert main(["demo"]) == 0
     assert calls == [1]
 
 
 def test_demo_data_error(monkeypatch, capsys):
-    import sklearn_leafs.cli
+    import sklearn_leafs.cli._demo
 
     def _fail():
         raise FileNotFoundError("no table at /nowhere")
 
-    monkeypatch.setattr(sklearn_leafs.cli, "run_demo", _fail)
+    monkeypatch.setattr(sklearn_leafs.cli._demo, "run_demo", _fail)
     assert main(["demo"]) == 1
     assert _one_error_line(capsys.readouterr().err) == (
         "leafs: error: no table at /nowhere"

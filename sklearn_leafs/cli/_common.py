@@ -1,0 +1,47 @@
+"""Helpers shared by the ``leafs`` commands."""
+
+import argparse
+
+from ..tables import get_table
+
+
+class DataError(ValueError):
+    """An error in the user's data, reported as one line with exit code 1."""
+
+
+def _one_line(exc):
+    """One-line message for an exception, without KeyError's extra quotes."""
+    msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+    return " ".join(str(msg).split()) or type(exc).__name__
+
+
+def _load_table(name):
+    return get_table(name)
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _add_table_option(parser):
+    parser.add_argument(
+        "--table",
+        default="default",
+        help="element table: 'default', 'vasylenko2024', 'magpie', 'default+' or "
+        "'vasylenko2024+' (LEAF+), or a CSV path (default: default)",
+    )
+
+
+def _add_metric_option(parser):
+    parser.add_argument(
+        "--metric",
+        choices=("pearson", "cosine"),
+        default="pearson",
+        help="element similarity metric (default: pearson)",
+    )

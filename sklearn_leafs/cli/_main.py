@@ -1,0 +1,63 @@
+"""The ``leafs`` parser and entry point."""
+
+import argparse
+import sys
+
+from .. import __version__
+from . import _build_table, _demo, _featurize, _similarity, _structure, _substitute
+from ._common import _one_line
+
+_COMMANDS = (_featurize, _similarity, _substitute, _structure, _build_table, _demo)
+
+
+def _build_parser():
+
+    parser = argparse.ArgumentParser(
+        prog="leafs",
+        description=(
+            "LEAFs (Local Environment-induced Atomic Features) from the command "
+            "line. Exit codes: 0 success, 1 data error, 2 usage error."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"leafs {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for command in _COMMANDS:
+        command.add_parser(sub)
+    return parser
+
+
+def main(argv=None):
+    """Run the ``leafs`` command line and return its exit code.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        Arguments without the program name; ``sys.argv[1:]`` when None.
+
+    Returns
+    -------
+    code : int
+        0 on success, 1 on a data error (one ``leafs: error:`` line on
+        stderr), 2 on a usage error.
+
+    Examples
+    --------
+    >>> from sklearn_leafs.cli import main
+    >>> main(["featurize", "--help"])  # doctest: +ELLIPSIS
+    usage: leafs featurize ...
+    0
+    """
+    parser = _build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version and usage errors
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    if getattr(args, "func", None) is None:
+        parser.print_usage(sys.stderr)
+        print("leafs: error: a COMMAND is required", file=sys.stderr)
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except (ValueError, KeyError, OSError, ImportError) as exc:
+        print(f"leafs: error: {_one_line(exc)}", file=sys.stderr)
+        return 1

@@ -67,7 +67,7 @@ def test_poolings(published_table):
     assert names[18] == "max|octahedral CN_6"
     assert (
         ElementFeaturizer(table=t).fit(X).get_feature_names_out()[18]
-        == "octahedral CN_6"
+        == "mean|octahedral CN_6"
     )
 
 

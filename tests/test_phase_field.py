@@ -152,17 +152,22 @@ def test_bad_pooling(featurizer, pooling, match):
 
 def test_non_element_tokens_raise_naming_token_and_row(featurizer):
     X = ["Mg O", "Fe Se", "D0+ Fe Gd T0+"]
-    with pytest.raises(ValueError, match=r"row 2: 'D0\+', 'T0\+' are not elements"):
+    with pytest.raises(
+        ValueError,
+        match=r"row 2 \('D0\+ Fe Gd T0\+'\): 'D0\+', 'T0\+' are not elements",
+    ):
         clone(featurizer).fit(X)
-    with pytest.raises(ValueError, match=r"row 1: 'MgO' is not an element"):
+    with pytest.raises(ValueError, match=r"row 1 \('MgO'\): 'MgO' is not an element"):
         clone(featurizer).fit(["Mg O", "MgO"])
-    with pytest.raises(ValueError, match=r"row 0: element\(s\) Og .* not in the table"):
+    with pytest.raises(
+        ValueError, match=r"row 0 \('Og O'\): element\(s\) Og not in the table"
+    ):
         clone(featurizer).fit(["Og O"])
-    with pytest.raises(ValueError, match=r"row 1: empty phase field"):
+    with pytest.raises(ValueError, match=r"row 1 \(' - '\): empty phase field"):
         clone(featurizer).fit(["Mg O", " - "])
-    with pytest.raises(ValueError, match=r"row 1: missing phase field"):
+    with pytest.raises(ValueError, match=r"row 1 \(None\): missing phase field"):
         clone(featurizer).fit(["Mg O", None])
-    with pytest.raises(ValueError, match=r"row 0: .*not a string"):
+    with pytest.raises(ValueError, match=r"row 0 \(\['Mg', 8\]\): .*not a string"):
         clone(featurizer).fit([["Mg", 8]])
 
 
@@ -250,7 +255,7 @@ def test_novelty_scorer_is_deterministic_and_picklable(published_table, known_fi
     np.testing.assert_array_equal(a.novelty_score(probe), b.novelty_score(probe))
     restored = pickle.loads(pickle.dumps(a))
     np.testing.assert_array_equal(restored.novelty_score(probe), a.novelty_score(probe))
-    with pytest.raises(ValueError, match=r"row 1: 'D0\+'"):
+    with pytest.raises(ValueError, match=r"row 1 \('D0\+ O'\): 'D0\+'"):
         a.novelty_score(["Ba O", "D0+ O"])
 
 

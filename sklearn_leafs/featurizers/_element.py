@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils._param_validation import StrOptions
 
-from ..chemistry._formula import fraction_matrix
-from ._base import FormulaTransformerMixin
+from ._base import FormulaTransformerMixin, fractions
 
 __all__ = ["ElementFeaturizer"]
 
@@ -29,7 +28,9 @@ class ElementFeaturizer(FormulaTransformerMixin):
         feature-wise maximum/minimum over the elements present.
     errors : {"raise", "nan"}, default="raise"
         Bad formulas or elements missing from the table raise a
-        ``ValueError`` naming the item and its row, or give a row of NaN.
+        ``ValueError`` naming the item and its row (``row 3 ('Xx2O', index
+        'mp-12'): ...``: the position counted from 0, and the index label for
+        pandas input), or give a row of NaN.
 
     Attributes
     ----------
@@ -40,14 +41,32 @@ class ElementFeaturizer(FormulaTransformerMixin):
     feature_names_in_ : ndarray of str
         Column name, when fitted on a DataFrame.
 
+    Notes
+    -----
+    Output features are named ``<pooling>|<table feature>``, e.g.
+    ``mean|octahedral CN_6`` or ``max|octahedral CN_6``, for every pooling,
+    as in :class:`PhaseFieldFeaturizer` (and ``Li|...``/``cations|...`` in
+    :class:`LiCationFeaturizer`): the part before ``|`` says how the element
+    vectors were pooled.
+
+    References
+    ----------
+    .. [1] A. Vasylenko, D. Antypov, S. Schewe, L. M. Daniels, J. B. Claridge,
+       M. S. Dyer, M. J. Rosseinsky, "Digital features of chemical elements
+       extracted from local geometries in crystal structures" (2024), Eq. 2;
+       https://github.com/lrcfmd/LEAF.
+
     Examples
     --------
     >>> import pandas as pd
     >>> from sklearn_leafs import ElementFeaturizer
     >>> table = pd.DataFrame({"f": [1.0, 0.0]}, index=["Mg", "O"])
-    >>> ElementFeaturizer(table=table).fit_transform(["MgO", "Mg3O"])
+    >>> feat = ElementFeaturizer(table=table)
+    >>> feat.fit_transform(["MgO", "Mg3O"])
     array([[0.5 ],
            [0.75]])
+    >>> feat.get_feature_names_out().tolist()
+    ['mean|f']
     """
 
     _parameter_constraints: dict = {
@@ -60,9 +79,9 @@ class ElementFeaturizer(FormulaTransformerMixin):
         self.pooling = pooling
         self.errors = errors
 
-    def _transform(self, items):
+    def _transform(self, items, labels=None):
         table = self.table_
-        F = fraction_matrix(
+        F = fractions(
             items, table.elements, normalize=self.pooling != "sum", errors=self.errors
         )
         if self.pooling in ("mean", "sum"):
@@ -72,10 +91,7 @@ class ElementFeaturizer(FormulaTransformerMixin):
         )
 
     def _feature_names(self):
-        names = self.table_.feature_names
-        if self.pooling == "mean":
-            return names
-        return [f"{self.pooling}|{name}" for name in names]
+        return [f"{self.pooling}|{name}" for name in self.table_.feature_names]
 
 
 def _extreme_pool(F, values, ufunc):

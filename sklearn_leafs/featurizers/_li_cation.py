@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
 
 import numpy as np
@@ -9,9 +10,13 @@ import scipy.sparse as sp
 from sklearn.utils._param_validation import StrOptions
 
 from ..chemistry._elements import is_element
-from ..chemistry._formula import fraction_matrix
 from ..chemistry._oxidation import _roles_cached, _species_signs
-from ._base import FormulaTransformerMixin
+from ._base import (
+    FormulaTransformerMixin,
+    caller_stacklevel,
+    describe_row,
+    fractions,
+)
 
 __all__ = ["LiCationFeaturizer"]
 
@@ -44,8 +49,9 @@ class LiCationFeaturizer(FormulaTransformerMixin):
         elements in every composition; a callable takes one input item and
         returns such a dict for it.
     errors : {"raise", "nan"}, default="raise"
-        Bad formulas raise a ``ValueError`` naming the item and its row, or
-        give a row of NaN.
+        Bad formulas raise a ``ValueError`` naming the item and its row
+        (position from 0, and the index label for pandas input), or give a
+        row of NaN.
 
     Attributes
     ----------
@@ -53,6 +59,34 @@ class LiCationFeaturizer(FormulaTransformerMixin):
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Column name, when fitted on a DataFrame.
+
+    Warns
+    -----
+    UserWarning
+        When compositions contain no ``focus`` element (NaCl, MgO with the
+        default ``focus="Li"``); the warning names those rows. See Notes.
+
+    Notes
+    -----
+    Output features are named ``<block>|<table feature>``: ``Li|...`` for
+    the focus block and ``cations|...`` (or ``anions|...``) for the pooled
+    rest, as the pooling prefixes ``mean|...``, ``max|...`` of
+    :class:`ElementFeaturizer` and :class:`PhaseFieldFeaturizer`.
+
+    A composition without the focus element is featurized by the same
+    formula with ``x_Li = 0``: its focus block is all zero and only the
+    second block describes it, which a model cannot tell from "Li with an
+    all-zero vector". Such rows are kept (the output has one row per input)
+    but each ``fit``/``transform`` call that meets them warns, naming them;
+    filter them out beforehand (or use :class:`ElementFeaturizer`) when the
+    data set is not Li-containing by design.
+
+    References
+    ----------
+    .. [1] A. Vasylenko, D. Antypov, S. Schewe, L. M. Daniels, J. B. Claridge,
+       M. S. Dyer, M. J. Rosseinsky, "Digital features of chemical elements
+       extracted from local geometries in crystal structures" (2024), Eq. 3;
+       https://github.com/lrcfmd/LEAF.
 
     Examples
     --------
@@ -101,11 +135,13 @@ class LiCationFeaturizer(FormulaTransformerMixin):
             roles = {**roles, **{k: v for k, v in self.roles.items() if k in roles}}
         return roles
 
-    def _transform(self, items):
+    def _transform(self, items, labels=None):
         table = self.table_
-        F = fraction_matrix(items, table.elements, errors=self.errors)
+        F = fractions(items, table.elements, errors=self.errors)
         j = table.index_of([self.focus])[0]
-        focus_block = F[:, [j]].toarray() * table.values[j]
+        focus_fraction = F[:, [j]].toarray()
+        self._warn_without_focus(focus_fraction[:, 0], items, labels)
+        focus_block = focus_fraction * table.values[j]
         if self.rest == "none":
             return focus_block
         wanted = self.rest[:-1]  # "cations" -> "cation"
@@ -126,6 +162,24 @@ class LiCationFeaturizer(FormulaTransformerMixin):
             ]
         rest = sp.csr_matrix((F.data * keep, F.indices, F.indptr), shape=F.shape)
         return np.hstack([focus_block, np.asarray(rest @ table.values)])
+
+    def _warn_without_focus(self, focus_fraction, items, labels):
+        """Warn, naming them, about rows that lack the focus element.
+
+        Rows of NaN (bad rows with ``errors="nan"``) are not counted.
+        """
+        rows = np.flatnonzero(focus_fraction == 0)
+        if not rows.size:
+            return
+        shown = ", ".join(describe_row(r, items[r], labels) for r in rows[:5])
+        more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
+        warnings.warn(
+            f"{len(rows)} of {len(items)} compositions contain no {self.focus}: "
+            f"{shown}{more}. Their {self.focus} block is all zero (x_{self.focus}"
+            " = 0 in Eq. 3) and only the second block describes them.",
+            UserWarning,
+            stacklevel=caller_stacklevel(),
+        )
 
     def _feature_names(self):
         names = self.table_.feature_names

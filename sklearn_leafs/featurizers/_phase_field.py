@@ -17,7 +17,7 @@ from sklearn.utils._param_validation import StrOptions
 
 from ..chemistry._elements import is_element
 from ..chemistry._formula import as_items
-from ._base import FormulaTransformerMixin
+from ._base import BadRowsError, FormulaTransformerMixin
 
 __all__ = ["PhaseFieldFeaturizer", "parse_phase_field", "phase_field_items", "POOLINGS"]
 
@@ -110,6 +110,28 @@ def _is_missing(item):
         return False
 
 
+def _diagnose(item, row_of):
+    """``(columns, None)`` of one phase field, or ``(None, what is wrong)``."""
+    if _is_missing(item):
+        return None, "missing phase field"
+    try:
+        tokens = parse_phase_field(item)
+    except TypeError as exc:
+        return None, str(exc)
+    not_el = [t for t in tokens if not is_element(t)]
+    absent = [t for t in tokens if is_element(t) and t not in row_of]
+    if not tokens:
+        return None, "empty phase field"
+    if not_el:
+        verb = "is not an element" if len(not_el) == 1 else "are not elements"
+        return None, f"{', '.join(map(repr, not_el))} {verb}"
+    if absent:
+        return None, (
+            f"element(s) {', '.join(absent)} not in the table ({len(row_of)} elements)"
+        )
+    return sorted({row_of[t] for t in tokens}), None
+
+
 class PhaseFieldFeaturizer(FormulaTransformerMixin):
     """Pool element vectors over phase fields (unweighted sets of elements).
 
@@ -125,10 +147,11 @@ class PhaseFieldFeaturizer(FormulaTransformerMixin):
         Element table. ``"default"`` is the package's own open table,
         ``"vasylenko2024"`` the published ICSD table.
     pooling : tuple of str or str, default=("mean", "max", "min", "std")
-        Poolings to concatenate, in this order (a single name for one). ``"mean"``, ``"max"``,
-        ``"min"``, ``"sum"``: feature-wise over the elements of the field;
-        ``"std"``: population standard deviation (0 for one element);
-        ``"range"``: ``max - min``.
+        Poolings to concatenate, in this order (a single name for one).
+        ``"mean"``, ``"max"``, ``"min"``, ``"sum"``: feature-wise over the
+        elements of the field; ``"std"``: population standard deviation (0 for
+        one element); ``"range"``: ``max - min``. Each block is named
+        ``<pooling>|<table feature>``, e.g. ``max|octahedral CN_6``.
     n_elements : bool, default=False
         Append the number of distinct elements of the field as a feature
         named ``n_elements``.
@@ -140,8 +163,10 @@ class PhaseFieldFeaturizer(FormulaTransformerMixin):
     errors : {"raise", "nan"}, default="raise"
         Tokens that are not element symbols (the PhaseSelect data contain
         ``D0+`` and ``T0+``), elements missing from the table, empty fields and
-        missing values raise a ``ValueError`` naming the token and its row,
-        or, with ``"nan"``, give a row of NaN.
+        missing values raise a ``ValueError`` naming the token and its row
+        (``row 2 ('Fe D0+', index 'x'): 'D0+' is not an element``: position
+        from 0, index label for pandas input), or, with ``"nan"``, give a row
+        of NaN.
 
     Attributes
     ----------
@@ -163,6 +188,18 @@ class PhaseFieldFeaturizer(FormulaTransformerMixin):
     table elements). Means and standard deviations are sparse products with the
     table; maxima and minima use ``numpy.maximum.reduceat`` over the gathered
     rows, so there is no per-row Python work after parsing.
+
+    Output names follow one rule in every featurizer of the package:
+    ``<pooling>|<table feature>`` (``mean|...``, ``max|...``), as in
+    :class:`ElementFeaturizer`; ``n_elements`` and ``has|<element>`` for the
+    optional set-level columns.
+
+    References
+    ----------
+    .. [1] A. Vasylenko, D. Antypov, V. V. Gusev, M. W. Gaultois, M. S. Dyer,
+       M. J. Rosseinsky, "Element selection for functional materials discovery
+       by integrated machine learning of elemental contributions to
+       properties", npj Comput. Mater. 9, 164 (2023) (PhaseSelect).
 
     Examples
     --------
@@ -201,16 +238,9 @@ class PhaseFieldFeaturizer(FormulaTransformerMixin):
         self.errors = errors
 
     # -- input ------------------------------------------------------------
-    def _items(self, X, *, reset):
-        # A list of collections of symbols is a list of phase fields, which
-        # ``as_items`` would take for a 2-D table.
-        if _is_list_of_fields(X):
-            if reset:
-                if hasattr(self, "feature_names_in_"):
-                    del self.feature_names_in_
-                self.n_features_in_ = 1
-            return list(X)
-        return super()._items(X, reset=reset)
+    # A list of collections of symbols is a list of phase fields, which
+    # ``as_items`` would take for a 2-D table.
+    _flatten = staticmethod(phase_field_items)
 
     def _poolings(self):
         pooling = (self.pooling,) if isinstance(self.pooling, str) else self.pooling
@@ -232,6 +262,7 @@ class PhaseFieldFeaturizer(FormulaTransformerMixin):
         """Sparse 0/1 matrix (n_items, n_table_elements) and the valid rows."""
         row_of = {el: i for i, el in enumerate(self.table_.elements)}
         indices, indptr, valid = [], [0], np.ones(len(items), dtype=bool)
+        problems = []
         split = _SEPARATORS.split
         for r, item in enumerate(items):
             cols = None
@@ -241,53 +272,23 @@ class PhaseFieldFeaturizer(FormulaTransformerMixin):
                 except KeyError:
                     cols = None
             if not cols:
-                cols = self._diagnose(item, r, row_of)
-                if cols is None:
+                cols, problem = _diagnose(item, row_of)
+                if problem is not None:
+                    problems.append((r, item, problem))
                     valid[r] = False
                     cols = []
             indices.extend(cols)
             indptr.append(len(indices))
+        if problems and self.errors == "raise":
+            raise BadRowsError(problems)
         M = sp.csr_matrix(
             (np.ones(len(indices)), np.asarray(indices, dtype=np.intp), indptr),
             shape=(len(items), len(row_of)),
         )
         return M, valid
 
-    def _diagnose(self, item, r, row_of):
-        """Columns of one item, or raise/return None naming what is wrong."""
-        problem = None
-        if _is_missing(item):
-            problem = f"missing phase field ({item!r})"
-        else:
-            try:
-                tokens = parse_phase_field(item)
-            except TypeError as exc:
-                problem = str(exc)
-            else:
-                not_el = [t for t in tokens if not is_element(t)]
-                absent = [t for t in tokens if is_element(t) and t not in row_of]
-                if not tokens:
-                    problem = f"empty phase field {item!r}"
-                elif not_el:
-                    verb = (
-                        "is not an element" if len(not_el) == 1 else "are not elements"
-                    )
-                    problem = (
-                        f"{', '.join(map(repr, not_el))} {verb} in phase field {item!r}"
-                    )
-                elif absent:
-                    problem = (
-                        f"element(s) {', '.join(absent)} of phase field {item!r} "
-                        f"not in the table ({len(row_of)} elements)"
-                    )
-                else:
-                    return sorted({row_of[t] for t in tokens})
-        if self.errors == "raise":
-            raise ValueError(f"row {r}: {problem}")
-        return None
-
     # -- output -----------------------------------------------------------
-    def _transform(self, items):
+    def _transform(self, items, labels=None):
         pooling = self._poolings()
         M, valid = self._membership(items)
         V = self.table_.values

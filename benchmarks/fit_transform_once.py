@@ -1,0 +1,95 @@
+"""``fit_transform`` computes the features once: timing against ``fit`` + ``transform``.
+
+The formula featurizers validate every row in ``fit`` (a bad formula raises
+there, naming its row), which costs one full featurization. ``fit_transform``
+must reuse that pass instead of featurizing again. This script times, in one
+run and on the same synthetic formulas (random compositions of the default
+table's elements, all distinct):
+
+- reference: ``fit(X)`` then ``transform(X)`` (two featurizations);
+- ``fit_transform(X)``.
+
+The parser caches are cleared before every timing, so the second pass of the
+reference does not profit from the first. It prints the ratio
+``fit_transform / (fit + transform)``: about 1.0 when ``fit_transform``
+featurizes twice, about 0.5 when it featurizes once.
+
+Usage: python benchmarks/fit_transform_once.py [--n 20000] [--repeat 3]
+"""
+
+import argparse
+import time
+
+import numpy as np
+
+from sklearn_leafs import ElementFeaturizer, LiCationFeaturizer, PhaseFieldFeaturizer
+from sklearn_leafs.chemistry import _formula, _oxidation
+from sklearn_leafs.tables import get_table
+
+
+def clear_caches():
+    for name in ("_parse_cached", "_row_cached"):
+        getattr(_formula, name).cache_clear()
+    if hasattr(_oxidation, "_roles_cached"):
+        _oxidation._roles_cached.cache_clear()
+
+
+def formulas(elements, n, seed=0, focus=None):
+    rng = np.random.default_rng(seed)
+    out = set()
+    while len(out) < n:
+        els = list(rng.choice(elements, size=rng.integers(2, 5), replace=False))
+        if focus is not None and focus not in els:
+            els[0] = focus
+        amounts = rng.integers(1, 13, size=len(els))
+        out.add("".join(f"{e}{a}" for e, a in zip(els, amounts)))
+    return sorted(out)
+
+
+def best_of(fn, repeat):
+    times = []
+    for _ in range(repeat):
+        clear_caches()
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=20000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    table = get_table("default")
+    elements = [e for e in table.elements if e not in ("He", "Ne", "Ar")]
+    X = formulas(elements, args.n)
+    X_li = formulas(elements, args.n, seed=1, focus="Li")
+    rng = np.random.default_rng(2)
+    fields = [
+        " ".join(rng.choice(elements, size=rng.integers(2, 6), replace=False))
+        for _ in range(args.n)
+    ]
+    cases = [
+        ("ElementFeaturizer", ElementFeaturizer(table=table), X),
+        ("LiCationFeaturizer", LiCationFeaturizer(table=table), X_li),
+        ("PhaseFieldFeaturizer", PhaseFieldFeaturizer(table=table), fields),
+    ]
+    print(f"{args.n} distinct inputs, best of {args.repeat}; caches cleared per run")
+    print(f"{'estimator':<22} {'fit+transform':>14} {'fit_transform':>14} {'ratio':>7}")
+    for name, est, data in cases:
+        two = best_of(
+            lambda est=est, data=data: est.fit(data).transform(data), args.repeat
+        )
+        one = best_of(lambda est=est, data=data: est.fit_transform(data), args.repeat)
+        check = np.array_equal(
+            est.fit(data).transform(data), est.fit_transform(data), equal_nan=True
+        )
+        print(
+            f"{name:<22} {two:13.3f}s {one:13.3f}s {one / two:7.2f}"
+            f"{'' if check else '  OUTPUTS DIFFER'}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -31,7 +31,7 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
-from sklearn.ensemble import ExtraTreesClassifier
+from sklearn.ensemble import ExtraTreesClassifier, IsolationForest
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 
@@ -113,7 +113,10 @@ def screen(elements, table, *, n_estimators=500, random_state=0):
         table, n_estimators=n_estimators, random_state=random_state
     ).fit(fields, target)
     scorer = PhaseFieldNoveltyScorer(
-        table=table, n_estimators=n_estimators, random_state=random_state
+        featurizer=PhaseFieldFeaturizer(table=table),
+        estimator=IsolationForest(
+            n_estimators=n_estimators, random_state=random_state
+        ),
     ).fit(fields)
     candidates = ternaries(elements, known=data.data)
     ranking = pd.DataFrame(

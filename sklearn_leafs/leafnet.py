@@ -45,8 +45,7 @@ from .autoencoder import (
     _matrix_parts,
     _seeded_torch,
 )
-from .chemistry._formula import fraction_matrix
-from .featurizers._base import formula_items
+from .featurizers._base import BadRowsError, formula_input, fractions, row_message
 from .tables import LeafTable, LocalEnvironmentMatrix
 
 __all__ = ["LeafNetRegressor", "LeafNetClassifier"]
@@ -216,10 +215,13 @@ class _BaseLeafNet(BaseEstimator):
 
     # -- input --------------------------------------------------------------
     def _fractions(self, X, *, reset):
-        items = formula_items(self, X, reset=reset)
+        items, labels = formula_input(self, X, reset=reset)
         if len(items) == 0:
             raise ValueError(f"{type(self).__name__} got no formulas (0 rows).")
-        A = fraction_matrix(items, self.elements_, errors="raise")
+        try:
+            A = fractions(items, self.elements_)
+        except BadRowsError as exc:
+            raise ValueError(row_message(exc.problems, labels)) from None
         return np.require(A.toarray(), dtype=np.float32, requirements=["C", "W"])
 
     def _hidden_sizes(self):

@@ -8,64 +8,88 @@ probability that the field can be synthesised or holds a stable compound.
 
 from __future__ import annotations
 
-from numbers import Integral, Real
-
 import numpy as np
-from sklearn.base import BaseEstimator, OutlierMixin
+from sklearn.base import BaseEstimator, OutlierMixin, _fit_context, clone
 from sklearn.ensemble import IsolationForest
-from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
+from sklearn.utils._param_validation import HasMethods
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from .featurizers._base import TABLE_CONSTRAINT
 from .featurizers._phase_field import PhaseFieldFeaturizer
 
 __all__ = ["PhaseFieldNoveltyScorer"]
 
 
+def _default_featurizer():
+    return PhaseFieldFeaturizer()
+
+
+def _default_estimator():
+    return IsolationForest(n_estimators=200)
+
+
+#: What ``featurizer=None`` and ``estimator=None`` stand for.
+_DEFAULTS = {"featurizer": _default_featurizer, "estimator": _default_estimator}
+
+
+def _estimator_has(name):
+    """``available_if`` check: the (fitted or given) outlier model has ``name``."""
+
+    def check(self):
+        est = getattr(self, "estimator_", None)
+        if est is None:
+            est = self.estimator if self.estimator is not None else _default_estimator()
+        return hasattr(est, name)
+
+    return check
+
+
 class PhaseFieldNoveltyScorer(OutlierMixin, BaseEstimator):
     """Score how unexplored phase fields are, relative to known phase fields.
 
-    Phase fields are featurized with :class:`PhaseFieldFeaturizer` and an
-    :class:`~sklearn.ensemble.IsolationForest` is fitted on the known fields.
-    :meth:`novelty_score` then gives, for a new field, the fraction of the
-    training fields that look *more typical* than it (a percentile of
-    atypicality): about 0.5 for an ordinary known field, close to 1 for a field
-    unlike anything in the training set.
+    A meta-estimator: phase fields are featurized by ``featurizer`` (a
+    :class:`PhaseFieldFeaturizer` by default) and an outlier model,
+    ``estimator`` (an :class:`~sklearn.ensemble.IsolationForest` by default),
+    is fitted on the features of the known fields. :meth:`novelty_score` then
+    gives, for a new field, the fraction of the training fields that look
+    *more typical* than it (a percentile of atypicality): about 0.5 for an
+    ordinary known field, close to 1 for a field unlike anything in the
+    training set.
 
     What the score means, and what it does not:
 
-    - It measures distance from the *known* chemistry in LEAF space. A high
-      score says "nothing like this has been reported in the training set",
-      which is what a screen for unexplored fields wants.
+    - It measures distance from the *known* chemistry in feature space. A
+      high score says "nothing like this has been reported in the training
+      set", which is what a screen for unexplored fields wants.
     - It is **not** a synthesis probability, a stability estimate or a
       likelihood that a compound exists. Fields of noble gases score as highly
       unexplored: they are unexplored for good reasons.
     - It inherits the biases of the training set (what was measured and
-      reported), and depends on ``random_state``.
+      reported), and, with the default forest, depends on its random state
+      (``estimator__random_state``).
 
     Parameters
     ----------
-    table : LeafTable, str, path or DataFrame, default="default"
-        Element table for :class:`PhaseFieldFeaturizer`.
-    pooling : tuple of str, default=("mean", "max", "min", "std")
-        Poolings for :class:`PhaseFieldFeaturizer`.
-    n_estimators : int, default=200
-        Number of isolation trees.
-    max_samples : "auto", int or float, default="auto"
-        Passed to :class:`~sklearn.ensemble.IsolationForest`.
-    contamination : "auto" or float in (0, 0.5], default="auto"
-        Fraction of training fields that :meth:`predict` calls outliers.
-    random_state : int, RandomState instance or None, default=None
-        Seed of the isolation forest.
-    n_jobs : int, default=None
-        Parallel jobs of the isolation forest (results do not depend on it).
+    featurizer : transformer, default=None
+        Turns phase fields into feature vectors (``fit_transform`` and
+        ``transform``); cloned in :meth:`fit`. None means
+        ``PhaseFieldFeaturizer()`` (the default table, poolings
+        ``("mean", "max", "min", "std")``). Its parameters are reachable as
+        ``featurizer__<name>``, e.g. ``featurizer__table`` in a grid search.
+    estimator : outlier detector, default=None
+        Fitted on the features of the known fields; needs ``score_samples``
+        (higher = more typical), and ``predict``/``decision_function`` for
+        those methods here. Cloned in :meth:`fit`. None means
+        ``IsolationForest(n_estimators=200)``. Its parameters are reachable
+        as ``estimator__<name>`` (``estimator__random_state``,
+        ``estimator__n_jobs``...).
 
     Attributes
     ----------
-    featurizer_ : PhaseFieldFeaturizer
+    featurizer_ : transformer
         The fitted featurizer.
-    forest_ : IsolationForest
-        The fitted isolation forest.
+    estimator_ : estimator
+        The fitted outlier model.
     train_scores_ : ndarray of shape (n_train,)
         Sorted ``score_samples`` of the training fields (the reference
         distribution of :meth:`novelty_score`).
@@ -74,18 +98,39 @@ class PhaseFieldNoveltyScorer(OutlierMixin, BaseEstimator):
 
     See Also
     --------
-    PhaseFieldFeaturizer : the featurization of the phase fields.
-    sklearn.ensemble.IsolationForest : the outlier model.
+    PhaseFieldFeaturizer : the default featurization of the phase fields.
+    sklearn.ensemble.IsolationForest : the default outlier model.
+
+    Notes
+    -----
+    ``set_params(featurizer__table=...)`` (as a grid search calls it) on a
+    scorer whose ``featurizer`` (or ``estimator``) is None first replaces the
+    None with the default it stands for, so nested parameters work with the
+    defaults too; the shared default is never modified.
+
+    References
+    ----------
+    .. [1] F. T. Liu, K. M. Ting, Z.-H. Zhou, "Isolation forest", Proc. 8th
+       IEEE Int. Conf. Data Mining, 413-422 (2008).
+    .. [2] A. Vasylenko et al., "Element selection for functional materials
+       discovery by integrated machine learning of elemental contributions to
+       properties", npj Comput. Mater. 9, 164 (2023) (PhaseSelect, which ranks
+       candidate phase fields).
 
     Examples
     --------
     >>> import pandas as pd
+    >>> from sklearn.ensemble import IsolationForest
+    >>> from sklearn_leafs import PhaseFieldFeaturizer
     >>> from sklearn_leafs.novelty import PhaseFieldNoveltyScorer
     >>> table = pd.DataFrame(
     ...     {"f": [1.0, 1.1, 1.2, 1.3, 9.0]}, index=["O", "S", "Se", "Te", "He"]
     ... )
     >>> known = ["O S", "S Se", "Se Te", "O Te", "O Se", "S Te"]
-    >>> scorer = PhaseFieldNoveltyScorer(table=table, random_state=0).fit(known)
+    >>> scorer = PhaseFieldNoveltyScorer(
+    ...     featurizer=PhaseFieldFeaturizer(table=table),
+    ...     estimator=IsolationForest(n_estimators=200, random_state=0),
+    ... ).fit(known)
     >>> scorer.novelty_score(["O Se", "He Te"]).round(2)
     array([0.33, 1.  ])
     >>> scorer.predict(["O Se", "He Te"])
@@ -93,42 +138,30 @@ class PhaseFieldNoveltyScorer(OutlierMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "table": TABLE_CONSTRAINT,
-        "pooling": [tuple, list, str],
-        "n_estimators": [Interval(Integral, 1, None, closed="left")],
-        "max_samples": [
-            StrOptions({"auto"}),
-            Interval(Integral, 1, None, closed="left"),
-            Interval(RealNotInt, 0, 1, closed="right"),
-        ],
-        "contamination": [
-            StrOptions({"auto"}),
-            Interval(Real, 0, 0.5, closed="right"),
-        ],
-        "random_state": ["random_state"],
-        "n_jobs": [None, Integral],
+        "featurizer": [HasMethods(["fit_transform", "transform"]), None],
+        "estimator": [HasMethods(["fit", "score_samples"]), None],
     }
 
-    def __init__(
-        self,
-        table="default",
-        pooling=("mean", "max", "min", "std"),
-        n_estimators=200,
-        max_samples="auto",
-        contamination="auto",
-        random_state=None,
-        n_jobs=None,
-    ):
-        self.table = table
-        self.pooling = pooling
-        self.n_estimators = n_estimators
-        self.max_samples = max_samples
-        self.contamination = contamination
-        self.random_state = random_state
-        self.n_jobs = n_jobs
+    def __init__(self, featurizer=None, estimator=None):
+        self.featurizer = featurizer
+        self.estimator = estimator
 
+    def set_params(self, **params):
+        """Set parameters; ``featurizer__*``/``estimator__*`` work with None too.
+
+        Returns
+        -------
+        self
+        """
+        for name, default in _DEFAULTS.items():
+            nested = any(key.startswith(f"{name}__") for key in params)
+            if nested and name not in params and getattr(self, name) is None:
+                setattr(self, name, default())
+        return super().set_params(**params)
+
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None):
-        """Fit the featurizer and the isolation forest on known phase fields.
+        """Fit the featurizer and the outlier model on known phase fields.
 
         Parameters
         ----------
@@ -139,27 +172,35 @@ class PhaseFieldNoveltyScorer(OutlierMixin, BaseEstimator):
         Returns
         -------
         self
+
+        Raises
+        ------
+        ValueError
+            For a bad phase field (see :class:`PhaseFieldFeaturizer`).
         """
-        self._validate_params()
-        self.featurizer_ = PhaseFieldFeaturizer(table=self.table, pooling=self.pooling)
+        featurizer = self.featurizer
+        estimator = self.estimator
+        self.featurizer_ = clone(
+            _default_featurizer() if featurizer is None else featurizer
+        )
         Z = self.featurizer_.fit_transform(X)
         self.n_features_in_ = 1
-        self.forest_ = IsolationForest(
-            n_estimators=self.n_estimators,
-            max_samples=self.max_samples,
-            contamination=self.contamination,
-            random_state=self.random_state,
-            n_jobs=self.n_jobs,
+        if hasattr(self.featurizer_, "feature_names_in_"):
+            self.feature_names_in_ = self.featurizer_.feature_names_in_
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        self.estimator_ = clone(
+            _default_estimator() if estimator is None else estimator
         ).fit(Z)
-        self.train_scores_ = np.sort(self.forest_.score_samples(Z))
+        self.train_scores_ = np.sort(self.estimator_.score_samples(Z))
         return self
 
     def _features(self, X):
-        check_is_fitted(self, "forest_")
+        check_is_fitted(self, "estimator_")
         return self.featurizer_.transform(X)
 
     def score_samples(self, X):
-        """Isolation-forest score: higher means more typical of the known fields.
+        """Outlier-model score: higher means more typical of the known fields.
 
         Parameters
         ----------
@@ -169,15 +210,17 @@ class PhaseFieldNoveltyScorer(OutlierMixin, BaseEstimator):
         -------
         scores : ndarray of shape (n_samples,)
         """
-        return self.forest_.score_samples(self._features(X))
+        return self.estimator_.score_samples(self._features(X))
 
+    @available_if(_estimator_has("decision_function"))
     def decision_function(self, X):
-        """Shifted score: negative for outliers, positive for inliers."""
-        return self.forest_.decision_function(self._features(X))
+        """Shifted score of the outlier model: negative for outliers."""
+        return self.estimator_.decision_function(self._features(X))
 
+    @available_if(_estimator_has("predict"))
     def predict(self, X):
         """-1 for fields unlike the known ones (outliers), +1 otherwise."""
-        return self.forest_.predict(self._features(X))
+        return self.estimator_.predict(self._features(X))
 
     def novelty_score(self, X):
         """Fraction of training phase fields that look more typical than each field.

@@ -136,7 +136,7 @@ def test_featurize_streams_and_reports_bad_rows(formulas_csv, table_path, leaf, 
     result = pd.read_csv(out)
     assert result["id"].tolist() == ["a", "d", "f"]
     assert result["y"].tolist() == [1.5, 4.0, 6.0]
-    assert list(result.columns[3:]) == list(leaf.columns)
+    assert list(result.columns[3:]) == [f"mean|{c}" for c in leaf.columns]
     # MgO is the plain mean of the Mg and O rows (Eq. 2)
     expected = (leaf.loc["Mg"] + leaf.loc["O"]) / 2
     np.testing.assert_allclose(result.iloc[0, 3:].to_numpy(float), expected, rtol=1e-9)
@@ -182,7 +182,7 @@ def test_featurize_with_leaf_plus_table(tmp_path):
     result = pd.read_csv(out)
     assert result.shape == (1, 1 + 37 + 22)
     # Eq. 2 on the Magpie columns: the mean of Mg (1.31) and O (3.44)
-    assert result.loc[0, "Electronegativity"] == pytest.approx((1.31 + 3.44) / 2)
+    assert result.loc[0, "mean|Electronegativity"] == pytest.approx((1.31 + 3.44) / 2)
 
 
 def test_featurize_data_errors(tmp_path, formulas_csv, table_path, capsys):

@@ -6,6 +6,7 @@ import pytest
 from conformance import check_formula_estimator
 from pymatgen.core import Composition
 from sklearn.base import clone
+from sklearn.ensemble import IsolationForest
 
 from sklearn_leafs.featurizers._phase_field import (
     PhaseFieldFeaturizer,
@@ -226,7 +227,8 @@ def test_novelty_scorer_ranks_exotic_fields_as_unexplored(
     published_table, known_fields
 ):
     scorer = PhaseFieldNoveltyScorer(
-        table=published_table, n_estimators=100, random_state=0
+        featurizer=PhaseFieldFeaturizer(table=published_table),
+        estimator=IsolationForest(n_estimators=100, random_state=0),
     )
     assert scorer.fit(known_fields) is scorer
     typical = ["Ba Cu O Y", "Nb Sn", "Fe Se", "B Mg"]
@@ -247,7 +249,10 @@ def test_novelty_scorer_ranks_exotic_fields_as_unexplored(
 
 def test_novelty_scorer_is_deterministic_and_picklable(published_table, known_fields):
     X = known_fields[:400]
-    a = PhaseFieldNoveltyScorer(table=published_table, n_estimators=30, random_state=3)
+    a = PhaseFieldNoveltyScorer(
+        featurizer=PhaseFieldFeaturizer(table=published_table),
+        estimator=IsolationForest(n_estimators=30, random_state=3),
+    )
     b = clone(a)
     a.fit(X)
     b.fit(X)

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.preprocessing import OneHotEncoder
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -68,6 +69,11 @@ class MultiHotEncoder(TransformerMixin, BaseEstimator):
     Each input feature is cut into ``n_bins`` bins; a sample gets a 1 in the bin
     its value falls in. Columns no training sample fell in are pruned in
     ``fit``, so the output has one column per (feature, bin) seen in training.
+    This is :class:`~sklearn.preprocessing.OneHotEncoder` over the bin indices
+    of :func:`bin_indices` (composed as
+    :class:`~sklearn.preprocessing.KBinsDiscretizer` composes it), with fixed
+    bins over ``value_range`` instead of fitted edges, and names carrying
+    bin centres.
 
     Parameters
     ----------
@@ -159,9 +165,18 @@ class MultiHotEncoder(TransformerMixin, BaseEstimator):
         value_range = self._check_range()
         X = validate_data(self, X, dtype=np.float64)
         bins = bin_indices(X, self.n_bins, value_range)
-        self.active_bins_ = [np.unique(bins[:, j]) for j in range(X.shape[1])]
-        self._offsets = np.cumsum([0] + [len(b) for b in self.active_bins_])
-        self.n_output_features_ = int(self._offsets[-1])
+        # The bins seen in training are the categories of a one-hot encoding
+        # of the bin indices (as KBinsDiscretizer composes OneHotEncoder).
+        # Unknown bins are handled here (warn/error naming rows), so the
+        # encoder itself ignores them.
+        self._encoder = OneHotEncoder(
+            categories="auto",
+            handle_unknown="ignore",
+            sparse_output=True,
+            dtype=np.float64,
+        ).fit(bins)
+        self.active_bins_ = list(self._encoder.categories_)
+        self.n_output_features_ = int(sum(len(b) for b in self.active_bins_))
         return self
 
     def transform(self, X):
@@ -175,27 +190,22 @@ class MultiHotEncoder(TransformerMixin, BaseEstimator):
         -------
         X_out : sparse matrix of shape (n_samples, n_output_features_)
             CSR of 0/1 floats (dense ndarray with ``sparse_output=False``).
+
+        Raises
+        ------
+        ValueError
+            With ``handle_unknown="error"``, for a value in a bin pruned in
+            ``fit``, naming the feature and rows.
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
         bins = bin_indices(X, self.n_bins, self._check_range())
-        n_samples, n_features = X.shape
-        rows, cols = [], []
-        for j in range(n_features):
-            kept = self.active_bins_[j]
-            position = np.searchsorted(kept, bins[:, j])
-            position_ok = np.minimum(position, len(kept) - 1)
-            known = kept[position_ok] == bins[:, j]
-            if not known.all():
-                self._report_unknown(j, np.flatnonzero(~known), bins[:, j])
-            rows.append(np.flatnonzero(known))
-            cols.append(self._offsets[j] + position_ok[known])
-        rows = np.concatenate(rows) if rows else np.empty(0, dtype=int)
-        cols = np.concatenate(cols) if cols else np.empty(0, dtype=int)
-        out = sp.csr_matrix(
-            (np.ones(len(rows)), (rows, cols)),
-            shape=(n_samples, self.n_output_features_),
-        )
+        for j, kept in enumerate(self.active_bins_):
+            unknown = np.flatnonzero(~np.isin(bins[:, j], kept))
+            if unknown.size:
+                self._report_unknown(j, unknown, bins[:, j])
+        # unknown bins were reported above; the encoder leaves them at zero
+        out = sp.csr_matrix(self._encoder.transform(bins))
         out.sort_indices()
         return out if self.sparse_output else out.toarray()
 

@@ -114,9 +114,7 @@ def screen(elements, table, *, n_estimators=500, random_state=0):
     ).fit(fields, target)
     scorer = PhaseFieldNoveltyScorer(
         featurizer=PhaseFieldFeaturizer(table=table),
-        estimator=IsolationForest(
-            n_estimators=n_estimators, random_state=random_state
-        ),
+        estimator=IsolationForest(n_estimators=n_estimators, random_state=random_state),
     ).fit(fields)
     candidates = ternaries(elements, known=data.data)
     ranking = pd.DataFrame(

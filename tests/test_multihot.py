@@ -121,3 +121,71 @@ def test_matrix_from_records_save_load(tmp_path):
     assert back.provenance["n_structures"] == 3
     with pytest.raises(ValueError, match="does not match"):
         LocalEnvironmentMatrix(M.matrix, M.elements[:-1], M.feature_names)
+
+
+# -- OneHotEncoder composition equals the former hand-written encoder -------------
+
+
+def _former_multihot(X_fit, X, n_bins, value_range):
+    """The encoder before it composed OneHotEncoder (commit 387dd16), inlined:
+    bins kept per feature, then a searchsorted look-up per feature."""
+    fit_bins = bin_indices(X_fit, n_bins, value_range)
+    active = [np.unique(fit_bins[:, j]) for j in range(X_fit.shape[1])]
+    offsets = np.cumsum([0] + [len(b) for b in active])
+    bins = bin_indices(X, n_bins, value_range)
+    rows, cols = [], []
+    for j, kept in enumerate(active):
+        position = np.searchsorted(kept, bins[:, j])
+        position_ok = np.minimum(position, len(kept) - 1)
+        known = kept[position_ok] == bins[:, j]
+        rows.append(np.flatnonzero(known))
+        cols.append(offsets[j] + position_ok[known])
+    out = sp.csr_matrix(
+        (np.ones(sum(map(len, rows))), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(len(X), offsets[-1]),
+    )
+    lo, hi = value_range
+    decimals = max(3, int(np.ceil(np.log10(n_bins))))
+    centres = lo + (hi - lo) * np.arange(1, n_bins + 1) / n_bins
+    labels = [f"{c:.{decimals}f}" for c in centres]
+    names = [f"x{j}={labels[b - 1]}" for j, kept in enumerate(active) for b in kept]
+    return active, out, names
+
+
+@pytest.mark.parametrize(
+    "seed, n_bins, value_range",
+    [(0, 1000, (0, 1)), (1, 10, (0, 1)), (2, 37, (-2.0, 3.0)), (3, 1, (0, 1))],
+)
+def test_onehot_composition_equals_the_former_encoder(seed, n_bins, value_range):
+    from sklearn.preprocessing import OneHotEncoder
+
+    rng = np.random.default_rng(seed)
+    lo, hi = value_range
+    # few distinct values per feature so that bins repeat; some outside the range
+    X_fit = rng.choice(np.linspace(lo - 0.1, hi + 0.1, 25), size=(200, 6))
+    X_new = rng.uniform(lo - 0.2, hi + 0.2, size=(150, 6))  # many unseen bins
+    enc = MultiHotEncoder(
+        n_bins=n_bins, value_range=value_range, handle_unknown="ignore"
+    )
+    enc.fit(X_fit)
+    assert isinstance(enc._encoder, OneHotEncoder)
+    for X in (X_fit, X_new):
+        active, expected, names = _former_multihot(X_fit, X, n_bins, value_range)
+        out = enc.transform(X)
+        assert sp.issparse(out) and out.format == "csr"
+        assert out.dtype == np.float64 and out.shape == expected.shape
+        assert (out != expected).nnz == 0
+        np.testing.assert_array_equal(
+            MultiHotEncoder(
+                n_bins=n_bins,
+                value_range=value_range,
+                handle_unknown="ignore",
+                sparse_output=False,
+            )
+            .fit(X_fit)
+            .transform(X),
+            expected.toarray(),
+        )
+    assert [a.tolist() for a in enc.active_bins_] == [a.tolist() for a in active]
+    assert enc.get_feature_names_out().tolist() == names
+    assert enc.n_output_features_ == len(names)

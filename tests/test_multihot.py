@@ -189,3 +189,15 @@ def test_onehot_composition_equals_the_former_encoder(seed, n_bins, value_range)
     assert [a.tolist() for a in enc.active_bins_] == [a.tolist() for a in active]
     assert enc.get_feature_names_out().tolist() == names
     assert enc.n_output_features_ == len(names)
+
+
+def test_feature_names_out_checks_input_features():
+    enc = MultiHotEncoder(n_bins=10).fit(pd.DataFrame({"a": [0.1], "b": [0.5]}))
+    assert enc.get_feature_names_out(["a", "b"]).tolist() == ["a=0.100", "b=0.500"]
+    with pytest.raises(ValueError, match="not equal to feature_names_in_"):
+        enc.get_feature_names_out(["b", "a"])
+    plain = MultiHotEncoder(n_bins=10).fit([[0.1, 0.5]])
+    assert plain.get_feature_names_out().tolist() == ["x0=0.100", "x1=0.500"]
+    assert plain.get_feature_names_out(["p", "q"]).tolist() == ["p=0.100", "q=0.500"]
+    with pytest.raises(ValueError, match="length equal to number of features"):
+        plain.get_feature_names_out(["p"])

@@ -21,7 +21,11 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.preprocessing import OneHotEncoder
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    check_is_fitted,
+    validate_data,
+)
 
 from ..chemistry._elements import sort_by_atomic_number
 from ..chemistry._motifs import MOTIF_LABELS
@@ -245,19 +249,7 @@ class MultiHotEncoder(TransformerMixin, BaseEstimator):
         ndarray of str
         """
         check_is_fitted(self)
-        if input_features is None:
-            names = self._input_names()
-        else:
-            names = [str(n) for n in input_features]
-            if len(names) != self.n_features_in_:
-                raise ValueError(
-                    f"input_features has {len(names)} names, expected "
-                    f"{self.n_features_in_}"
-                )
-            if hasattr(self, "feature_names_in_") and not np.array_equal(
-                names, self.feature_names_in_
-            ):
-                raise ValueError("input_features differ from feature_names_in_")
+        names = [str(n) for n in _check_feature_names_in(self, input_features)]
         labels = _bin_labels(self.n_bins, self._check_range())
         return np.asarray(
             [

@@ -387,6 +387,64 @@ def test_build_table_errors(prototypes, tmp_path, capsys):
     assert "does not exist" in _one_error_line(capsys.readouterr().err)
 
 
+_OVER_CIF = """data_over
+_cell_length_a 3.0
+_cell_length_b 3.0
+_cell_length_c 3.0
+_cell_angle_alpha 90
+_cell_angle_beta 90
+_cell_angle_gamma 90
+_symmetry_space_group_name_H-M 'P 1'
+loop_
+_symmetry_equiv_pos_as_xyz
+'x, y, z'
+loop_
+_atom_site_label
+_atom_site_type_symbol
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+_atom_site_occupancy
+M1 Mg 0 0 0 0.60
+N1 Ni 0 0 0 0.50
+O1 O 0.5 0.5 0.5 1.0
+"""
+
+
+def test_build_table_occupancy_tolerance(tmp_path, capsys):
+    over = tmp_path / "over.cif"  # Mg 0.60 + Ni 0.50 on one site: 1.10
+    over.write_text(_OVER_CIF)
+    out = tmp_path / "t.csv"
+    base = ["build-table", str(over), "-o", str(out), "-q"]
+    assert main(base) == 1
+    line = _one_error_line(capsys.readouterr().err)
+    assert "over.cif" in line and "over-occupied" in line and "1.1" in line
+    assert not out.exists()
+    assert main([*base, "--occupancy-tolerance", "1.2"]) == 0
+    err = capsys.readouterr().err
+    # the rescaling pymatgen did is reported, not hidden
+    assert "leafs: warning: over.cif" in err and "sum to > 1" in err
+    assert get_table(str(out)).provenance["occupancy_tolerance"] == 1.2
+    assert main([*base, "--occupancy-tolerance", "0.5"]) == 2
+    assert "must be at least 1" in capsys.readouterr().err
+
+
+def test_build_table_reports_unrecognized_files_of_a_folder(tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    over = _OVER_CIF.replace("0.50", "0.40")  # sum 1.0: fine
+    (folder / "a.cif").write_text(over)
+    (folder / "README.md").write_text("my structures")
+    out = tmp_path / "t.csv"
+    assert main(["build-table", str(folder), "-o", str(out), "-q"]) == 1
+    assert "README.md" in _one_error_line(capsys.readouterr().err)
+    argv = ["build-table", str(folder), "-o", str(out), "-q", "--errors", "skip"]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "leafs: skipped README.md" in err and "not a structure file" in err
+    assert "(1 skipped)" in err
+
+
 # -- demo -------------------------------------------------------------------------------
 def test_demo_calls_run_demo(monkeypatch):
     import sklearn_leafs.cli._demo

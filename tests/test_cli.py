@@ -217,6 +217,116 @@ def test_featurize_data_errors(tmp_path, formulas_csv, table_path, capsys):
     assert not out.exists()
 
 
+def test_featurize_latin1_csv_names_file_and_line(tmp_path, table_path, capsys):
+    path = tmp_path / "latin.csv"
+    path.write_bytes(
+        "formula,note\nMgO,ok\nNaCl,mesur\xe9 \xe0 300 K\n".encode("latin-1")
+    )
+    out = tmp_path / "out.csv"
+    base = ["featurize", str(path), "-o", str(out), "--table", table_path, "-q"]
+    assert main(base) == 1
+    line = _one_error_line(capsys.readouterr().err)
+    assert (
+        f"{path}, line 3, byte 11 of the line: 0xe9 cannot be decoded as utf-8" in line
+    )
+    assert "--encoding" in line
+    assert not out.exists()
+    assert main([*base, "--encoding", "latin-1"]) == 0
+    result = pd.read_csv(out)
+    assert result["note"].tolist() == ["ok", "mesuré à 300 K"]
+    assert main([*base, "--encoding", "klingon"]) == 1
+    assert "unknown encoding 'klingon'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("sep, name", [(";", ";"), ("\t", "tab"), ("|", "|")])
+def test_featurize_separator_sniffed_or_given(tmp_path, table_path, leaf, sep, name):
+    path = tmp_path / "in.csv"
+    path.write_text(
+        f"id{sep}formula{sep}y\na{sep}MgO{sep}1,5\nb{sep}CaSO4.0.5H2O{sep}2\n"
+    )
+    out = tmp_path / "out.csv"
+    base = ["featurize", str(path), "-o", str(out), "--table", table_path, "-q"]
+    assert main(base) == 0  # sniffed
+    sniffed = pd.read_csv(out)
+    assert sniffed["y"].tolist() == ["1,5", "2"]  # kept as text, not split
+    assert main([*base, "--sep", name]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(out), sniffed)
+    # CaSO4.0.5H2O is the hemihydrate CaSO4 + 0.5 H2O
+    hemi = (leaf.loc["Ca"] + leaf.loc["S"] + 4.5 * leaf.loc["O"] + leaf.loc["H"]) / 7.5
+    np.testing.assert_allclose(
+        sniffed.iloc[1, 3:].to_numpy(float), hemi.to_numpy(), rtol=1e-9
+    )
+
+
+def test_featurize_wrong_separator_hint(tmp_path, table_path, capsys):
+    path = tmp_path / "in.csv"
+    path.write_text("formula;y\nMgO;1\n")
+    out = tmp_path / "out.csv"
+    argv = ["featurize", str(path), "-o", str(out), "--table", table_path, "-q"]
+    assert main([*argv, "--sep", ","]) == 1
+    line = _one_error_line(capsys.readouterr().err)
+    assert "columns are: formula;y" in line and "is the separator ';'?" in line
+    assert main(argv) == 0  # sniffed: ';'
+
+
+def test_featurize_single_column_csv(tmp_path, table_path):
+    path = tmp_path / "in.csv"
+    path.write_text("formula\nMgO\nNaCl\n")
+    out = tmp_path / "out.csv"
+    argv = ["featurize", str(path), "-o", str(out), "--table", table_path, "-q"]
+    assert main(argv) == 0
+    assert pd.read_csv(out)["formula"].tolist() == ["MgO", "NaCl"]
+
+
+def test_featurize_parquet_in_and_out(tmp_path, table_path, leaf, capsys):
+    pytest.importorskip("pyarrow")
+    src = tmp_path / "in.parquet"
+    pd.DataFrame(
+        {"formula": ["MgO", "Xx", None, "NaCl", "Li0O"], "y": [1.0, 2, 3, 4, 5]}
+    ).to_parquet(src)
+    out = tmp_path / "out.parquet"
+    argv = ["featurize", str(src), "-o", str(out), "--table", table_path, "-q"]
+    assert main([*argv, "--chunksize", "2"]) == 1
+    err = capsys.readouterr().err
+    assert "row 2 ('Xx')" in err and "row 3: empty formula" in err
+    assert "row 5 ('Li0O'): zero amount of Li" in err
+    result = pd.read_parquet(out)
+    assert result["formula"].tolist() == ["MgO", "NaCl"]
+    assert result["y"].tolist() == [1.0, 4.0]
+    expected = (leaf.loc["Mg"] + leaf.loc["O"]) / 2
+    np.testing.assert_allclose(
+        result.iloc[0, 2:].to_numpy(float), expected.to_numpy(), rtol=1e-12
+    )
+    csv_out = tmp_path / "out.csv"
+    assert (
+        main(["featurize", str(src), "-o", str(csv_out), "--table", table_path, "-q"])
+        == 1
+    )
+    capsys.readouterr()
+    np.testing.assert_allclose(
+        pd.read_csv(csv_out).iloc[:, 2:].to_numpy(float),
+        result.iloc[:, 2:].to_numpy(float),
+        rtol=1e-9,
+    )
+
+
+def test_featurize_parquet_without_pyarrow(tmp_path, table_path, monkeypatch, capsys):
+    src = tmp_path / "in.csv"
+    src.write_text("formula\nMgO\n")
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    out = tmp_path / "out.parquet"
+    assert (
+        main(["featurize", str(src), "-o", str(out), "--table", table_path, "-q"]) == 1
+    )
+    line = _one_error_line(capsys.readouterr().err)
+    assert "writing parquet needs pyarrow" in line and "sklearn-leafs[parquet]" in line
+    pq = tmp_path / "in.parquet"
+    pq.write_bytes(b"PAR1")
+    assert main(["featurize", str(pq), "-o", str(tmp_path / "o.csv"), "-q"]) == 1
+    assert "reading parquet needs pyarrow" in _one_error_line(capsys.readouterr().err)
+
+
 # -- similarity --------------------------------------------------------------------
 def test_similarity(table_path, capsys):
     from sklearn_leafs.similarity import composition_similarity, element_similarity

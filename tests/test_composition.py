@@ -192,3 +192,23 @@ def test_every_li_ion_composition_gets_an_anion(shared_data):
         roles = guess_roles(formula)
         assert roles["Li"] == "cation", formula
         assert "anion" in roles.values(), formula
+
+
+@pytest.mark.parametrize("pooling", ["mean", "max", "min"])
+def test_zero_amount_is_an_error_for_every_pooling(pooling):
+    # Li0O kept Li at fraction 0, so max/min pooling and the roles differed
+    # from plain O; a zero amount is now an error naming the row and item
+    import pandas as pd
+
+    from sklearn_leafs import ElementFeaturizer
+
+    table = pd.DataFrame(
+        {"a": [1.0, 2.0, 3.0], "b": [0.5, 0.1, 0.2]}, index=["Li", "O", "Mg"]
+    )
+    featurizer = ElementFeaturizer(table=table, pooling=pooling).fit(["MgO"])
+    with pytest.raises(ValueError, match=r"row 1 \('Li0O'\): zero amount of Li"):
+        featurizer.transform(["MgO", "Li0O"])
+    out = ElementFeaturizer(table=table, pooling=pooling, errors="nan")
+    values = out.fit(["MgO"]).transform(["Li0O", "O"])
+    assert np.isnan(values[0]).all()
+    np.testing.assert_allclose(values[1], [2.0, 0.1])

@@ -276,7 +276,9 @@ def _parse_cached(formula):
                 raise ValueError(
                     f"unknown element symbol {symbol!r} in formula {formula!r}"
                 )
-            amount = _amount(number, f"amount of {symbol}", formula) if number else 1.0
+            amount = float(number) if number else 1.0
+            if not 0.0 < amount < math.inf:  # raises, naming the amount
+                _amount(number, f"amount of {symbol}", formula)
             total[symbol] = total.get(symbol, 0.0) + amount
         return tuple(total.items())
     return tuple(_parse_full(formula).items())

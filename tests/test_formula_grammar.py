@@ -144,6 +144,49 @@ def formulas(draw):
     return text, comp
 
 
+@st.composite
+def dot_adducts(draw):
+    """Adducts joined by a plain-text ".": rules 1-3 of the "." rule.
+
+    Rule 3: an integer amount, ".", a decimal multiplier ("CaSO4.0.5H2O",
+    "Na0.3CoO2.1.3H2O", any adduct); rule 2: ".", an optional multiplier and
+    H2O or NH3; rule 1: "." before an element or bracket.
+    """
+    body, comp, _ = draw(units(0, allow_sci=False))
+    assume(not re.search(r"\.\d+(?:H2O|NH3)$", body))
+    last = draw(st.sampled_from(POOL))
+    whole = draw(st.integers(1, 12))
+    text = f"{body}{last}{whole}"
+    comp = dict(comp)
+    comp[last] = comp.get(last, 0) + whole
+    rule = draw(st.sampled_from([1, 2, 3]))
+    if rule == 3:
+        mult = Fraction(draw(st.integers(1, 99)), 10) + draw(st.integers(0, 3))
+        mult_text = f"{int(mult)}.{int(mult * 10) % 10}"
+        assume(mult_text.split(".")[1] != "0")
+        mult = Fraction(mult_text)
+        tail, tail_comp, _ = draw(units(0, allow_sci=False))
+        assume(not re.search(r"\.\d+(?:H2O|NH3)$", tail))
+    elif rule == 2:
+        mult = draw(st.sampled_from([Fraction(1), Fraction(2), Fraction(1, 2)]))
+        mult_text = (
+            draw(st.sampled_from(["", "1"]))
+            if mult == 1
+            else str(float(mult)).removesuffix(".0")
+        )
+        tail, tail_comp = draw(
+            st.sampled_from([("H2O", {"H": 2, "O": 1}), ("NH3", {"N": 1, "H": 3})])
+        )
+    else:
+        mult, mult_text = Fraction(1), ""
+        tail, tail_comp, _ = draw(units(0, allow_sci=False))
+        assume(not re.search(r"\.\d+(?:H2O|NH3)$", tail))
+    text += "." + mult_text + tail
+    for el, a in tail_comp.items():
+        comp[el] = comp.get(el, 0) + a * mult
+    return text, comp
+
+
 def fractions_of(comp):
     total = sum(comp.values())
     return {el: float(a / total) for el, a in comp.items()}
@@ -152,6 +195,18 @@ def fractions_of(comp):
 @SETTINGS
 @given(formulas())
 def test_generated_formulas_parse_to_their_composition(case):
+    text, comp = case
+    parsed = parse_formula(text)
+    assert set(parsed) == set(comp), text
+    total = sum(parsed.values())
+    expected = fractions_of(comp)
+    for el, a in parsed.items():
+        assert a / total == pytest.approx(expected[el], abs=1e-12, rel=1e-12), text
+
+
+@SETTINGS
+@given(dot_adducts())
+def test_plain_text_dot_adducts_parse_to_their_composition(case):
     text, comp = case
     parsed = parse_formula(text)
     assert set(parsed) == set(comp), text

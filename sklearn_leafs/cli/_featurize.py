@@ -92,7 +92,7 @@ def _check_decoding(path, encoding):
     decoder = codecs.getincrementaldecoder(encoding)()
     n_lines = 0
     with open(path, "rb") as handle:
-        for n_lines, raw in enumerate(handle, start=1):  # noqa: B007
+        for n_lines, raw in enumerate(handle, start=1):
             try:
                 decoder.decode(raw)
             except UnicodeDecodeError as exc:

@@ -133,10 +133,12 @@ def test_rounding_overoccupancy_is_accepted_and_real_one_reported(tmp_path):
     assert "over-occupied" in records.skipped[0]["reason"]
     with pytest.raises(ValueError, match=r"structure 'over.cif' .*over-occupied"):
         compute_site_records([str(rounded), str(over)])
-    both = compute_site_records([str(rounded), str(over)], occupancy_tolerance=1.2)
+    with pytest.warns(UserWarning, match=r"rounded.cif: Some occupancies \(\[1.01\]\)"):
+        both = compute_site_records([str(rounded), str(over)], occupancy_tolerance=1.2)
     assert both.structure_ids.tolist() == ["rounded.cif", "over.cif"]
     assert both.metadata["occupancy_tolerance"] == 1.2
-    table = build_table([str(over)], occupancy_tolerance=1.2)
+    with pytest.warns(UserWarning, match=r"over.cif: Some occupancies \(\[1.1\]\)"):
+        table = build_table([str(over)], occupancy_tolerance=1.2)
     assert table.provenance["occupancy_tolerance"] == 1.2
     with pytest.raises(ValueError, match="occupancy_tolerance must be"):
         compute_site_records([str(rounded)], occupancy_tolerance=0.9)
@@ -246,3 +248,27 @@ def test_li_conductor_cifs_read_or_skipped_with_cause(shared_data):
         with pytest.raises(ValueError, match="over-occupied"):
             item.read(occupancy_tolerance=1.0)
     assert elapsed < 600
+
+
+def test_cif_with_several_structures_says_which_is_used(tmp_path):
+    path = tmp_path / "two.cif"
+    path.write_text(mgo_cif("Mg") + "\n" + mgo_cif("Ca").replace("data_test", "data_b"))
+    structure, notes = read_structure_file(path)
+    assert structure.composition.reduced_formula == "MgO"
+    assert "the CIF holds 2 structures; the first is used" in notes
+
+
+def test_numerical_notes_are_recorded_but_not_emitted(tmp_path):
+    # pymatgen rounds 0.33333 to 1/3 and says so: kept in the provenance, but
+    # not a warning, since the chemistry is that of the file
+    path = tmp_path / "rounded_xyz.cif"
+    path.write_text(
+        cif_text(
+            [("Mg1", "Mg", 0, 0, 0, "1.0"), ("O1", "O", 0.33333, 0.33333, 0.5, "1.0")]
+        )
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        records = compute_site_records([str(path)], errors="warn")
+    (entry,) = records.metadata["read_warnings"]
+    assert any("rounded to ideal values" in n for n in entry["warnings"])

@@ -195,10 +195,12 @@ def compute_site_records(
         placeholder labels such as ``M`` or ``Nh``): raise a ValueError naming
         it, skip it, or skip it with a warning. Skipped inputs are always
         listed, with their reasons, in ``SiteRecords.skipped``. Warnings
-        pymatgen gives while reading a structure that is used (hydrogens
-        in the CIF formula but on no site, rescaled occupancies, ...) are
-        listed in ``metadata["read_warnings"]`` (hence in the provenance of a
-        table) and, with "warn" or "raise", emitted as one ``UserWarning``.
+        pymatgen gives while reading a structure that is used are listed in
+        ``metadata["read_warnings"]`` (hence in the provenance of a table);
+        those that say the chemistry differs from the file's (hydrogens in
+        the CIF formula but on no site, an incorrect stoichiometry, rescaled
+        occupancies, a CIF of several structures) are also emitted, with
+        "warn" or "raise", as one ``UserWarning``.
     verbose : bool or int, default=False
         Show a tqdm progress bar.
     cache : str or path-like, default=None
@@ -310,9 +312,31 @@ def _apply_policy(skipped, errors):
         )
 
 
+#: pymatgen reading warnings that say the structure's chemistry differs from
+#: the file's (emitted); the others, such as coordinates rounded to ideal
+#: values, are only recorded in the provenance.
+CHEMISTRY_WARNINGS = (
+    "Missing elements",
+    "Incorrect stoichiometry",
+    "sum to > 1",
+    "the first is used",
+)
+
+
 def _report_read_warnings(read_warnings, errors):
-    """pymatgen's reading warnings of used structures, as one UserWarning."""
-    if not read_warnings or errors == "skip":
+    """pymatgen's chemistry warnings of used structures, as one UserWarning."""
+    if errors == "skip":
+        return
+    read_warnings = [
+        {**w, "warnings": kept}
+        for w in read_warnings
+        if (
+            kept := [
+                n for n in w["warnings"] if any(k in n for k in CHEMISTRY_WARNINGS)
+            ]
+        )
+    ]
+    if not read_warnings:
         return
     shown = "; ".join(
         f"{w['id']}: {' | '.join(w['warnings'])}" for w in read_warnings[:5]

@@ -183,23 +183,18 @@ def read_structure_file(path, *, occupancy_tolerance=DEFAULT_OCCUPANCY_TOLERANCE
     >>> structure.composition.reduced_formula, notes
     ('Po', [])
     """
-    from pymatgen.core import Structure
-
     path = str(path)
     fmt = structure_format(path)
     if fmt is None:
         raise ValueError(_unrecognized_reason(path))
-    kwargs = {}
-    if fmt == "cif":
-        if not occupancy_tolerance >= 1:
-            raise ValueError(
-                f"occupancy_tolerance must be at least 1, got {occupancy_tolerance!r}"
-            )
-        kwargs["occupancy_tolerance"] = float(occupancy_tolerance)
+    if fmt == "cif" and not occupancy_tolerance >= 1:
+        raise ValueError(
+            f"occupancy_tolerance must be at least 1, got {occupancy_tolerance!r}"
+        )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            structure = Structure.from_file(path, **kwargs)
+            structure, extra = _read(path, fmt, occupancy_tolerance)
             error = None
         except Exception as exc:  # re-raised below with the warnings' text
             error = exc
@@ -207,7 +202,23 @@ def read_structure_file(path, *, occupancy_tolerance=DEFAULT_OCCUPANCY_TOLERANCE
     notes = [n for n in notes if n and "deprecat" not in n.lower()]
     if error is not None:
         raise ValueError(_failure_reason(error, notes, fmt, occupancy_tolerance))
-    return structure, notes
+    return structure, notes + extra
+
+
+def _read(path, fmt, occupancy_tolerance):
+    """The structure of a file, and notes of our own."""
+    from pymatgen.core import Structure
+    from pymatgen.io.cif import CifParser
+
+    if fmt != "cif":
+        return Structure.from_file(path), []
+    # what Structure.from_file does for a CIF, keeping the count of blocks
+    parser = CifParser(path, occupancy_tolerance=float(occupancy_tolerance))
+    structures = parser.parse_structures(primitive=False)
+    extra = []
+    if len(structures) > 1:
+        extra.append(f"the CIF holds {len(structures)} structures; the first is used")
+    return structures[0], extra
 
 
 def _failure_reason(error, notes, fmt, occupancy_tolerance):

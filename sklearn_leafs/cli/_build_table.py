@@ -3,7 +3,11 @@
 import argparse
 import sys
 
-from ..environments import DEFAULT_OCCUPANCY_TOLERANCE, compute_site_records
+from ..environments import (
+    CHEMISTRY_WARNINGS,
+    DEFAULT_OCCUPANCY_TOLERANCE,
+    compute_site_records,
+)
 from ..tables import table_from_records
 from ._common import DataError
 
@@ -25,11 +29,13 @@ def _cmd_build_table(args):
             file=sys.stderr,
         )
     for item in records.metadata.get("read_warnings", []):
-        print(
-            f"leafs: warning: {item['id']} ({item['source']}): "
-            + " | ".join(item["warnings"]),
-            file=sys.stderr,
-        )
+        shown = [n for n in item["warnings"] if any(k in n for k in CHEMISTRY_WARNINGS)]
+        if shown:
+            print(
+                f"leafs: warning: {item['id']} ({item['source']}): "
+                + " | ".join(shown),
+                file=sys.stderr,
+            )
     if len(records.elements) == 0:
         raise DataError("no structure could be used; no table was written")
     table = table_from_records(records)
@@ -64,8 +70,9 @@ def add_parser(sub):
             "directories of them, or JSON-lines corpora, and write the table as "
             "CSV (with a JSON sidecar holding counts and provenance). Every file "
             "of a directory is used or reported on stderr with its cause; "
-            "pymatgen's reading warnings (e.g. hydrogens missing from CIF sites) "
-            "are printed too."
+            "pymatgen's reading warnings that change the chemistry (e.g. hydrogens "
+            "missing from CIF sites, rescaled occupancies) are printed too; all "
+            "are kept in the provenance."
         ),
     )
     p.add_argument(

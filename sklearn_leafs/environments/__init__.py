@@ -8,7 +8,7 @@
   multi-hot matrix M (:meth:`sklearn_leafs.tables.LocalEnvironmentMatrix.from_records`).
 """
 
-from ._batch import compute_site_records
+from ._batch import CHEMISTRY_WARNINGS, compute_site_records
 from ._readers import (
     DEFAULT_OCCUPANCY_TOLERANCE,
     StructureItem,
@@ -26,6 +26,7 @@ from ._sites import (
 )
 
 __all__ = [
+    "CHEMISTRY_WARNINGS",
     "DEFAULT_OCCUPANCY_TOLERANCE",
     "SiteRecords",
     "SiteSimilarities",

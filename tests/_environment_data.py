@@ -32,8 +32,9 @@ LI_CIFS = [
     "LiF_id12.cif", "LiBH4_id45.cif",
 ]  # fmt: skip
 
-#: A CIF that pymatgen cannot read ("Invalid CIF file with no structures!").
-BAD_CIF = "Li3N_id88.cif"
+#: A CIF with a real over-occupancy (site occupancies sum to up to 1.1), not
+#: read at the default occupancy_tolerance (1.02).
+BAD_CIF = "LiFePO4 _id62.cif"
 
 
 def corpus_path(shared):

@@ -217,6 +217,116 @@ def test_featurize_data_errors(tmp_path, formulas_csv, table_path, capsys):
     assert not out.exists()
 
 
+def test_featurize_latin1_csv_names_file_and_line(tmp_path, table_path, capsys):
+    path = tmp_path / "latin.csv"
+    path.write_bytes(
+        "formula,note\nMgO,ok\nNaCl,mesur\xe9 \xe0 300 K\n".encode("latin-1")
+    )
+    out = tmp_path / "out.csv"
+    base = ["featurize", str(path), "-o", str(out), "--table", table_path, "-q"]
+    assert main(base) == 1
+    line = _one_error_line(capsys.readouterr().err)
+    assert (
+        f"{path}, line 3, byte 11 of the line: 0xe9 cannot be decoded as utf-8" in line
+    )
+    assert "--encoding" in line
+    assert not out.exists()
+    assert main([*base, "--encoding", "latin-1"]) == 0
+    result = pd.read_csv(out)
+    assert result["note"].tolist() == ["ok", "mesuré à 300 K"]
+    assert main([*base, "--encoding", "klingon"]) == 1
+    assert "unknown encoding 'klingon'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("sep, name", [(";", ";"), ("\t", "tab"), ("|", "|")])
+def test_featurize_separator_sniffed_or_given(tmp_path, table_path, leaf, sep, name):
+    path = tmp_path / "in.csv"
+    path.write_text(
+        f"id{sep}formula{sep}y\na{sep}MgO{sep}1,5\nb{sep}CaSO4.0.5H2O{sep}2\n"
+    )
+    out = tmp_path / "out.csv"
+    base = ["featurize", str(path), "-o", str(out), "--table", table_path, "-q"]
+    assert main(base) == 0  # sniffed
+    sniffed = pd.read_csv(out)
+    assert sniffed["y"].tolist() == ["1,5", "2"]  # kept as text, not split
+    assert main([*base, "--sep", name]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(out), sniffed)
+    # CaSO4.0.5H2O is the hemihydrate CaSO4 + 0.5 H2O
+    hemi = (leaf.loc["Ca"] + leaf.loc["S"] + 4.5 * leaf.loc["O"] + leaf.loc["H"]) / 7.5
+    np.testing.assert_allclose(
+        sniffed.iloc[1, 3:].to_numpy(float), hemi.to_numpy(), rtol=1e-9
+    )
+
+
+def test_featurize_wrong_separator_hint(tmp_path, table_path, capsys):
+    path = tmp_path / "in.csv"
+    path.write_text("formula;y\nMgO;1\n")
+    out = tmp_path / "out.csv"
+    argv = ["featurize", str(path), "-o", str(out), "--table", table_path, "-q"]
+    assert main([*argv, "--sep", ","]) == 1
+    line = _one_error_line(capsys.readouterr().err)
+    assert "columns are: formula;y" in line and "is the separator ';'?" in line
+    assert main(argv) == 0  # sniffed: ';'
+
+
+def test_featurize_single_column_csv(tmp_path, table_path):
+    path = tmp_path / "in.csv"
+    path.write_text("formula\nMgO\nNaCl\n")
+    out = tmp_path / "out.csv"
+    argv = ["featurize", str(path), "-o", str(out), "--table", table_path, "-q"]
+    assert main(argv) == 0
+    assert pd.read_csv(out)["formula"].tolist() == ["MgO", "NaCl"]
+
+
+def test_featurize_parquet_in_and_out(tmp_path, table_path, leaf, capsys):
+    pytest.importorskip("pyarrow")
+    src = tmp_path / "in.parquet"
+    pd.DataFrame(
+        {"formula": ["MgO", "Xx", None, "NaCl", "Li0O"], "y": [1.0, 2, 3, 4, 5]}
+    ).to_parquet(src)
+    out = tmp_path / "out.parquet"
+    argv = ["featurize", str(src), "-o", str(out), "--table", table_path, "-q"]
+    assert main([*argv, "--chunksize", "2"]) == 1
+    err = capsys.readouterr().err
+    assert "row 2 ('Xx')" in err and "row 3: empty formula" in err
+    assert "row 5 ('Li0O'): zero amount of Li" in err
+    result = pd.read_parquet(out)
+    assert result["formula"].tolist() == ["MgO", "NaCl"]
+    assert result["y"].tolist() == [1.0, 4.0]
+    expected = (leaf.loc["Mg"] + leaf.loc["O"]) / 2
+    np.testing.assert_allclose(
+        result.iloc[0, 2:].to_numpy(float), expected.to_numpy(), rtol=1e-12
+    )
+    csv_out = tmp_path / "out.csv"
+    assert (
+        main(["featurize", str(src), "-o", str(csv_out), "--table", table_path, "-q"])
+        == 1
+    )
+    capsys.readouterr()
+    np.testing.assert_allclose(
+        pd.read_csv(csv_out).iloc[:, 2:].to_numpy(float),
+        result.iloc[:, 2:].to_numpy(float),
+        rtol=1e-9,
+    )
+
+
+def test_featurize_parquet_without_pyarrow(tmp_path, table_path, monkeypatch, capsys):
+    src = tmp_path / "in.csv"
+    src.write_text("formula\nMgO\n")
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    out = tmp_path / "out.parquet"
+    assert (
+        main(["featurize", str(src), "-o", str(out), "--table", table_path, "-q"]) == 1
+    )
+    line = _one_error_line(capsys.readouterr().err)
+    assert "writing parquet needs pyarrow" in line and "sklearn-leafs[parquet]" in line
+    pq = tmp_path / "in.parquet"
+    pq.write_bytes(b"PAR1")
+    assert main(["featurize", str(pq), "-o", str(tmp_path / "o.csv"), "-q"]) == 1
+    assert "reading parquet needs pyarrow" in _one_error_line(capsys.readouterr().err)
+
+
 # -- similarity --------------------------------------------------------------------
 def test_similarity(table_path, capsys):
     from sklearn_leafs.similarity import composition_similarity, element_similarity
@@ -385,6 +495,65 @@ def test_build_table_errors(prototypes, tmp_path, capsys):
 
     assert main(["build-table", str(tmp_path / "nothing"), "-o", str(out), "-q"]) == 1
     assert "does not exist" in _one_error_line(capsys.readouterr().err)
+
+
+_OVER_CIF = """data_over
+_cell_length_a 3.0
+_cell_length_b 3.0
+_cell_length_c 3.0
+_cell_angle_alpha 90
+_cell_angle_beta 90
+_cell_angle_gamma 90
+_symmetry_space_group_name_H-M 'P 1'
+loop_
+_symmetry_equiv_pos_as_xyz
+'x, y, z'
+loop_
+_atom_site_label
+_atom_site_type_symbol
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+_atom_site_occupancy
+M1 Mg 0 0 0 0.60
+N1 Ni 0 0 0 0.50
+O1 O 0.5 0.5 0.5 1.0
+"""
+
+
+def test_build_table_occupancy_tolerance(tmp_path, capsys):
+    over = tmp_path / "over.cif"  # Mg 0.60 + Ni 0.50 on one site: 1.10
+    over.write_text(_OVER_CIF)
+    out = tmp_path / "t.csv"
+    base = ["build-table", str(over), "-o", str(out), "-q"]
+    assert main(base) == 1
+    line = _one_error_line(capsys.readouterr().err)
+    assert "over.cif" in line and "over-occupied" in line and "1.1" in line
+    assert not out.exists()
+    with pytest.warns(UserWarning, match="sum to > 1"):
+        assert main([*base, "--occupancy-tolerance", "1.2"]) == 0
+    err = capsys.readouterr().err
+    # the rescaling pymatgen did is reported, not hidden
+    assert "leafs: warning: over.cif" in err and "sum to > 1" in err
+    assert get_table(str(out)).provenance["occupancy_tolerance"] == 1.2
+    assert main([*base, "--occupancy-tolerance", "0.5"]) == 2
+    assert "must be at least 1" in capsys.readouterr().err
+
+
+def test_build_table_reports_unrecognized_files_of_a_folder(tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    over = _OVER_CIF.replace("0.50", "0.40")  # sum 1.0: fine
+    (folder / "a.cif").write_text(over)
+    (folder / "README.md").write_text("my structures")
+    out = tmp_path / "t.csv"
+    assert main(["build-table", str(folder), "-o", str(out), "-q"]) == 1
+    assert "README.md" in _one_error_line(capsys.readouterr().err)
+    argv = ["build-table", str(folder), "-o", str(out), "-q", "--errors", "skip"]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "leafs: skipped README.md" in err and "not a structure file" in err
+    assert "(1 skipped)" in err
 
 
 # -- demo -------------------------------------------------------------------------------

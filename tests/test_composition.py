@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -25,6 +27,25 @@ from sklearn_leafs.chemistry import (
         ("Li3.5P", {"Li": 3.5, "P": 1}),
         ("Mg(OH)2", {"Mg": 1, "O": 2, "H": 2}),
         (" NaCl ", {"Na": 1, "Cl": 1}),
+        # issue 13: decimal adduct multipliers, with "." and with "·"
+        ("CaSO4.0.5H2O", {"Ca": 1, "S": 1, "O": 4.5, "H": 1}),
+        ("CaSO4·0.5H2O", {"Ca": 1, "S": 1, "O": 4.5, "H": 1}),
+        ("Na0.3CoO2.1.3H2O", {"Na": 0.3, "Co": 1, "O": 3.3, "H": 2.6}),
+        ("Na0.3CoO2·1.3H2O", {"Na": 0.3, "Co": 1, "O": 3.3, "H": 2.6}),
+        ("Na0.3CoO2.1·3H2O", {"Na": 0.3, "Co": 1, "O": 5.1, "H": 6}),
+        ("LiCl.H2O", {"Li": 1, "Cl": 1, "H": 2, "O": 1}),
+        ("LiCl.2H2O", {"Li": 1, "Cl": 1, "H": 4, "O": 2}),
+        ("CaCl2.2NH3", {"Ca": 1, "Cl": 2, "N": 2, "H": 6}),
+        ("3CaO·Al2O3·6H2O", {"Ca": 3, "Al": 2, "O": 12, "H": 12}),
+        ("CaSO4 · 0.5 H2O", {"Ca": 1, "S": 1, "O": 4.5, "H": 1}),
+        ("CuSO4⋅5H2O", {"Cu": 1, "S": 1, "O": 9, "H": 10}),
+        ("CuSO4∙5H2O", {"Cu": 1, "S": 1, "O": 9, "H": 10}),
+        ("CuSO4•5H2O", {"Cu": 1, "S": 1, "O": 9, "H": 10}),
+        # scientific notation (pymatgen reads it too)
+        ("NbO1.9S1e-1", {"Nb": 1, "O": 1.9, "S": 0.1}),
+        ("Li2.5e0O", {"Li": 2.5, "O": 1}),
+        ("{Li2[Fe(CN)6]}2", {"Li": 4, "Fe": 2, "C": 12, "N": 12}),
+        ("Fe2O3.5SiO2", {"Fe": 2, "O": 5.5, "Si": 1}),
         (
             "Li6.5La3Zr1.75Te0.25O12",
             {"Li": 6.5, "La": 3, "Zr": 1.75, "Te": 0.25, "O": 12},
@@ -50,14 +71,39 @@ def test_parser_agrees_with_pymatgen_on_li_ion_data(shared_data):
         ("Xx2", "unknown element symbol 'Xx'"),
         ("Li(O", "unbalanced"),
         ("Li)2", "unbalanced"),
-        ("2", "misplaced number"),
-        ("Li$O", "cannot parse"),
-        ("Li0O0", "zero total"),
+        ("2", "multiplier without an adduct"),
+        ("Li$O", "unexpected character '$'"),
+        ("Li0O0", "zero amount of Li"),
+        ("Li0O", "zero amount of Li"),
+        ("Ca()2", "empty group '()'"),
+        ("Li2O()", "empty group '()'"),
+        ("Ca(PO4]2", "mismatched brackets"),
+        ("Fe3+", "charges are not part"),
+        ("Li.5Cl", "ambiguous '.'"),
+        ("Li2.0.5.1H2O", "ambiguous number '2.0.5.1'"),
+        ("CuSO4·0H2O", "zero adduct multiplier"),
+        ("Li 2O", "misplaced number '2'"),
+        ("Li2O.", "misplaced '.'"),
     ],
 )
 def test_parse_errors(bad, message):
-    with pytest.raises(ValueError, match=message.replace("(", r"\(")):
+    with pytest.raises(ValueError, match=re.escape(message)):
         parse_formula(bad)
+
+
+def test_decimal_hydrates_give_the_hydrate_fractions():
+    # CaSO4.0.5H2O was read as CaSO4.5H2O (features off by up to 0.086)
+    F = fraction_matrix(["CaSO4.0.5H2O", "CaSO4·5H2O"], ["Ca", "S", "O", "H"])
+    np.testing.assert_allclose(F.toarray()[0], np.array([1, 1, 4.5, 1]) / 7.5)
+    np.testing.assert_allclose(F.toarray()[1], np.array([1, 1, 9, 10]) / 21)
+
+
+def test_zero_amounts_in_mappings_are_dropped_not_kept():
+    # a zero column of a table row means "absent": no element at fraction 0
+    assert item_amounts({"Li": 0, "O": 1}) == {"O": 1.0}
+    assert item_amounts(Composition({"Li": 0, "O": 2})) == {"O": 2.0}
+    with pytest.raises(ValueError, match="empty"):
+        item_amounts({"Li": 0})
 
 
 def test_fraction_matrix_values_and_sparsity():
@@ -146,3 +192,23 @@ def test_every_li_ion_composition_gets_an_anion(shared_data):
         roles = guess_roles(formula)
         assert roles["Li"] == "cation", formula
         assert "anion" in roles.values(), formula
+
+
+@pytest.mark.parametrize("pooling", ["mean", "max", "min"])
+def test_zero_amount_is_an_error_for_every_pooling(pooling):
+    # Li0O kept Li at fraction 0, so max/min pooling and the roles differed
+    # from plain O; a zero amount is now an error naming the row and item
+    import pandas as pd
+
+    from sklearn_leafs import ElementFeaturizer
+
+    table = pd.DataFrame(
+        {"a": [1.0, 2.0, 3.0], "b": [0.5, 0.1, 0.2]}, index=["Li", "O", "Mg"]
+    )
+    featurizer = ElementFeaturizer(table=table, pooling=pooling).fit(["MgO"])
+    with pytest.raises(ValueError, match=r"row 1 \('Li0O'\): zero amount of Li"):
+        featurizer.transform(["MgO", "Li0O"])
+    out = ElementFeaturizer(table=table, pooling=pooling, errors="nan")
+    values = out.fit(["MgO"]).transform(["Li0O", "O"])
+    assert np.isnan(values[0]).all()
+    np.testing.assert_allclose(values[1], [2.0, 0.1])

@@ -101,10 +101,13 @@ def test_collect_items_from_files_dirs_and_corpus(tmp_path):
             )
             f.write("\n")
     items = collect_items(tmp_path)
-    assert [i.id for i in items] == ["MgO.cif", "POSCAR", "c0", "c1"]
-    assert [i.kind for i in items] == ["file", "file", "dict", "dict"]
-    for item in items:
+    # every file is an item: notes.txt is reported when read, never ignored
+    assert [i.id for i in items] == ["MgO.cif", "POSCAR", "c0", "c1", "notes.txt"]
+    assert [i.kind for i in items] == ["file", "file", "dict", "dict", "unrecognized"]
+    for item in items[:4]:
         assert item.load().composition.reduced_formula == "MgO"
+    with pytest.raises(ValueError, match="not a structure file.*'notes.txt'"):
+        items[4].load()
     with pytest.raises(ValueError, match="does not exist"):
         collect_items([str(tmp_path / "missing.cif")])
     with pytest.raises(ValueError, match="input 1 is a int"):
@@ -206,7 +209,7 @@ def _placeholder_structure():
 def test_error_policies(shared_data):
     bad_cif = li_cif_dir(shared_data) / BAD_CIF
     inputs = {"MgO": rock_salt(), "bad": str(bad_cif), "NH4": _placeholder_structure()}
-    with pytest.raises(ValueError, match=r"structure 'bad' .*no structures"):
+    with pytest.raises(ValueError, match=r"structure 'bad' .*over-occupied site"):
         compute_site_records(inputs)
     records = compute_site_records(inputs, errors="skip")
     assert records.structure_ids.tolist() == ["MgO"]

@@ -5,14 +5,21 @@ into a sparse ``(n_samples, n_elements)`` matrix of fractional amounts. The
 parser here is a small regular-expression tokenizer with an LRU cache, which is
 an order of magnitude faster than building pymatgen ``Composition`` objects.
 
-Formula syntax
---------------
-- element symbols with optional integer or decimal amounts: ``Li0.375P0.125O0.5``;
-- nested parentheses or brackets with multipliers: ``Ca3(PO4)2``, ``[Fe(CN)6]``;
-- adducts and hydrates separated by ``·``, ``•`` or ``*``, with an optional
-  leading multiplier: ``CuSO4·5H2O``. A ``.`` is read as a decimal point,
-  except directly before a water or ammonia adduct (``CuSO4.5H2O``,
-  ``CaCl2.2NH3``), the common way of typing a hydrate in plain text.
+Formula grammar
+---------------
+The full grammar, with the rule that decides whether a ``.`` is a decimal
+point or an adduct separator, is in the user guide (``docs/user_guide/
+formulas.rst``). In short:
+
+- element symbols with optional amounts: integers, decimals (``Li0.375``) and
+  scientific notation with a lower-case ``e`` (``S1e-1``);
+- groups in ``()``, ``[]`` or ``{}`` (matched pairs, nested, not empty) with
+  optional multipliers: ``Ca3(PO4)2``, ``K4[Fe(CN)6]``;
+- adducts separated by ``·`` ``•`` ``⋅`` ``∙`` ``*`` or ``.``, each with an
+  optional leading multiplier: ``CuSO4·5H2O``, ``CaSO4.0.5H2O``,
+  ``3CaO·Al2O3``;
+- every amount and multiplier is positive and finite: a zero (``Li0O``) is an
+  error, never an element kept at fraction 0; charges (``Fe3+``) are errors.
 """
 
 from __future__ import annotations
@@ -36,120 +43,273 @@ __all__ = [
     "fraction_matrix",
 ]
 
-_TOKEN = re.compile(r"([A-Z][a-z]?)|(\d+\.?\d*|\.\d+)|([(\[{])|([)\]}])|(\s+)")
-_ADDUCT = re.compile(r"[·•*]|\.(?=\d*(?:H2O|NH3|D2O)$)|\.(?=\d*(?:H2O|NH3|D2O)[·•*.])")
-_LEADING_COEFF = re.compile(r"^(\d+\.?\d*|\.\d+)(?=[A-Z(\[{])")
+#: Characters that always separate adducts (``.`` is decided by context).
+ADDUCT_SEPARATORS = "·•⋅∙*"
+_NUMBER = r"\d+(?:\.\d+)?(?:e[+-]?\d+)?"
 # fast path for the common case: element symbols and amounts only
-_SIMPLE = re.compile(r"(?:[A-Z][a-z]?(?:\d+\.?\d*|\.\d+)?)+\Z")
-_PAIR = re.compile(r"([A-Z][a-z]?)(\d+\.?\d*|\.\d+)?")
+_SIMPLE = re.compile(rf"(?:[A-Z][a-z]?(?:{_NUMBER})?)+\Z")
+_PAIR = re.compile(rf"([A-Z][a-z]?)({_NUMBER})?")
+# a "." followed by an optional multiplier and water or ammonia, up to the end
+# of the formula or the next separator: the plain-text hydrate ``CuSO4.5H2O``
+_HYDRATE_DOT = re.compile(r"\.(?:\d+(?:\.\d+)?)?(?:H2O|NH3)(?=\s*(?:$|[·•⋅∙*.]))")
+_TOKEN = re.compile(
+    r"(?P<num>\d+(?:\.\d+)*(?:e[+-]?\d+)?)"
+    r"|(?P<sym>[A-Z][a-z]?)"
+    r"|(?P<open>[(\[{])"
+    r"|(?P<close>[)\]}])"
+    r"|(?P<sep>[·•⋅∙*])"
+    r"|(?P<dot>\.)"
+    r"|(?P<space>\s+)"
+)
+_CLOSING = {"(": ")", "[": "]", "{": "}"}
 
 
-def _parse_group(text, original):
-    """Parse one formula fragment without adduct separators."""
-    stack = [{}]
-    pending = None  # [kind, what, amount, has_number]: the item awaiting a number
+def _amount(text, what, formula):
+    """The float value of a number token: positive and finite, else an error."""
+    value = float(text)
+    if value == 0:
+        raise ValueError(
+            f"zero {what} in formula {formula!r} (leave the element or adduct out "
+            "instead of giving it amount 0)"
+        )
+    if not math.isfinite(value):
+        raise ValueError(f"non-finite {what} {text!r} in formula {formula!r}")
+    return value
+
+
+def _tokens(formula):
+    """Tokenize; decide every ``.``; yield ``(kind, text, position)``."""
     pos = 0
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
+    n = len(formula)
+    leading = True  # at the start of an adduct: a number there is a multiplier
+    while pos < n:
+        m = _TOKEN.match(formula, pos)
         if m is None:
-            raise ValueError(f"cannot parse formula {original!r} at {text[pos:]!r}")
-        pos = m.end()
-        symbol, number, open_, close, space = m.groups()
-        if space:
-            continue
-        if number:
-            if pending is None or pending[3]:
-                raise ValueError(f"misplaced number {number!r} in formula {original!r}")
-            pending[2], pending[3] = float(number), True
-            continue
-        _flush(stack[-1], pending)
-        pending = None
-        if symbol:
-            if not is_element(symbol):
-                raise ValueError(
-                    f"unknown element symbol {symbol!r} in formula {original!r}"
+            char = formula[pos]
+            if char in "+-":
+                reason = (
+                    f"charge sign {char!r}: charges are not part of the formula "
+                    "grammar (write the neutral formula)"
                 )
-            pending = ["el", symbol, 1.0, False]
-        elif open_:
-            stack.append({})
-        else:  # close
-            if len(stack) == 1:
-                raise ValueError(f"unbalanced parentheses in formula {original!r}")
-            pending = ["group", stack.pop(), 1.0, False]
-    _flush(stack[-1], pending)
-    if len(stack) != 1:
-        raise ValueError(f"unbalanced parentheses in formula {original!r}")
-    return stack[0]
+            elif char.islower():
+                reason = (
+                    f"unexpected {char!r} (element symbols start with a capital letter)"
+                )
+            else:
+                reason = f"unexpected character {char!r}"
+            raise ValueError(f"{reason} at position {pos} of formula {formula!r}")
+        kind = m.lastgroup
+        text = m.group()
+        if kind == "num" and "." in text and not (leading and text.count(".") == 1):
+            yield from _split_number(text, pos, formula, leading)
+        elif kind == "dot":
+            kind = _classify_dot(pos, formula)
+            yield kind, ".", pos
+        else:
+            yield kind, text, pos
+        if kind != "space":
+            leading = kind == "sep"
+        pos = m.end()
 
 
-def _flush(target, pending):
-    if pending is None:
-        return
-    kind, what, amount = pending[0], pending[1], pending[2]
-    if kind == "el":
-        target[what] = target.get(what, 0.0) + amount
+def _split_number(text, pos, formula, leading):
+    """A run of digits and points: one decimal, or amount, separator, multiplier."""
+    points = text.count(".")
+    if points == 1 and not leading:
+        dot = text.index(".")
+        if _HYDRATE_DOT.match(formula, pos + dot):
+            # CuSO4.5H2O: the integer amount 4, then the hydrate 5H2O
+            yield "num", text[:dot], pos
+            yield "sep", ".", pos + dot
+            yield "num", text[dot + 1 :], pos + dot + 1
+        else:
+            yield "num", text, pos
+    elif points == 2 and not leading:
+        # CaSO4.0.5H2O: an amount written before a "." separator is an integer,
+        # so the first point separates and the second is the multiplier's.
+        dot = text.index(".")
+        yield "num", text[:dot], pos
+        yield "sep", ".", pos + dot
+        yield "num", text[dot + 1 :], pos + dot + 1
     else:
-        for el, amt in what.items():
-            target[el] = target.get(el, 0.0) + amt * amount
+        raise ValueError(
+            f"ambiguous number {text!r} with {points} points in formula "
+            f"{formula!r}; use '·' between adducts"
+        )
+
+
+def _classify_dot(pos, formula):
+    """A ``.`` not between two digits of one number: separator or error."""
+    rest = formula[pos + 1 :].lstrip()
+    if rest[:1].isupper() or rest[:1] in _CLOSING:
+        return "sep"  # LiCl.H2O, CuSO4.H2O
+    if rest[:1].isdigit() and _HYDRATE_DOT.match(formula, pos):
+        return "sep"  # LiCl.2H2O
+    if rest[:1].isdigit():
+        raise ValueError(
+            f"ambiguous '.' at position {pos} of formula {formula!r}: write a "
+            "decimal amount with a leading digit (0.5) and adducts with '·'"
+        )
+    raise ValueError(
+        f"misplaced '.' at position {pos} of formula {formula!r} (a '.' is a "
+        "decimal point between digits or a separator before an adduct)"
+    )
+
+
+def _parse_full(formula):
+    """Parse any formula of the grammar (see the module docstring)."""
+    total = {}
+    stack = [{}]  # element amounts of the open groups; stack[0] is the adduct
+    opened = []  # (bracket, position) of the open groups
+    pending = None  # [symbol or group dict, amount, takes a number]
+    multiplier = None  # leading multiplier of the current adduct
+    at_start = True  # nothing read yet in the current adduct
+
+    def flush():
+        if pending is None:
+            return
+        what, amount = pending[0], pending[1]
+        target = stack[-1]
+        if isinstance(what, str):
+            target[what] = target.get(what, 0.0) + amount
+        else:
+            for el, a in what.items():
+                target[el] = target.get(el, 0.0) + a * amount
+
+    def close_adduct(pos):
+        part = stack[0]
+        if not part:
+            where = "at the end" if pos is None else f"at position {pos}"
+            raise ValueError(f"empty adduct {where} of formula {formula!r}")
+        factor = 1.0 if multiplier is None else multiplier
+        for el, a in part.items():
+            total[el] = total.get(el, 0.0) + a * factor
+
+    for kind, text, pos in _tokens(formula):
+        if kind == "space":
+            if pending is not None:
+                pending[2] = False  # "Li 2O": a number must touch its element
+            continue
+        if kind == "num":
+            if pending is not None and pending[2]:
+                what = (
+                    f"amount of {pending[0]}"
+                    if isinstance(pending[0], str)
+                    else "group multiplier"
+                )
+                pending[1] = _amount(text, what, formula)
+                pending[2] = False
+                continue
+            if at_start and multiplier is None:
+                multiplier = _amount(text, "adduct multiplier", formula)
+                continue
+            raise ValueError(
+                f"misplaced number {text!r} at position {pos} of formula {formula!r}"
+            )
+        if multiplier is not None and at_start and kind not in ("sym", "open"):
+            raise ValueError(
+                f"adduct multiplier without an adduct at position {pos} of "
+                f"formula {formula!r}"
+            )
+        flush()
+        pending = None
+        if kind == "sym":
+            if not is_element(text):
+                raise ValueError(
+                    f"unknown element symbol {text!r} in formula {formula!r}"
+                )
+            pending = [text, 1.0, True]
+        elif kind == "open":
+            stack.append({})
+            opened.append((text, pos))
+        elif kind == "close":
+            if not opened:
+                raise ValueError(
+                    f"unbalanced brackets: {text!r} at position {pos} closes "
+                    f"nothing in formula {formula!r}"
+                )
+            bracket, start = opened.pop()
+            if _CLOSING[bracket] != text:
+                raise ValueError(
+                    f"mismatched brackets: {bracket!r} at position {start} closed "
+                    f"by {text!r} at position {pos} in formula {formula!r}"
+                )
+            group = stack.pop()
+            if not group:
+                raise ValueError(
+                    f"empty group {bracket + text!r} at position {start} of "
+                    f"formula {formula!r}"
+                )
+            pending = [group, 1.0, True]
+        else:  # separator
+            if opened:
+                raise ValueError(
+                    f"adduct separator {text!r} at position {pos} inside brackets "
+                    f"in formula {formula!r}"
+                )
+            close_adduct(pos)
+            stack = [{}]
+            multiplier = None
+            at_start = True
+            continue
+        at_start = False
+    flush()
+    if opened:
+        bracket, start = opened[-1]
+        raise ValueError(
+            f"unbalanced brackets: {bracket!r} at position {start} is never "
+            f"closed in formula {formula!r}"
+        )
+    if multiplier is not None and at_start:
+        raise ValueError(f"adduct multiplier without an adduct in formula {formula!r}")
+    close_adduct(None)
+    return total
 
 
 @lru_cache(maxsize=1 << 18)
 def _parse_cached(formula):
-    if _SIMPLE.match(formula) and ("." not in formula or not _ADDUCT.search(formula)):
+    simple = _SIMPLE.match(formula)
+    if simple and ("." not in formula or not _HYDRATE_DOT.search(formula)):
         total = {}
         for symbol, number in _PAIR.findall(formula):
             if not is_element(symbol):
                 raise ValueError(
                     f"unknown element symbol {symbol!r} in formula {formula!r}"
                 )
-            total[symbol] = total.get(symbol, 0.0) + (float(number) if number else 1.0)
-        if sum(total.values()) <= 0:
-            raise ValueError(f"formula {formula!r} has zero total amount")
+            amount = float(number) if number else 1.0
+            if not 0.0 < amount < math.inf:  # raises, naming the amount
+                _amount(number, f"amount of {symbol}", formula)
+            total[symbol] = total.get(symbol, 0.0) + amount
         return tuple(total.items())
-    total = {}
-    for index, part in enumerate(_ADDUCT.split(formula)):
-        part = part.strip()
-        if not part:
-            raise ValueError(f"empty adduct part in formula {formula!r}")
-        multiplier = 1.0
-        m = _LEADING_COEFF.match(part)
-        if m and index > 0:
-            multiplier = float(m.group(1))
-            part = part[m.end() :]
-        for el, amt in _parse_group(part, formula).items():
-            total[el] = total.get(el, 0.0) + amt * multiplier
-    return _checked(total, formula)
-
-
-def _checked(total, formula):
-    if not total:
-        raise ValueError(f"formula {formula!r} contains no element")
-    for el, amt in total.items():
-        if not math.isfinite(amt) or amt < 0:
-            raise ValueError(f"invalid amount {amt} of {el} in formula {formula!r}")
-    if sum(total.values()) <= 0:
-        raise ValueError(f"formula {formula!r} has zero total amount")
-    return tuple(total.items())
+    return tuple(_parse_full(formula).items())
 
 
 def parse_formula(formula):
     """Parse a chemical formula into element amounts.
 
+    The grammar (elements, groups, decimal and scientific amounts, adducts and
+    the rule for ``.``) is documented in the user guide, "Formula grammar".
+
     Parameters
     ----------
     formula : str
-        A formula such as ``"Ca3(PO4)2"``, ``"Li0.375P0.125O0.5"`` or
-        ``"CuSO4·5H2O"``.
+        A formula such as ``"Ca3(PO4)2"``, ``"Li0.375P0.125O0.5"``,
+        ``"CuSO4·5H2O"`` or ``"CaSO4.0.5H2O"``.
 
     Returns
     -------
     amounts : dict of str to float
-        Element symbol to (unnormalised) amount, in order of appearance.
+        Element symbol to (unnormalised) amount, in order of appearance; every
+        amount is positive.
 
     Raises
     ------
     ValueError
-        For an empty or malformed formula or an unknown element symbol.
+        For an empty or malformed formula, naming the formula and the position
+        or part at fault: an unknown element symbol, a zero amount or
+        multiplier, an empty group (``Ca()2``), unbalanced or mismatched
+        brackets, a charge (``Fe3+``), a misplaced number or an ambiguous
+        ``.``.
 
     Examples
     --------
@@ -157,6 +317,10 @@ def parse_formula(formula):
     {'Ca': 3.0, 'P': 2.0, 'O': 8.0}
     >>> parse_formula("CuSO4.5H2O")
     {'Cu': 1.0, 'S': 1.0, 'O': 9.0, 'H': 10.0}
+    >>> parse_formula("CaSO4.0.5H2O")
+    {'Ca': 1.0, 'S': 1.0, 'O': 4.5, 'H': 1.0}
+    >>> parse_formula("NbO1.9S1e-1")
+    {'Nb': 1.0, 'O': 1.9, 'S': 0.1}
     """
     if not isinstance(formula, str):
         raise ValueError(f"expected a formula string, got {formula!r}")
@@ -226,7 +390,10 @@ def item_amounts(item):
     """Return the element amounts of one formula-like item.
 
     ``item`` may be a formula string, a pymatgen ``Composition`` (its species
-    are reduced to elements) or a mapping of element symbol to amount.
+    are reduced to elements) or a mapping of element symbol to amount. In a
+    Composition or mapping an element with amount 0 is absent (a zero column
+    of a table row) and is dropped; in a formula string a zero amount is an
+    error (see :func:`parse_formula`).
 
     Examples
     --------
@@ -237,14 +404,17 @@ def item_amounts(item):
     if isinstance(item, str):
         return parse_formula(item)
     if _is_composition(item):
-        amounts = {str(el): float(a) for el, a in item.element_composition.items()}
+        amounts = {
+            str(el): float(a) for el, a in item.element_composition.items() if a != 0
+        }
     elif isinstance(item, Mapping):
         amounts = {}
         for el, a in item.items():
             el = str(getattr(el, "symbol", el))
             if not is_element(el):
                 raise ValueError(f"unknown element symbol {el!r} in {dict(item)!r}")
-            amounts[el] = amounts.get(el, 0.0) + float(a)
+            if float(a) != 0:  # a zero column of a table row: element absent
+                amounts[el] = amounts.get(el, 0.0) + float(a)
     elif item is None or (isinstance(item, Real) and math.isnan(item)):
         raise ValueError("missing value (None/NaN) instead of a formula")
     else:

@@ -1,8 +1,13 @@
 """``leafs build-table``: a LEAF table from the user's structures."""
 
+import argparse
 import sys
 
-from ..environments import compute_site_records
+from ..environments import (
+    CHEMISTRY_WARNINGS,
+    DEFAULT_OCCUPANCY_TOLERANCE,
+    compute_site_records,
+)
 from ..tables import table_from_records
 from ._common import DataError
 
@@ -16,12 +21,21 @@ def _cmd_build_table(args):
         n_jobs=args.n_jobs,
         errors="raise" if args.errors == "raise" else "skip",
         verbose=not args.quiet,
+        occupancy_tolerance=args.occupancy_tolerance,
     )
     for item in records.skipped:
         print(
             f"leafs: skipped {item['id']} ({item['source']}): {item['reason']}",
             file=sys.stderr,
         )
+    for item in records.metadata.get("read_warnings", []):
+        shown = [n for n in item["warnings"] if any(k in n for k in CHEMISTRY_WARNINGS)]
+        if shown:
+            print(
+                f"leafs: warning: {item['id']} ({item['source']}): "
+                + " | ".join(shown),
+                file=sys.stderr,
+            )
     if len(records.elements) == 0:
         raise DataError("no structure could be used; no table was written")
     table = table_from_records(records)
@@ -35,6 +49,16 @@ def _cmd_build_table(args):
     return 0
 
 
+def _tolerance(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value >= 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value:g}")
+    return value
+
+
 def add_parser(sub):
     """Register the command on the ``leafs`` subparsers."""
     p = sub.add_parser(
@@ -42,9 +66,13 @@ def add_parser(sub):
         help="compute a LEAF table from your own structures",
         description=(
             "Compute LEAFs (mean motif similarities of each element's sites) from "
-            "CIF/POSCAR files, directories of them, or JSON-lines corpora, and "
-            "write the table as CSV (with a JSON sidecar holding counts and "
-            "provenance)."
+            "CIF/POSCAR files (any format pymatgen reads, compressed too), "
+            "directories of them, or JSON-lines corpora, and write the table as "
+            "CSV (with a JSON sidecar holding counts and provenance). Every file "
+            "of a directory is used or reported on stderr with its cause; "
+            "pymatgen's reading warnings that change the chemistry (e.g. hydrogens "
+            "missing from CIF sites, rescaled occupancies) are printed too; all "
+            "are kept in the provenance."
         ),
     )
     p.add_argument(
@@ -71,6 +99,16 @@ def add_parser(sub):
         action="store_true",
         help="compute one site per symmetry orbit, weighted by multiplicity "
         "(an approximation of the every-site mean; default: every site)",
+    )
+    p.add_argument(
+        "--occupancy-tolerance",
+        type=_tolerance,
+        default=DEFAULT_OCCUPANCY_TOLERANCE,
+        metavar="TOL",
+        help="CIF sites whose occupancies sum to at most TOL are rescaled to 1; "
+        "larger sums are reported as over-occupied (default: "
+        f"{DEFAULT_OCCUPANCY_TOLERANCE:g}, the rounding of occupancies printed "
+        "with two decimals)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_build_table)

@@ -8,8 +8,14 @@
   multi-hot matrix M (:meth:`sklearn_leafs.tables.LocalEnvironmentMatrix.from_records`).
 """
 
-from ._batch import compute_site_records
-from ._readers import StructureItem, collect_items, iter_corpus
+from ._batch import CHEMISTRY_WARNINGS, compute_site_records
+from ._readers import (
+    DEFAULT_OCCUPANCY_TOLERANCE,
+    StructureItem,
+    collect_items,
+    iter_corpus,
+    read_structure_file,
+)
 from ._records import SiteRecords
 from ._sites import (
     SiteSimilarities,
@@ -20,6 +26,8 @@ from ._sites import (
 )
 
 __all__ = [
+    "CHEMISTRY_WARNINGS",
+    "DEFAULT_OCCUPANCY_TOLERANCE",
     "SiteRecords",
     "SiteSimilarities",
     "StructureItem",
@@ -28,6 +36,7 @@ __all__ = [
     "compute_values",
     "element_symbol",
     "iter_corpus",
+    "read_structure_file",
     "site_similarities",
     "symmetry_orbits",
 ]

@@ -7,8 +7,8 @@ cluster (``with joblib.parallel_config(backend="dask"): ...`` after creating a
 
 from __future__ import annotations
 
+import hashlib
 import logging
-import os
 import time
 import warnings
 from pathlib import Path
@@ -18,7 +18,7 @@ from joblib import Parallel, delayed, parallel_config
 from joblib import hash as joblib_hash
 
 from ..chemistry._motifs import N_MOTIFS
-from ._readers import collect_items
+from ._readers import DEFAULT_OCCUPANCY_TOLERANCE, collect_items
 from ._records import SiteRecords
 from ._sites import ENGINES, site_similarities
 
@@ -27,10 +27,10 @@ logger = logging.getLogger(__name__)
 ERROR_POLICIES = ("raise", "skip", "warn")
 
 
-def _one_structure(item, symmetry, engine, symprec):
+def _one_structure(item, symmetry, engine, symprec, occupancy_tolerance):
     """Worker: records of one item, or the reason it failed (never raises)."""
     try:
-        structure = item.load()
+        structure, notes = item.read(occupancy_tolerance=occupancy_tolerance)
         result = site_similarities(
             structure, symmetry=symmetry, engine=engine, symprec=symprec
         )
@@ -47,6 +47,7 @@ def _one_structure(item, symmetry, engine, symprec):
         "site_index": result.site_indices,
         "symmetry_reduced": result.symmetry_reduced,
         "n_vacancy_sites": len(result.vacancies),
+        "read_warnings": notes,
     }
 
 
@@ -55,7 +56,7 @@ def _reason(exc):
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _check_params(symmetry, engine, errors, n_jobs):
+def _check_params(symmetry, engine, errors, n_jobs, occupancy_tolerance):
     if not isinstance(symmetry, (bool, np.bool_)):
         raise ValueError(f"symmetry must be True or False, got {symmetry!r}")
     if engine not in ENGINES:
@@ -64,19 +65,44 @@ def _check_params(symmetry, engine, errors, n_jobs):
         raise ValueError(f"errors must be one of {ERROR_POLICIES}, got {errors!r}")
     if n_jobs is not None and not isinstance(n_jobs, (int, np.integer)):
         raise ValueError(f"n_jobs must be an integer or None, got {n_jobs!r}")
+    if (
+        isinstance(occupancy_tolerance, bool)
+        or not isinstance(occupancy_tolerance, (int, float, np.integer, np.floating))
+        or not occupancy_tolerance >= 1
+    ):
+        raise ValueError(
+            f"occupancy_tolerance must be a number >= 1, got {occupancy_tolerance!r}"
+        )
+
+
+def _file_digest(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _item_key(item):
+    """What the records of an item depend on: its identity and its content."""
     if item.kind == "structure":
-        return (item.id, item.payload.as_dict())
-    if item.kind == "file":
-        stat = os.stat(item.payload)
-        return (item.id, os.path.abspath(item.payload), stat.st_size, stat.st_mtime_ns)
+        return (item.id, item.source, item.payload.as_dict())
+    if item.kind in ("file", "unrecognized"):
+        try:
+            content = _file_digest(item.payload)
+        except OSError as exc:  # unreadable: the computation reports it
+            content = f"unreadable: {exc}"
+        return (item.id, item.source, item.kind, content)
     return (item.id, item.source, item.payload)
 
 
 def _cache_key(items, params):
-    return joblib_hash(([_item_key(item) for item in items], params))
+    """Hash of every input's content (file bytes, not names or times) and of
+    the parameters and library versions that change the values."""
+    from importlib.metadata import version
+
+    versions = {name: version(name) for name in ("pymatgen", "matminer")}
+    return joblib_hash(([_item_key(item) for item in items], params, versions))
 
 
 def _metadata(params, key):
@@ -103,6 +129,11 @@ def _assemble(results, metadata):
         sum(1 for r in done if not r["symmetry_reduced"])
     )
     metadata["n_with_vacancies"] = int(sum(1 for r in done if r["n_vacancy_sites"]))
+    metadata["read_warnings"] = [
+        {"id": r["id"], "source": r["source"], "warnings": list(r["read_warnings"])}
+        for r in done
+        if r.get("read_warnings")
+    ]
     return SiteRecords(
         values=values,
         elements=[e for r in done for e in r["elements"]],
@@ -131,15 +162,19 @@ def compute_site_records(
     errors="raise",
     verbose=False,
     cache=None,
+    occupancy_tolerance=DEFAULT_OCCUPANCY_TOLERANCE,
 ):
     """Compute the site records of many structures in parallel.
 
     Parameters
     ----------
     inputs : Structure, path, mapping or iterable
-        pymatgen Structures, CIF/POSCAR paths, directories, or JSON-lines(.gz)
-        corpora with ``id``, ``source`` and ``structure`` fields (see
-        :func:`~sklearn_leafs.environments._readers.collect_items`).
+        pymatgen Structures, structure files (anything pymatgen's
+        ``Structure.from_file`` recognises: CIF, ``.cif.gz``, POSCAR/CONTCAR,
+        ``*.vasp``, pymatgen JSON, ...), directories (every file: those
+        pymatgen does not recognise are listed in ``skipped``), or
+        JSON-lines(.gz) corpora with ``id``, ``source`` and ``structure``
+        fields (see :func:`~sklearn_leafs.environments.collect_items`).
     symmetry : bool, default=False
         False computes every site (exact). True computes one site per symmetry
         orbit, weighted by multiplicity: an approximation of the all-sites
@@ -159,13 +194,26 @@ def compute_site_records(
         What to do with an input that cannot be read or computed (including
         placeholder labels such as ``M`` or ``Nh``): raise a ValueError naming
         it, skip it, or skip it with a warning. Skipped inputs are always
-        listed, with their reasons, in ``SiteRecords.skipped``.
+        listed, with their reasons, in ``SiteRecords.skipped``. Warnings
+        pymatgen gives while reading a structure that is used are listed in
+        ``metadata["read_warnings"]`` (hence in the provenance of a table);
+        those that say the chemistry differs from the file's (hydrogens in
+        the CIF formula but on no site, an incorrect stoichiometry, rescaled
+        occupancies, a CIF of several structures) are also emitted, with
+        "warn" or "raise", as one ``UserWarning``.
     verbose : bool or int, default=False
         Show a tqdm progress bar.
     cache : str or path-like, default=None
-        An ``.npz`` file. If it exists and was computed from the same inputs
-        with the same parameters, the records are loaded from it; otherwise
-        they are computed and saved there.
+        An ``.npz`` file. If it exists and was computed from inputs of the
+        same content (the bytes of each file, not its name, size or time)
+        with the same parameters and library versions, the records are loaded
+        from it; otherwise they are computed and saved there.
+    occupancy_tolerance : float, default=1.02
+        CIF files: a site whose occupancies sum to at most this is rescaled
+        to 1; a larger sum is a real over-occupancy and the file is skipped
+        (or raises) with the sums in the reason. The default accepts the
+        rounding of occupancies printed with two decimals (pymatgen's own
+        default, 1.0, rejects even 1.00001).
 
     Returns
     -------
@@ -186,20 +234,29 @@ def compute_site_records(
     >>> reduced.elements.tolist(), reduced.weights.tolist()
     (['Mg', 'O', 'Mg', 'O'], [4.0, 4.0, 4.0, 4.0])
     """
-    _check_params(symmetry, engine, errors, n_jobs)
+    _check_params(symmetry, engine, errors, n_jobs, occupancy_tolerance)
     items = collect_items(inputs)
-    params = {"symmetry": bool(symmetry), "engine": engine, "symprec": float(symprec)}
+    params = {
+        "symmetry": bool(symmetry),
+        "engine": engine,
+        "symprec": float(symprec),
+        "occupancy_tolerance": float(occupancy_tolerance),
+    }
     key = _cache_key(items, params) if cache is not None else None
     if cache is not None and Path(cache).exists():
         records = SiteRecords.load(cache)
         if records.metadata.get("cache_key") == key:
             logger.info("site records loaded from cache %s", cache)
             _apply_policy(records.skipped, errors)
+            _report_read_warnings(records.metadata.get("read_warnings", []), errors)
             return records
         logger.info("cache %s is stale (other inputs or parameters)", cache)
 
     start = time.perf_counter()
-    tasks = (delayed(_one_structure)(item, symmetry, engine, symprec) for item in items)
+    tasks = (
+        delayed(_one_structure)(item, symmetry, engine, symprec, occupancy_tolerance)
+        for item in items
+    )
     config = {"backend": backend} if backend is not None else {}
     if n_jobs is not None:
         config["n_jobs"] = n_jobs
@@ -211,6 +268,7 @@ def compute_site_records(
     metadata["compute_seconds"] = round(time.perf_counter() - start, 1)
     records = _assemble(results, metadata)
     _apply_policy(records.skipped, errors)
+    _report_read_warnings(records.metadata["read_warnings"], errors)
     if cache is not None:
         Path(cache).parent.mkdir(parents=True, exist_ok=True)
         records.save(cache)
@@ -252,3 +310,42 @@ def _apply_policy(skipped, errors):
             UserWarning,
             stacklevel=3,
         )
+
+
+#: pymatgen reading warnings that say the structure's chemistry differs from
+#: the file's (emitted); the others, such as coordinates rounded to ideal
+#: values, are only recorded in the provenance.
+CHEMISTRY_WARNINGS = (
+    "Missing elements",
+    "Incorrect stoichiometry",
+    "sum to > 1",
+    "the first is used",
+)
+
+
+def _report_read_warnings(read_warnings, errors):
+    """pymatgen's chemistry warnings of used structures, as one UserWarning."""
+    if errors == "skip":
+        return
+    read_warnings = [
+        {**w, "warnings": kept}
+        for w in read_warnings
+        if (
+            kept := [
+                n for n in w["warnings"] if any(k in n for k in CHEMISTRY_WARNINGS)
+            ]
+        )
+    ]
+    if not read_warnings:
+        return
+    shown = "; ".join(
+        f"{w['id']}: {' | '.join(w['warnings'])}" for w in read_warnings[:5]
+    )
+    more = f" (and {len(read_warnings) - 5} more)" if len(read_warnings) > 5 else ""
+    warnings.warn(
+        f"pymatgen warned while reading {len(read_warnings)} structure(s) that "
+        f"were used: {shown}{more}. All are listed in "
+        "SiteRecords.metadata['read_warnings'] and the table provenance.",
+        UserWarning,
+        stacklevel=3,
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..environments import compute_site_records
+from ..environments import DEFAULT_OCCUPANCY_TOLERANCE, compute_site_records
 from ._leaf_table import LeafTable
 
 __all__ = ["build_table", "table_from_records"]
@@ -69,6 +69,7 @@ def build_table(
     errors="raise",
     verbose=False,
     cache=None,
+    occupancy_tolerance=DEFAULT_OCCUPANCY_TOLERANCE,
 ):
     """Compute LEAFs (element means of site motif similarities) from structures.
 
@@ -78,14 +79,17 @@ def build_table(
         pymatgen Structures, structure files, folders or JSON-lines corpora;
         see :func:`sklearn_leafs.environments.compute_site_records`, which
         also documents ``symmetry``, ``engine``, ``symprec``, ``n_jobs``,
-        ``backend``, ``errors``, ``verbose`` and ``cache``.
+        ``backend``, ``errors``, ``verbose``, ``cache`` and
+        ``occupancy_tolerance`` (CIF sites whose occupancies sum to at most
+        this, default 1.02, are rescaled to 1; larger sums are reported).
 
     Returns
     -------
     LeafTable
         Elements x 37 motif means, per-element site counts, and provenance
         (sources, numbers of structures and sites, skipped inputs with their
-        reasons, parameters and versions).
+        reasons, pymatgen's reading warnings of the structures used,
+        parameters and versions).
 
     Raises
     ------
@@ -124,5 +128,6 @@ def build_table(
         errors=errors,
         verbose=verbose,
         cache=cache,
+        occupancy_tolerance=occupancy_tolerance,
     )
     return table_from_records(records)

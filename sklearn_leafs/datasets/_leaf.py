@@ -91,7 +91,7 @@ def fetch_li_ion_conductivity(
     --------
     >>> li = fetch_li_ion_conductivity()  # doctest: +SKIP
     >>> len(li.data), li.target.sum()  # doctest: +SKIP
-    (397, 157)
+    (397, 161)
     """
     path, bundled = _fetch_or_bundled(
         "li-ion-conductors/LiIon_classes_roomT.csv",

@@ -59,7 +59,7 @@ def test_demo_runs_offline(tmp_path):
     for heading in ("\n1. ", "\n2. ", "\n3. "):
         assert heading in out, out
     assert "397 compositions: accuracy 0.801, MCC 0.584" in out
-    assert "bundled with sklearn-leafs" in proc.stderr
+    assert "using the copy bundled with the package" in out
 
 
 @pytest.mark.slow

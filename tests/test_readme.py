@@ -28,7 +28,7 @@ def test_snippet_has_its_seeds():
     code = _snippet()
     assert "StratifiedKFold(5, shuffle=True, random_state=42)" in code
     assert "RandomForestClassifier(random_state=42)" in code
-    assert len(code.strip().splitlines()) <= 12
+    assert len(code.strip().splitlines()) <= 16  # six imports, seven lines
 
 
 @pytest.mark.slow

@@ -19,8 +19,9 @@ ask four questions of it, each answered against a baseline:
    table): the Pearson correlation of each element's row with its row in
    the reference, over the shared features.
 
-This is the analysis layer: it uses tables and estimators and is used by
-none of them.
+The module sits in the top layer, beside the command line and the demo: it
+uses the tables, the estimators and the dataset fetchers (for the labelled
+compositions), and nothing but the ``leafs report`` command uses it.
 """
 
 from __future__ import annotations
@@ -240,7 +241,16 @@ def property_recovery(table, *, n_seeds=5, n_splits=3, random_state=0):
 
 
 def _labelled_compositions(task):
-    """(formulas, labels) of a retrieval task."""
+    """(formulas, labels) of a retrieval task, or of a given (X, y) pair."""
+    if not isinstance(task, str):
+        formulas, labels = task
+        formulas = [str(f) for f in formulas]
+        labels = np.asarray(labels)
+        if len(formulas) != len(labels):
+            raise ValueError(
+                f"task has {len(formulas)} compositions but {len(labels)} labels"
+            )
+        return formulas, labels
     if task == "li_ion":
         with warnings.catch_warnings():  # offline: the bundled copy is fine
             warnings.simplefilter("ignore", UserWarning)
@@ -299,12 +309,13 @@ def retrieval_precision(
     ----------
     table : LeafTable, str, path or DataFrame
         Anything :func:`sklearn_leafs.tables.get_table` accepts.
-    task : {"li_ion", "superconductors"}, default="li_ion"
+    task : {"li_ion", "superconductors"} or (formulas, labels), default="li_ion"
         ``"li_ion"``: the 397 Li-ion conductors, above/below 1e-4 S/cm at
         room temperature (bundled with the package, works offline).
         ``"superconductors"``: the PhaseSelect superconducting phase fields
         (max Tc >= 10 K or not), each as an equimolar composition of its
-        elements (fetched; needs the data home or the network).
+        elements (fetched; needs the data home or the network). A pair of
+        sequences uses your own labelled compositions.
     k : int, default=10
         Neighbours per composition.
     baseline : LeafTable, str or None, default="magpie"
@@ -340,7 +351,7 @@ def retrieval_precision(
     labels = labels[keep]
     fractions = pd.Series(labels).value_counts(normalize=True)
     result = {
-        "task": task,
+        "task": task if isinstance(task, str) else "custom",
         "k": k,
         "n": len(formulas),
         "base_rate": float((fractions**2).sum()),

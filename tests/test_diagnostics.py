@@ -76,6 +76,21 @@ def test_retrieval_on_li_ion_offline_copy():
     assert r["base_rate"] == pytest.approx((161 / 397) ** 2 + (236 / 397) ** 2)
 
 
+def test_retrieval_on_own_labelled_compositions():
+    table = pd.DataFrame(
+        {"a": [1.0, 0.0, 0.0, 0.0], "b": [0.0, 1.0, 0.0, 0.0], "c": [0, 0, 1.0, 1.0]},
+        index=["Na", "K", "Cl", "Br"],
+    )
+    X = ["NaCl", "NaBr", "Na2Cl", "KCl", "KBr", "K2Br"]
+    y = ["na", "na", "na", "k", "k", "k"]
+    r = retrieval_precision(table, (X, y), k=2, baseline=None, n_seeds=1)
+    assert r["task"] == "custom" and r["n"] == 6
+    assert r["table"] == pytest.approx(1.0)  # Na salts next to Na salts
+    assert r["base_rate"] == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="6 compositions but 2 labels"):
+        retrieval_precision(table, (X, y[:2]), baseline=None)
+
+
 def test_agreement():
     table = pd.DataFrame(
         {"a": [1.0, 0.0, 2.0], "b": [0.0, 1.0, 1.0], "c": [0.5, 0.5, 0.0]},

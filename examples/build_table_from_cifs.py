@@ -7,8 +7,9 @@ is compared with 37 coordination motifs (matminer's ``OPSiteFingerprint``),
 and an element's LEAFs are the mean over all its sites.
 :func:`~sklearn_leafs.tables.build_table`
 reads CIF/POSCAR files, folders and JSON-lines corpora, runs in parallel
-with joblib, computes one site per symmetry orbit (weighted by its
-multiplicity) and reports every structure it could not use.
+with joblib, computes every site (or, with ``symmetry=True``, one site per
+symmetry orbit weighted by its multiplicity) and reports every structure it
+could not use.
 
 Here we write a few textbook structures to a temporary folder, add one broken
 file, and build a table from them. If the reference data is present, we then

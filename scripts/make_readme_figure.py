@@ -35,12 +35,11 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     table = get_table(args.table)
-    fig, ax = plt.subplots(figsize=(9, 6.5))
+    fig, ax = plt.subplots(figsize=(9, 6.5), layout="constrained")
     plot_element_map(
         table, method="tsne", color_by="group", random_state=args.random_state, ax=ax
     )
     ax.set_title(f"Elements in LEAF space (t-SNE of the {args.table} table)")
-    fig.tight_layout()
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(args.output, dpi=110)
     print(f"wrote {args.output}")

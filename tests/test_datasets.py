@@ -108,3 +108,50 @@ def test_offline_error_names_url_and_data_home(tmp_path, monkeypatch):
         fetch_leaf_table(data_home=home)
     with pytest.raises(OSError, match="download_if_missing=False"):
         fetch_leaf_table(data_home=home, download_if_missing=False)
+
+
+# -- the copies shipped for offline use -------------------------------------
+def _offline(monkeypatch):
+    monkeypatch.setenv("SKLEARN_LEAFS_LEAF_URL", "http://127.0.0.1:9")  # discard
+
+
+def test_li_ion_falls_back_to_bundled_copy(tmp_path, monkeypatch):
+    _offline(monkeypatch)
+    with pytest.warns(UserWarning, match="bundled with sklearn-leafs.*MIT"):
+        li = fetch_li_ion_conductivity(data_home=tmp_path)
+    assert li.bundled and len(li.data) == 397 and int(li.target.sum()) == 161
+    assert li.data[0] == "Li3.09BO2.53N0.52"
+    with pytest.warns(UserWarning, match="download_if_missing=False"):
+        again = fetch_li_ion_conductivity(
+            data_home=tmp_path, download_if_missing=False, as_frame=True
+        )
+    assert again.data.name == "formula" and again.target.sum() == 161
+
+
+def test_binary_types_fall_back_without_structures(tmp_path, monkeypatch):
+    _offline(monkeypatch)
+    with pytest.warns(UserWarning, match="bundled"):
+        ab = fetch_binary_structure_types(data_home=tmp_path)
+    assert ab.bundled and "structure" not in ab.frame.columns
+    assert Counter(ab.target) == {
+        "rock salt": 67,
+        "zinc blende": 20,
+        "wurtzite": 9,
+        "cscl": 4,
+    }
+    assert set(ab.data[0]) == {Species("Ag", 1), Species("Br", -1)}
+
+
+@pytest.mark.reference_data
+def test_bundled_copies_equal_published(shared_data, tmp_path, monkeypatch):
+    published_li = fetch_li_ion_conductivity(data_home=shared_data)
+    published_ab = fetch_binary_structure_types(data_home=shared_data)
+    assert not published_li.bundled and not published_ab.bundled
+    _offline(monkeypatch)
+    with pytest.warns(UserWarning):
+        li = fetch_li_ion_conductivity(data_home=tmp_path)
+        ab = fetch_binary_structure_types(data_home=tmp_path)
+    assert li.data == published_li.data
+    np.testing.assert_array_equal(li.target, published_li.target)
+    assert ab.data == published_ab.data
+    assert ab.frame.equals(published_ab.frame.drop(columns="structure"))

@@ -13,6 +13,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 from sklearn.ensemble import RandomForestClassifier  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
@@ -79,7 +80,7 @@ def _legend_labels(ax):
 
 # -- element map ----------------------------------------------------------------
 def test_element_map_pca_published_table(leaf_frame):
-    ax = plot_element_map(leaf_frame, method="pca", random_state=0)
+    ax = plot_element_map(leaf_frame, method="pca", color_by="group", random_state=0)
     _render(ax)
     points = ax.collections[0]
     offsets = np.asarray(points.get_offsets())
@@ -96,8 +97,52 @@ def test_element_map_pca_published_table(leaf_frame):
     assert colors[idx["Li"]] == colors[idx["Na"]] == colors[idx["Cs"]]
     assert colors[idx["F"]] == colors[idx["I"]] != colors[idx["Li"]]
     assert colors[idx["La"]] == colors[idx["Nd"]] != colors[idx["Y"]]  # Ln apart
-    assert _legend_labels(ax) == [str(g) for g in range(1, 19)] + ["Ln", "An"]
+    # no two groups share both colour and marker (group 9 vs Ln, 10 vs An)
+    paths = points.get_paths()
+    style = {
+        s: (colors[i], paths[i].vertices.round(3).tobytes()) for s, i in idx.items()
+    }
+    assert style["Co"] != style["La"] and style["Ni"] != style["U"]
+    groups = {}
+    for s, key in style.items():
+        groups.setdefault(key, set()).add(_group(s))
+    assert all(len(g) == 1 for g in groups.values())
+    handles = ax.get_legend().legend_handles
+    groups_then_sizes = [str(g) for g in range(1, 19)] + ["Ln", "An"]
+    groups_then_sizes += ["point size", "Z = 10", "Z = 50", "Z = 90"]
+    assert _legend_labels(ax) == groups_then_sizes
+    assert handles[-3].get_markersize() ** 2 == pytest.approx(20 + 2 * 10)
+    assert handles[-1].get_markersize() ** 2 == pytest.approx(20 + 2 * 90)
     assert ax.get_xlabel() == "PC 1" and ax.get_ylabel() == "PC 2"
+
+
+def _group(symbol):
+    from sklearn_leafs.plotting._common import _element_info
+
+    return _element_info(symbol)["group"]
+
+
+def test_element_map_default_colours_families_and_separates_labels(leaf_frame):
+    ax = plot_element_map(leaf_frame, method="pca", random_state=0)
+    assert ax.get_legend().get_title().get_text() == "family"
+    assert len({to_hex(c) for c in ax.collections[0].get_facecolors()}) == 10
+    _render(ax)
+    renderer = ax.figure.canvas.get_renderer()
+    # the symbols themselves (an Annotation's own extent includes its arrow)
+    boxes = [Text.get_window_extent(t, renderer) for t in ax.texts]
+    overlapping = [
+        (ax.texts[i].get_text(), ax.texts[j].get_text())
+        for i, a in enumerate(boxes)
+        for j, b in enumerate(boxes[i + 1 :], i + 1)
+        if _area(a, b) > 0
+    ]
+    assert not overlapping  # Bi/Cl, Ir/Rh, ... overlapped before
+
+
+def _area(a, b):
+    w = min(a.x1, b.x1) - max(a.x0, b.x0)
+    h = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return max(w, 0) * max(h, 0)
 
 
 def test_element_map_accepts_table_objects_and_paths(leaf_frame):
@@ -129,7 +174,8 @@ def test_element_map_accepts_table_objects_and_paths(leaf_frame):
 )
 def test_element_map_color_by(small_table, color_by, expected):
     ax = plot_element_map(small_table, method="pca", color_by=color_by)
-    assert _legend_labels(ax) == expected
+    assert _legend_labels(ax)[: len(expected)] == expected
+    assert _legend_labels(ax)[len(expected)] == "point size"
 
 
 @pytest.mark.slow
@@ -165,7 +211,7 @@ def test_element_map_bad_input(small_table):
 # -- similarity heat map ----------------------------------------------------------
 def test_similarity_heatmap_hand_checked():
     table = pd.DataFrame([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0]], index=["O", "H", "Li"])
-    ax = plot_similarity_heatmap(table)
+    ax = plot_similarity_heatmap(table, standardize=False)
     _render(ax)
     sim = np.asarray(ax.images[0].get_array())
     s = 1 / np.sqrt(2)
@@ -175,7 +221,9 @@ def test_similarity_heatmap_hand_checked():
 
 
 def test_similarity_heatmap_published_table(leaf_frame):
-    ax = plot_similarity_heatmap(leaf_frame, metric="pearson")
+    ax = plot_similarity_heatmap(
+        leaf_frame, metric="pearson", standardize=False, order="atomic_number"
+    )
     _render(ax)
     sim = np.asarray(ax.images[0].get_array())
     assert sim.shape == (96, 96)
@@ -187,7 +235,7 @@ def test_similarity_heatmap_published_table(leaf_frame):
 
 def test_similarity_heatmap_standardized_subset(leaf_frame):
     ax = plot_similarity_heatmap(
-        leaf_frame, metric="pearson", standardize=True, elements=["O", "Na", "K"]
+        leaf_frame, metric="pearson", elements=["O", "Na", "K"], order="atomic_number"
     )
     z = (leaf_frame - leaf_frame.mean()) / leaf_frame.std(ddof=0).replace(0, 1)
     expected = np.corrcoef(z.loc[["Na", "O", "K"]].to_numpy()[[1, 0, 2]])
@@ -196,6 +244,39 @@ def test_similarity_heatmap_standardized_subset(leaf_frame):
     np.testing.assert_allclose(np.asarray(ax.images[0].get_array()), expected)
     with pytest.raises(ValueError, match="Zz"):
         plot_similarity_heatmap(leaf_frame, elements=["O", "Zz"])
+
+
+def test_similarity_heatmap_default_is_periodic_standardised_and_fitted(leaf_frame):
+    ax = plot_similarity_heatmap(leaf_frame)
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels[:7] == ["H", "Li", "Na", "K", "Rb", "Cs", "Be"]
+    assert labels.index("La") < labels.index("Sc") < labels.index("Ti")
+    assert labels[-1] == "Xe" and len(labels) == 96
+    sim = np.asarray(ax.images[0].get_array())
+    z = (leaf_frame - leaf_frame.mean()) / leaf_frame.std(ddof=0).replace(0, 1)
+    z = z.loc[labels]
+    unit = z.to_numpy() / np.linalg.norm(z.to_numpy(), axis=1, keepdims=True)
+    expected = unit @ unit.T
+    np.fill_diagonal(expected, 1.0)
+    np.testing.assert_allclose(sim, expected, atol=1e-12)
+    # the colour scale spans the off-diagonal values, centred on 0
+    off = sim[~np.eye(len(sim), dtype=bool)]
+    norm = ax.images[0].norm
+    assert norm.vmin == pytest.approx(off.min()) and norm.vmax == pytest.approx(
+        off.max()
+    )
+    assert norm(0.0) == pytest.approx(0.5)
+    # one separator per boundary between periodic columns (1, 2, f, 3..18)
+    separators = [ln for ln in ax.lines if ln.get_xdata()[0] == ln.get_xdata()[1]]
+    assert len(separators) == 18  # 19 columns
+    assert ax.figure.axes[-1].get_ylabel() == "standardised cosine similarity"
+    assert all(t.get_fontsize() >= 6 for t in ax.get_xticklabels())
+
+
+def _error_bars(ax):
+    from matplotlib.container import ErrorbarContainer
+
+    return next(c for c in ax.containers if isinstance(c, ErrorbarContainer))
 
 
 # -- motif importances --------------------------------------------------------------
@@ -213,6 +294,10 @@ def test_motif_importances_from_values():
     assert ax.lines[0].get_xdata()[0] == pytest.approx(1 / 37)
     assert _legend_labels(ax) == ["uniform contribution"]
     assert ax.get_xlabel() == "importance"
+    assert ax.get_title() == "Motif importances"
+    names = [f"Li|{m}" for m in MOTIF_LABELS[:3]] + [f"cations|{MOTIF_LABELS[0]}"]
+    ax = plot_motif_importances([0.4, 0.3, 0.2, 0.1], names)
+    assert ax.get_title() == "Motif importances"
 
 
 def test_motif_importances_from_pipeline():
@@ -225,6 +310,14 @@ def test_motif_importances_from_pipeline():
     ax = plot_motif_importances(pipe, top=None)
     assert len(ax.patches) == 4
     assert ax.get_yticklabels()[-1].get_text() == "c|z"  # the informative feature
+    # error bars: the standard deviation over the 20 trees
+    forest = pipe[-1]
+    per_tree = np.std([t.feature_importances_ for t in forest.estimators_], axis=0)
+    order = np.argsort(-forest.feature_importances_, kind="stable")[::-1]
+    segments = _error_bars(ax).lines[2][0].get_segments()
+    half = [(seg[1][0] - seg[0][0]) / 2 for seg in segments]
+    np.testing.assert_allclose(half, per_tree[order])
+    assert ax.get_title() == "Feature importances"  # not motifs
     # linear model: mean absolute coefficient
     clf = LogisticRegression().fit(X.to_numpy(), y)
     ax = plot_motif_importances(clf, ["a", "b", "c", "d"], uniform_line=False)
@@ -243,6 +336,10 @@ def test_motif_importances_from_permutation_importance():
     ax = plot_motif_importances(result, ["a", "b", "c"], top=1)
     assert [t.get_text() for t in ax.get_yticklabels()] == ["b"]
     assert ax.patches[0].get_width() == pytest.approx(result.importances_mean[1])
+    segment = _error_bars(ax).lines[2][0].get_segments()[0]
+    assert (segment[1][0] - segment[0][0]) / 2 == pytest.approx(
+        result.importances_std[1]
+    )
 
 
 def test_motif_importances_bad_input():
@@ -312,3 +409,87 @@ def test_composition_map(small_table):
         plot_composition_map(formulas, labels[:-1], small_table)
     with pytest.raises(ValueError, match="Xy"):
         plot_composition_map(formulas[:3] + ["Xy2O"], labels[:4], small_table)
+
+
+# -- every text inside the figure after savefig with default settings ------------
+def _outside_texts(fig):
+    """Texts drawn by savefig that extend beyond the figure (1 px tolerance)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")  # default settings: no bbox_inches="tight"
+    renderer = fig.canvas.get_renderer()
+    frame = fig.bbox
+    outside = []
+    for text in fig.findobj(Text):
+        if not text.get_visible() or not text.get_text().strip():
+            continue
+        axis = _owning_axis(fig, text)
+        if axis is not None:  # tick labels: only those of drawn ticks
+            lo, hi = sorted(axis.get_view_interval())
+            pos = text.get_position()[0 if axis.axis_name == "x" else 1]
+            if not lo - 1e-9 <= pos <= hi + 1e-9:
+                continue
+        box = Text.get_window_extent(text, renderer)
+        if (
+            box.x0 < frame.x0 - 1
+            or box.y0 < frame.y0 - 1
+            or box.x1 > frame.x1 + 1
+            or box.y1 > frame.y1 + 1
+        ):
+            outside.append((text.get_text(), box.bounds))
+    return outside
+
+
+def _owning_axis(fig, text):
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                if text in (tick.label1, tick.label2):
+                    return axis
+    return None
+
+
+def _figures(leaf_frame):
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.random((60, 37)), columns=[f"Li|{m}" for m in MOTIF_LABELS])
+    y = (X.iloc[:, 3] > 0.5).astype(int)
+    forest = RandomForestClassifier(n_estimators=10, random_state=0).fit(X, y)
+    formulas = ["NaCl", "KCl", "MgO", "CaO", "LiF", "NaF", "SrO", "KBr"]
+    yield "element map", plot_element_map(leaf_frame, method="pca", random_state=0)
+    yield (
+        "element map by group",
+        plot_element_map(leaf_frame, method="pca", color_by="group", random_state=0),
+    )
+    yield "heat map", plot_similarity_heatmap(leaf_frame)
+    yield (
+        "heat map subset",
+        plot_similarity_heatmap(
+            leaf_frame, elements=["Li", "Na", "K", "Mg", "Ca", "O", "S", "F", "Cl"]
+        ),
+    )
+    yield "importances", plot_motif_importances(forest)
+    yield (
+        "composition map",
+        plot_composition_map(
+            formulas, ["rs"] * 4 + ["x"] * 4, leaf_frame, method="pca"
+        ),
+    )
+    yield (
+        "confusion",
+        plot_confusion(
+            ["rock salt", "zinc blende", "wurtzite", "cscl"] * 3,
+            ["rock salt", "rock salt", "wurtzite", "cscl"] * 3,
+        ),
+    )
+
+
+def test_every_text_lies_inside_the_figure(leaf_frame):
+    for name, ax in _figures(leaf_frame):
+        assert not _outside_texts(ax.figure), name
+        plt.close(ax.figure)
+
+
+def test_bounds_check_catches_clipping():
+    fig, ax = plt.subplots()  # no constrained layout: long labels are cut
+    ax.barh([0, 1], [1, 2])
+    ax.set_yticks([0, 1], labels=["a very long feature name|octahedral CN_6", "b"])
+    assert _outside_texts(fig)

@@ -4,10 +4,28 @@ import argparse
 import sys
 
 from .. import __version__
-from . import _build_table, _demo, _featurize, _similarity, _structure, _substitute
+from . import (
+    _build_table,
+    _demo,
+    _featurize,
+    _nearest,
+    _report,
+    _similarity,
+    _structure,
+    _substitute,
+)
 from ._common import _one_line
 
-_COMMANDS = (_featurize, _similarity, _substitute, _structure, _build_table, _demo)
+_COMMANDS = (
+    _featurize,
+    _similarity,
+    _nearest,
+    _substitute,
+    _structure,
+    _build_table,
+    _report,
+    _demo,
+)
 
 
 def _build_parser():

@@ -7,13 +7,17 @@ import numpy as np
 from ..tables import get_table
 
 
-def _get_ax(ax):
-    """Return ``ax``, or a fresh Axes on a new figure when ``ax`` is None."""
+def _get_ax(ax, figsize=None):
+    """Return ``ax``, or a fresh Axes on a new figure when ``ax`` is None.
+
+    New figures use constrained layout, so that ``savefig`` with default
+    settings keeps tick labels, legends and colour bars inside the figure.
+    """
     if ax is not None:
         return ax
     import matplotlib.pyplot as plt
 
-    _, ax = plt.subplots()
+    _, ax = plt.subplots(figsize=figsize, layout="constrained")
     return ax
 
 

@@ -9,9 +9,10 @@ from ._common import _get_ax
 
 
 def _importances_and_names(estimator_or_importances, feature_names):
-    """Extract a 1-D importance vector and matching feature names."""
+    """Extract 1-D importances, their spread (or None) and feature names."""
     obj = estimator_or_importances
     names = None
+    spread = None
     if hasattr(obj, "fit"):
         final = obj
         if hasattr(obj, "steps"):  # Pipeline: names come from the preprocessing
@@ -23,6 +24,15 @@ def _importances_and_names(estimator_or_importances, feature_names):
                     names = None
         if hasattr(final, "feature_importances_"):
             values = np.asarray(final.feature_importances_, dtype=float)
+            trees = getattr(final, "estimators_", None)
+            if trees is not None:
+                per_tree = [
+                    t.feature_importances_
+                    for t in np.ravel(np.asarray(trees, dtype=object))
+                    if hasattr(t, "feature_importances_")
+                ]
+                if len(per_tree) > 1:
+                    spread = np.std(np.asarray(per_tree, dtype=float), axis=0)
         elif hasattr(final, "coef_"):
             coef = np.atleast_2d(np.asarray(final.coef_, dtype=float))
             values = np.abs(coef).mean(axis=0)
@@ -35,6 +45,8 @@ def _importances_and_names(estimator_or_importances, feature_names):
             names = list(final.feature_names_in_)
     elif hasattr(obj, "importances_mean"):  # sklearn.inspection result
         values = np.asarray(obj.importances_mean, dtype=float)
+        if hasattr(obj, "importances_std"):
+            spread = np.asarray(obj.importances_std, dtype=float)
     else:
         values = np.asarray(obj, dtype=float)
     if values.ndim != 1:
@@ -55,7 +67,14 @@ def _importances_and_names(estimator_or_importances, feature_names):
     if not np.isfinite(values).all():
         bad = [n for n, v in zip(names, values) if not np.isfinite(v)]
         raise ValueError(f"importances are not finite for: {', '.join(bad)}")
-    return values, names
+    return values, spread, names
+
+
+def _is_motif(name):
+    """Whether a feature name is a motif (``"Li|octahedral CN_6"`` counts)."""
+    from sklearn_leafs.chemistry._motifs import MOTIF_LABELS
+
+    return name.rsplit("|", 1)[-1] in set(MOTIF_LABELS)
 
 
 @validate_params(
@@ -64,6 +83,7 @@ def _importances_and_names(estimator_or_importances, feature_names):
         "feature_names": ["array-like", None],
         "top": [Interval(Integral, 1, None, closed="left"), None],
         "uniform_line": ["boolean"],
+        "error_bars": ["boolean"],
         "ax": [object, None],
     },
     prefer_skip_nested_validation=True,
@@ -74,6 +94,7 @@ def plot_motif_importances(
     *,
     top=15,
     uniform_line=True,
+    error_bars=True,
     ax=None,
 ):
     """Plot the largest feature importances as horizontal bars.
@@ -83,7 +104,11 @@ def plot_motif_importances(
     for the Li-cation featurizer), the bars say which local environments drive
     a model. A dashed vertical line marks the importance every feature would
     have if all contributed equally (the sum of importances divided by the
-    number of features).
+    number of features). Error bars show the spread where it is known: the
+    standard deviation over the trees of a forest, or over the repeats of a
+    permutation importance. The title says "Motif importances" when every
+    shown feature is a coordination motif and "Feature importances"
+    otherwise.
 
     Parameters
     ----------
@@ -101,8 +126,12 @@ def plot_motif_importances(
         Number of largest importances to show; all when None.
     uniform_line : bool, default=True
         Draw the uniform-contribution line.
+    error_bars : bool, default=True
+        Draw the per-tree (forests) or permutation (``importances_std``)
+        standard deviation when available.
     ax : matplotlib Axes, default=None
-        Axes to draw on; a new figure is created when None.
+        Axes to draw on; a new figure (constrained layout) is created when
+        None.
 
     Returns
     -------
@@ -123,14 +152,23 @@ def plot_motif_importances(
     >>> round(ax.lines[0].get_xdata()[0], 4)  # uniform contribution 1/3
     0.3333
     """
-    values, names = _importances_and_names(estimator_or_importances, feature_names)
+    values, spread, names = _importances_and_names(
+        estimator_or_importances, feature_names
+    )
     order = np.argsort(-values, kind="stable")
     if top is not None:
         order = order[:top]
     order = order[::-1]  # barh draws from the bottom up
 
-    ax = _get_ax(ax)
-    ax.barh(np.arange(len(order)), values[order], color="tab:blue")
+    ax = _get_ax(ax, figsize=(6.0, 1.2 + 0.25 * len(order)))
+    xerr = spread[order] if (error_bars and spread is not None) else None
+    ax.barh(
+        np.arange(len(order)),
+        values[order],
+        xerr=xerr,
+        color="tab:blue",
+        error_kw={"ecolor": "0.3", "elinewidth": 0.8, "capsize": 2},
+    )
     ax.set_yticks(np.arange(len(order)), labels=[names[i] for i in order])
     if uniform_line:
         uniform = float(values.sum()) / len(values)
@@ -138,5 +176,7 @@ def plot_motif_importances(
         ax.legend(loc="lower right", fontsize="small")
     ax.set_xlabel("importance")
     ax.set_ylabel("feature")
-    ax.set_title("Motif importances")
+    shown = [names[i] for i in order]
+    what = "Motif" if all(_is_motif(n) for n in shown) else "Feature"
+    ax.set_title(f"{what} importances")
     return ax

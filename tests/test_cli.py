@@ -34,9 +34,7 @@ SUBCOMMANDS = [
 
 
 @pytest.fixture(scope="module")
-def table_path():
-    if not LEAF_CSV.is_file():
-        pytest.skip(f"reference data not found at {LEAF_CSV}")
+def table_path(shared_data):
     return str(LEAF_CSV)
 
 
@@ -342,7 +340,7 @@ def test_predict_structure_with_small_library(small_library, table_path, capsys)
 
 # -- build-table ------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def prototypes():
+def prototypes(shared_data):
     if not (PROTOTYPES / "rock_salt.cif").is_file():
         pytest.skip(f"prototype CIFs not found under {PROTOTYPES}")
     return PROTOTYPES

@@ -3,7 +3,6 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-from conformance import check_formula_estimator
 from sklearn.metrics import matthews_corrcoef
 from sklearn.model_selection import LeaveOneOut, cross_val_predict, cross_val_score
 
@@ -200,13 +199,7 @@ def test_protocol_all_matches_sites_by_role_and_stoichiometry(published_table):
     assert proba[0, 0] == pytest.approx(P.loc["Na", "Li"] * P.loc["As", "P"])
 
 
-# -- API conformance -------------------------------------------------------------
-def test_conformance(published_table):
-    X = ["NaCl", "KBr", "MgO", "CsCl", "ZnS", "CaO", "LiF", "CsBr"]
-    y = ["rs", "rs", "rs", "cscl", "zb", "rs", "rs", "cscl"]
-    check_formula_estimator(SubstitutionClassifier(published_table), X, y)
-
-
+# -- API conformance: tests/test_estimator_checks.py ----------------------------
 def test_parameter_validation(published_table):
     with pytest.raises(ValueError, match="protocol"):
         SubstitutionClassifier(published_table, protocol="double").fit(["NaCl"], ["a"])

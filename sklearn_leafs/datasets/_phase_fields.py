@@ -146,13 +146,13 @@ def fetch_phase_fields(
     class is 1 ("high") when that maximum passes the threshold of the
     PhaseSelect paper:
 
-    ===============  ===========================  ===================  ======  ============
-    task             file                         high when            rows    low:high
-    ===============  ===========================  ===================  ======  ============
-    superconductors  superconductors_combined_Tc  max Tc >= 10 K       4826    3311:1515
-    magnets          mpds_magnet_CurieTc          max Curie T >= 300 K 4718    2703:2015
-    band_gap         mpds_band_gap                max gap > 4.5 eV     40600   20910:19690
-    ===============  ===========================  ===================  ======  ============
+    ===============  ===========================  ====================  ======  ============
+    task             file                         high when             rows    low:high
+    ===============  ===========================  ====================  ======  ============
+    superconductors  superconductors_combined_Tc  max Tc >= 10 K        4826    3311:1515
+    magnets          mpds_magnet_CurieTc          max Curie T >= 300 K  4718    2703:2015
+    band_gap         mpds_band_gap                max gap > 4.5 eV      40600   20910:19690
+    ===============  ===========================  ====================  ======  ============
 
     Rows whose phase field holds a token that is not an element symbol (the
     magnet file has 35, with ``D0+``, ``T0+``, ``M0+`` and ``Drhom0+``) are

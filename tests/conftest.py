@@ -105,7 +105,8 @@ def pytest_collection_finish(session):
     needing = [i for i in session.items if i.get_closest_marker("reference_data")]
     if needing:
         raise pytest.UsageError(
-            f"CI is set but the reference data folder {SHARED} is missing, and "
+            f"CI is set but {SHARED} holds no reference data "
+            "(leaf-vasylenko2024/leaf.csv), and "
             f"{len(needing)} selected tests need it (first: {needing[0].nodeid}). "
             "Set SKLEARN_LEAFS_DATA, or deselect them with -m 'not reference_data'."
         )

@@ -35,6 +35,15 @@ def fetch_li_ion_conductivity(
         ``data`` (formulas; a Series if ``as_frame``), ``target`` (0/1),
         ``frame`` (DataFrame with ``formula`` and ``target``) and ``DESCR``.
 
+    References
+    ----------
+    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
+       from local geometries in crystal structures", 2024 (LEAFs). Code and
+       tables: https://github.com/lrcfmd/LEAF.
+    .. [2] C. J. Hargreaves et al., "A database of experimentally measured
+       lithium solid electrolyte conductivities evaluated with machine
+       learning", npj Comput. Mater. 9, 9 (2023).
+
     Examples
     --------
     >>> li = fetch_li_ion_conductivity()  # doctest: +SKIP
@@ -78,6 +87,12 @@ def fetch_binary_structure_types(
           wurtzite 9, cscl 4);
         - ``frame``: formula, material_id, structure (pymatgen), cation,
           anion, structure_type.
+
+    References
+    ----------
+    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
+       from local geometries in crystal structures", 2024 (LEAFs). Code and
+       tables: https://github.com/lrcfmd/LEAF.
 
     Examples
     --------

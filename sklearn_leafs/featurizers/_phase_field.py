@@ -164,6 +164,16 @@ class PhaseFieldFeaturizer(FormulaTransformerMixin):
     table; maxima and minima use ``numpy.maximum.reduceat`` over the gathered
     rows, so there is no per-row Python work after parsing.
 
+    References
+    ----------
+    .. [1] A. Vasylenko et al., "Element selection for functional materials
+       discovery by integrated machine learning of elemental contributions to
+       properties", npj Comput. Mater. 9, 164 (2023) (PhaseSelect). Code and
+       data: https://github.com/lrcfmd/PhaseSelect.
+    .. [2] A. Vasylenko et al., "Digital features of chemical elements extracted
+       from local geometries in crystal structures", 2024 (LEAFs). Code and
+       tables: https://github.com/lrcfmd/LEAF.
+
     Examples
     --------
     >>> import pandas as pd

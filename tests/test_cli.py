@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import sklearn_leafs
 from sklearn_leafs.cli import main
 from sklearn_leafs.tables import get_table
 
@@ -20,7 +21,6 @@ DATA = Path(
         Path(__file__).resolve().parents[1] / ".." / "shared" / "data",
     )
 )
-LEAF_CSV = DATA / "leaf-vasylenko2024" / "leaf.csv"
 PROTOTYPES = DATA / "binary-ab-structure-types"
 
 SUBCOMMANDS = [
@@ -34,8 +34,9 @@ SUBCOMMANDS = [
 
 
 @pytest.fixture(scope="module")
-def table_path(shared_data):
-    return str(LEAF_CSV)
+def table_path():
+    """The table CSV shipped with the package (no reference data)."""
+    return str(Path(sklearn_leafs.__file__).parent / "data" / "default_table.csv")
 
 
 @pytest.fixture(scope="module")

@@ -558,7 +558,10 @@ def check_formula_estimator(estimator, X=None, y=None):
 def _estimator_id(estimator):
     """``Name(param=value, ...)`` of the parameters changed from the defaults;
     a value that is not a number, string, tuple or None shows as its type."""
-    defaults = type(estimator)().get_params(deep=False)
+    try:
+        defaults = type(estimator)().get_params(deep=False)
+    except TypeError:  # no default constructor: show every parameter
+        defaults = {}
     shown = []
     for key, value in estimator.get_params(deep=False).items():
         if key in defaults and joblib.hash(defaults[key]) == joblib.hash(value):

@@ -32,8 +32,11 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# -rs lists every skip with its reason; with CI=true (.ci/run) a skip that is
+# not an optional extra fails the run (tests/conftest.py). Tests that need no
+# reference data: `$(PY) -m pytest -m "not reference_data"`.
 test: setup lint
-	$(PY) -m pytest
+	$(PY) -m pytest -rs
 
 format: setup
 	$(VENV)/bin/ruff format .

@@ -279,10 +279,11 @@ class LeafAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     (``loss="bce"``). It is built on a skorch ``NeuralNet``.
 
     The defaults train the paper's model on the package's multi-hot matrix M
-    (90 x 18,116, 13% ones) in about 10 s of CPU time on one thread, with
-    no dead latent units. The
-    paper's own settings are ``lr=1e-5, encoder_lr=None, max_epochs=500``
-    (with the ``"mse"`` loss); with them the loss decreases far more slowly.
+    without dead latent units. The paper's own settings are ``lr=1e-5,
+    encoder_lr=None, max_epochs=500`` (with the ``"mse"`` loss); with them the
+    loss decreases far more slowly. Training times and reconstruction figures
+    are in the user guide (:doc:`/user_guide/autoencoder`) and
+    ``benchmarks/autoencoder.py``.
 
     The encoder gets its own, smaller learning rate (``encoder_lr="auto"``):
     with Adam and a single rate, the thousands of ones in each row of M push
@@ -295,10 +296,9 @@ class LeafAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     loss : {"mse", "bce"}, default="mse"
         Reconstruction loss on the sigmoid output: the paper's mean squared
         error, or binary cross-entropy (inputs must lie in [0, 1]). On the
-        default M, ``"bce"`` recovers more of M's ones (47% vs 37% at a 0.5
-        threshold) and its table scored higher on Table 1 (accuracy
-        0.83-0.85 vs 0.78-0.84 over three seeds); see
-        ``benchmarks/autoencoder.py``.
+        default M, ``"bce"`` recovers more of M's ones and its table scores
+        higher on Table 1 (figures in the user guide,
+        :doc:`/user_guide/autoencoder`).
     lr : float, default=1e-3
         Adam learning rate of the decoder (and of the encoder when
         ``encoder_lr=None``). The paper uses ``1e-5``.
@@ -355,6 +355,12 @@ class LeafAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     --------
     table_from_autoencoder : Turn the latent vectors of M's rows into a
         :class:`~sklearn_leafs.tables._leaf_table.LeafTable`.
+
+    References
+    ----------
+    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
+       from local geometries in crystal structures", 2024 (LEAFs). Code and
+       tables: https://github.com/lrcfmd/LEAF.
 
     Examples
     --------
@@ -635,6 +641,12 @@ def table_from_autoencoder(ae, M, elements=None):
     ValueError
         If M's columns do not match the autoencoder, or ``elements`` is
         missing or of the wrong length.
+
+    References
+    ----------
+    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
+       from local geometries in crystal structures", 2024 (LEAFs). Code and
+       tables: https://github.com/lrcfmd/LEAF.
 
     Examples
     --------

@@ -441,7 +441,9 @@ _SHARED_ATTRIBUTES = """
 
 class LeafNetRegressor(RegressorMixin, _BaseLeafNet):
     __doc__ = (
-        """Regression on formulas with learned LEAFs, trained end to end (Eq. 4).
+        """Regression on formulas with learned LEAFs, trained end to end.
+
+    Eq. 4 of Vasylenko et al. 2024 [1]_:
 
     ``y = H(a . D(M))`` with ``D(M) = ReLU(M W + b)``: M's rows (one per
     element) pass through a dense layer, the composition's fraction vector
@@ -459,6 +461,12 @@ class LeafNetRegressor(RegressorMixin, _BaseLeafNet):
     --------
     LeafNetClassifier : The classification counterpart.
     LeafAutoencoder : Learned LEAFs without a property.
+
+    References
+    ----------
+    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
+       from local geometries in crystal structures", 2024 (LEAFs). Code and
+       tables: https://github.com/lrcfmd/LEAF.
 
     Examples
     --------
@@ -527,7 +535,9 @@ class LeafNetRegressor(RegressorMixin, _BaseLeafNet):
 
 class LeafNetClassifier(ClassifierMixin, _BaseLeafNet):
     __doc__ = (
-        """Classification of formulas with learned LEAFs, trained end to end (Eq. 4).
+        """Classification of formulas with learned LEAFs, trained end to end.
+
+    Eq. 4 of Vasylenko et al. 2024 [1]_:
 
     ``p(y | x) = softmax(H(a . D(M)))`` with ``D(M) = ReLU(M W + b)``: M's
     rows (one per element) pass through a dense layer, the composition's
@@ -545,6 +555,12 @@ class LeafNetClassifier(ClassifierMixin, _BaseLeafNet):
     See Also
     --------
     LeafNetRegressor : The regression counterpart.
+
+    References
+    ----------
+    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
+       from local geometries in crystal structures", 2024 (LEAFs). Code and
+       tables: https://github.com/lrcfmd/LEAF.
 
     Examples
     --------

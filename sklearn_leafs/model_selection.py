@@ -129,10 +129,18 @@ class PhaseFieldKFold(BaseCrossValidator):
 
     Notes
     -----
-    Removing relatives also removes a large part of the training data (66-88%
-    on the PhaseSelect tasks), so compare the strict score with a model
+    Removing relatives also removes a large part of the training data (the
+    fractions on the PhaseSelect tasks are in the user guide,
+    :doc:`/user_guide/phase_fields`), so compare the strict score with a model
     trained on an equally large random subset before blaming leakage alone;
     ``benchmarks/phase_fields.py`` reports both.
+
+    References
+    ----------
+    .. [1] A. Vasylenko et al., "Element selection for functional materials
+       discovery by integrated machine learning of elemental contributions to
+       properties", npj Comput. Mater. 9, 164 (2023) (PhaseSelect). Code and
+       data: https://github.com/lrcfmd/PhaseSelect.
 
     Examples
     --------

@@ -117,6 +117,15 @@ class PhaseFieldNoveltyScorer(OutlierMixin, BaseEstimator):
        properties", npj Comput. Mater. 9, 164 (2023) (PhaseSelect, which ranks
        candidate phase fields).
 
+    References
+    ----------
+    .. [1] A. Vasylenko et al., "Element selection for functional materials
+       discovery by integrated machine learning of elemental contributions to
+       properties", npj Comput. Mater. 9, 164 (2023) (PhaseSelect). Code and
+       data: https://github.com/lrcfmd/PhaseSelect.
+    .. [2] F. T. Liu, K. M. Ting and Z.-H. Zhou, "Isolation forest", Proc. 8th
+       IEEE Int. Conf. on Data Mining (ICDM), 413 (2008).
+
     Examples
     --------
     >>> import pandas as pd

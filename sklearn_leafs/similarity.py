@@ -24,9 +24,9 @@ Substitution probability (Eq. 1 of Vasylenko et al.)
     oxidation states appears five times in the denominator).  With
     ``oxidation_states=None`` it is every element of the table, weight 1.
 
-Composition similarity (Eq. S.3)
+Composition similarity (Eq. S.3 of the supplementary information of Vasylenko et al. 2024)
     ``exp(cos(a, b))`` between composition vectors, the fraction-weighted
-    means of the elements' rows (Eq. 2).
+    means of the elements' rows (Eq. 2 of Vasylenko et al. 2024).
 """
 
 import json
@@ -140,6 +140,12 @@ def element_similarity(
     similarity : pandas.DataFrame
         Symmetric, indexed by element on both axes, ones on the diagonal.
 
+    References
+    ----------
+    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
+       from local geometries in crystal structures", 2024 (LEAFs). Code and
+       tables: https://github.com/lrcfmd/LEAF.
+
     Examples
     --------
     >>> import pandas as pd
@@ -179,7 +185,7 @@ def substitution_probabilities(
     normalization="conditional",
     oxidation_states="smact",
 ):
-    """Substitution probabilities of Eq. 1 for every pair of elements.
+    """Substitution probabilities (Eq. 1 of Vasylenko et al. 2024) of all pairs.
 
     Parameters
     ----------
@@ -207,6 +213,17 @@ def substitution_probabilities(
         ``probabilities.loc[X, X']`` is ``p(X <- X')``, the probability that
         ``X`` replaces ``X'`` (rows: substituting element; columns: replaced
         element).  With ``"conditional"`` the weighted columns sum to one.
+
+    References
+    ----------
+    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
+       from local geometries in crystal structures", 2024 (LEAFs). Code and
+       tables: https://github.com/lrcfmd/LEAF.
+    .. [2] G. Hautier, C. Fischer, V. Ehrlacher, A. Jain and G. Ceder, "Data
+       mined ionic substitutions for the discovery of new compounds", Inorg.
+       Chem. 50, 656 (2011).
+    .. [3] D. W. Davies et al., "SMACT: Semiconducting Materials by Analogy and
+       Chemical Theory", J. Open Source Softw. 4, 1361 (2019).
 
     Examples
     --------
@@ -272,6 +289,17 @@ def best_substitutions(
         ``p(X <- element)`` for the ``top`` most likely ``X != element``,
         highest first, indexed by ``X``.
 
+    References
+    ----------
+    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
+       from local geometries in crystal structures", 2024 (LEAFs). Code and
+       tables: https://github.com/lrcfmd/LEAF.
+    .. [2] G. Hautier, C. Fischer, V. Ehrlacher, A. Jain and G. Ceder, "Data
+       mined ionic substitutions for the discovery of new compounds", Inorg.
+       Chem. 50, 656 (2011).
+    .. [3] D. W. Davies et al., "SMACT: Semiconducting Materials by Analogy and
+       Chemical Theory", J. Open Source Softw. 4, 1361 (2019).
+
     Examples
     --------
     >>> import pandas as pd
@@ -302,7 +330,9 @@ def best_substitutions(
 
 
 def composition_vectors(X, table="default"):
-    """Composition vectors: fraction-weighted means of element rows (Eq. 2).
+    """Composition vectors: fraction-weighted means of element rows.
+
+    Eq. 2 of Vasylenko et al. 2024 [1]_.
 
     Parameters
     ----------
@@ -314,6 +344,12 @@ def composition_vectors(X, table="default"):
     Returns
     -------
     vectors : ndarray of shape (n_samples, n_features)
+
+    References
+    ----------
+    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
+       from local geometries in crystal structures", 2024 (LEAFs). Code and
+       tables: https://github.com/lrcfmd/LEAF.
 
     Examples
     --------
@@ -353,7 +389,9 @@ def _exp_cosine(A, B):
 
 
 def composition_similarity(X, Y=None, table="default"):
-    """Composition similarity of Eq. S.3, ``exp(cos(a, b))``.
+    """Composition similarity ``exp(cos(a, b))``.
+
+    Eq. S.3 of the supplementary information of Vasylenko et al. 2024 [1]_.
 
     Parameters
     ----------
@@ -368,6 +406,12 @@ def composition_similarity(X, Y=None, table="default"):
     -------
     similarity : ndarray of shape (len(X), len(Y))
         Between ``exp(-1)`` and ``e``; ``e`` for identical compositions.
+
+    References
+    ----------
+    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
+       from local geometries in crystal structures", 2024 (LEAFs). Code and
+       tables: https://github.com/lrcfmd/LEAF.
 
     Examples
     --------

@@ -4,7 +4,7 @@
 stores known compositions (templates) with their labels (structure types),
 and a new composition takes the label of the template it can be made from by
 the most probable substitution.  Substitution probabilities come from element
-similarities in a :class:`~sklearn_leafs.tables._leaf_table.LeafTable` (Eq. 1; see
+similarities in a :class:`~sklearn_leafs.tables._leaf_table.LeafTable` (Eq. 1 of Vasylenko et al. 2024; see
 :mod:`sklearn_leafs.similarity`).
 
 Two protocols:
@@ -123,6 +123,17 @@ class SubstitutionClassifier(ClassifierMixin, BaseEstimator):
         Indices of the templates without charge-balanced oxidation states
         (e.g. intermetallics given as plain formulas); they are kept but can
         never be chosen.
+
+    References
+    ----------
+    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
+       from local geometries in crystal structures", 2024 (LEAFs). Code and
+       tables: https://github.com/lrcfmd/LEAF.
+    .. [2] G. Hautier, C. Fischer, V. Ehrlacher, A. Jain and G. Ceder, "Data
+       mined ionic substitutions for the discovery of new compounds", Inorg.
+       Chem. 50, 656 (2011).
+    .. [3] D. W. Davies et al., "SMACT: Semiconducting Materials by Analogy and
+       Chemical Theory", J. Open Source Softw. 4, 1361 (2019).
 
     Examples
     --------
@@ -509,6 +520,17 @@ def predict_structure_type(formulas, table="default", *, top=1, protocol="single
         and ``probability``.  A composition without admissible template gets a
         single row with ``structure_type="no prediction"``, empty template and
         probability 0.
+
+    References
+    ----------
+    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
+       from local geometries in crystal structures", 2024 (LEAFs). Code and
+       tables: https://github.com/lrcfmd/LEAF.
+    .. [2] G. Hautier, C. Fischer, V. Ehrlacher, A. Jain and G. Ceder, "Data
+       mined ionic substitutions for the discovery of new compounds", Inorg.
+       Chem. 50, 656 (2011).
+    .. [3] D. W. Davies et al., "SMACT: Semiconducting Materials by Analogy and
+       Chemical Theory", J. Open Source Softw. 4, 1361 (2019).
 
     Examples
     --------

@@ -1,4 +1,5 @@
-"""Shared helpers for the environment tests: real structures from shared data."""
+"""Structures for the environment tests: built here (no reference data), or
+read from the structure corpus and Li-conductor CIFs of the reference data."""
 
 import gzip
 import json
@@ -75,3 +76,82 @@ def li_structures(shared, names):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return {n: Structure.from_file(folder / n) for n in names}
+
+
+def synthetic_structures():
+    """{name: Structure}: small structures built in the test, no reference data.
+
+    Ordered high-symmetry prototypes (perfect octahedra, tetrahedra and cubes,
+    whose order parameters sit on histogram bin edges), low-symmetry cells
+    (monoclinic baddeleyite-like ZrO2, a triclinic cell), disordered cells
+    (mixed and partial occupancy), and a disordered P1 cell in which spglib
+    finds no symmetry.
+    """
+    from pymatgen.core import Lattice, Structure
+
+    def sg(symbol, lattice, species, coords):
+        return Structure.from_spacegroup(symbol, lattice, species, coords)
+
+    cubic, hexagonal = Lattice.cubic, Lattice.hexagonal
+    out = {
+        "NaCl rock salt": sg(
+            "Fm-3m", cubic(5.64), ["Na", "Cl"], [[0, 0, 0], [0.5] * 3]
+        ),
+        "CsCl": sg("Pm-3m", cubic(4.12), ["Cs", "Cl"], [[0, 0, 0], [0.5] * 3]),
+        "ZnS zinc blende": sg(
+            "F-43m", cubic(5.41), ["Zn", "S"], [[0, 0, 0], [0.25] * 3]
+        ),
+        "ZnO wurtzite": sg(
+            "P6_3mc",
+            hexagonal(3.25, 5.21),
+            ["Zn", "O"],
+            [[1 / 3, 2 / 3, 0], [1 / 3, 2 / 3, 0.382]],
+        ),
+        "TiO2 rutile": sg(
+            "P4_2/mnm",
+            Lattice.tetragonal(4.59, 2.96),
+            ["Ti", "O"],
+            [[0, 0, 0], [0.305, 0.305, 0]],
+        ),
+        "SrTiO3 perovskite": sg(
+            "Pm-3m",
+            cubic(3.905),
+            ["Sr", "Ti", "O"],
+            [[0.5] * 3, [0, 0, 0], [0.5, 0, 0]],
+        ),
+        "CaF2 fluorite": sg("Fm-3m", cubic(5.46), ["Ca", "F"], [[0, 0, 0], [0.25] * 3]),
+        "ZrO2 monoclinic": sg(
+            "P2_1/c",
+            Lattice.monoclinic(5.15, 5.21, 5.31, 99.2),
+            ["Zr", "O", "O"],
+            [[0.276, 0.040, 0.208], [0.070, 0.332, 0.345], [0.450, 0.757, 0.479]],
+        ),
+        "LiSiO triclinic": sg(
+            "P-1",
+            Lattice.from_parameters(5.0, 5.6, 6.1, 81.0, 95.0, 103.0),
+            ["Li", "Si", "O", "O"],
+            [[0.1, 0.2, 0.3], [0.6, 0.15, 0.8], [0.3, 0.7, 0.45], [0.85, 0.4, 0.1]],
+        ),
+        "(Li,Fe)O disordered rock salt": sg(
+            "Fm-3m",
+            cubic(4.2),
+            [{"Li": 0.5, "Fe": 0.5}, "O"],
+            [[0, 0, 0], [0.5] * 3],
+        ),
+        "Li0.75F partial occupancy": sg(
+            "Fm-3m", cubic(4.03), [{"Li": 0.75}, "F"], [[0, 0, 0], [0.5] * 3]
+        ),
+    }
+    out["P1 disordered, no symmetry"] = Structure(
+        Lattice.from_parameters(6.3, 6.7, 7.1, 84.0, 97.0, 106.0),
+        ["Na", {"K": 0.6, "Rb": 0.4}, "Cl", "Cl", "Mg", "O"],
+        [
+            [0.262, 0.298, 0.814],
+            [0.092, 0.6, 0.729],
+            [0.188, 0.055, 0.275],
+            [0.657, 0.562, 0.15],
+            [0.433, 0.669, 0.423],
+            [0.633, 0.967, 0.683],
+        ],  # fmt: skip
+    )
+    return out

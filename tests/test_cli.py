@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import sklearn_leafs
 from sklearn_leafs.cli import main
 from sklearn_leafs.tables import get_table
 
@@ -20,7 +21,6 @@ DATA = Path(
         Path(__file__).resolve().parents[1] / ".." / "shared" / "data",
     )
 )
-LEAF_CSV = DATA / "leaf-vasylenko2024" / "leaf.csv"
 PROTOTYPES = DATA / "binary-ab-structure-types"
 
 SUBCOMMANDS = [
@@ -35,9 +35,8 @@ SUBCOMMANDS = [
 
 @pytest.fixture(scope="module")
 def table_path():
-    if not LEAF_CSV.is_file():
-        pytest.skip(f"reference data not found at {LEAF_CSV}")
-    return str(LEAF_CSV)
+    """The table CSV shipped with the package (no reference data)."""
+    return str(Path(sklearn_leafs.__file__).parent / "data" / "default_table.csv")
 
 
 @pytest.fixture(scope="module")
@@ -452,7 +451,7 @@ def test_predict_structure_with_small_library(small_library, table_path, capsys)
 
 # -- build-table ------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def prototypes():
+def prototypes(shared_data):
     if not (PROTOTYPES / "rock_salt.cif").is_file():
         pytest.skip(f"prototype CIFs not found under {PROTOTYPES}")
     return PROTOTYPES

@@ -1,10 +1,12 @@
 """Run every docstring example of the package, and check that they exist.
 
-Every public module is imported and its docstring examples are run with
-:mod:`doctest` (ELLIPSIS and NORMALIZE_WHITESPACE on), in a temporary working
-directory and with matplotlib's Agg backend. A second test checks that every
-public class and function has a numpydoc ``Examples`` section with at least
-one ``>>>`` line.
+Every module, private ones (``_name.py``) included, is imported and its
+docstring examples are run with :mod:`doctest` (ELLIPSIS and
+NORMALIZE_WHITESPACE on), in a temporary working directory and with
+matplotlib's Agg backend. Most code lives in private modules re-exported by
+their subpackage, so their examples are the package's examples. A second test
+checks that every public class and function has a numpydoc ``Examples``
+section with at least one ``>>>`` line.
 """
 
 import doctest
@@ -19,11 +21,16 @@ import sklearn_leafs
 
 matplotlib.use("Agg")
 
-MODULES = sorted(
+ALL_MODULES = sorted(
     info.name
     for info in pkgutil.walk_packages(sklearn_leafs.__path__, "sklearn_leafs.")
-    if not any(part.startswith("_") for part in info.name.split("."))
+    if info.name.split(".")[-1] != "__main__"
 )
+MODULES = [
+    name
+    for name in ALL_MODULES
+    if not any(part.startswith("_") for part in name.split("."))
+]
 # Modules whose examples train models or read large files.
 SLOW_MODULES = {"sklearn_leafs.autoencoder", "sklearn_leafs.leafnet"}
 
@@ -35,7 +42,14 @@ def _params(names):
     ]
 
 
-@pytest.mark.parametrize("name", _params(MODULES))
+def test_private_modules_are_collected():
+    private = [n for n in ALL_MODULES if n.split(".")[-1].startswith("_")]
+    assert "sklearn_leafs.tables._registry" in private
+    assert "sklearn_leafs.environments._fast_kernel" in private
+    assert len(private) > len(MODULES)
+
+
+@pytest.mark.parametrize("name", _params(ALL_MODULES))
 def test_docstring_examples_run(name, tmp_path, monkeypatch):
     import matplotlib.pyplot as plt
 

@@ -1,8 +1,11 @@
-"""Exactness: every value equals matminer's OPSiteFingerprint to 1e-12.
+"""Exactness: both engines of ``site_similarities`` equal matminer's
+OPSiteFingerprint, computed in the same run, to 1e-12.
 
-Runs on 54 real structures (40 corpus, 14 Li-conductor CIFs) covering
-ordered, disordered and low-symmetry cells and a cell where spglib finds no
-symmetry.
+Two sets of structures: a dozen built in the test (ordered prototypes whose
+perfect polyhedra put order parameters on histogram bin edges, monoclinic and
+triclinic cells, mixed and partial occupancy, and a disordered P1 cell without
+symmetry), always run; and 54 real structures of the reference data (40 corpus
+records, 14 Li-conductor CIFs).
 """
 
 import numpy as np
@@ -14,18 +17,10 @@ from _environment_data import (
     LI_CIFS,
     corpus_structures,
     li_structures,
+    synthetic_structures,
 )
 
 from sklearn_leafs.environments import site_similarities
-
-
-@pytest.fixture(scope="module")
-def structures(shared_data):
-    found = corpus_structures(
-        shared_data, CORPUS_LOW_SYMMETRY + CORPUS_HIGH_SYMMETRY + CORPUS_DISORDERED
-    )
-    found.update(li_structures(shared_data, LI_CIFS))
-    return found
 
 
 def _reference(structure):
@@ -33,14 +28,6 @@ def _reference(structure):
 
     featurizer = OPSiteFingerprint()
     return np.array([featurizer.featurize(structure, i) for i in range(len(structure))])
-
-
-def _fast_available():
-    try:
-        from sklearn_leafs.environments import _fast_kernel  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def _expected_weights(structure):
@@ -58,27 +45,16 @@ def _weights_by_element(result):
     return totals
 
 
-@pytest.mark.slow
-def test_every_value_equals_matminer(structures):
-    assert len(structures) >= 50
-    n_disordered = sum(not s.is_ordered for s in structures.values())
-    assert n_disordered >= 8
-    n_sites = 0
-    fast_values, ref_values = [], []
-    for name, structure in structures.items():
-        reference = _reference(structure)
-        if _fast_available():
-            fast = site_similarities(structure, symmetry=False, engine="fast")
-            fast_values.append(fast.values)
-            ref_values.append(reference[fast.site_indices])
-        n_sites += len(structure)
-        expected = _expected_weights(structure)
-
-        exact = site_similarities(structure, symmetry=False, engine="matminer")
+def _assert_equal_to_matminer(name, structure, engines=("fast", "matminer")):
+    """Engines, all sites and symmetry-reduced, against matminer."""
+    reference = _reference(structure)
+    expected = _expected_weights(structure)
+    for engine in engines:
+        exact = site_similarities(structure, symmetry=False, engine=engine)
         assert not exact.symmetry_reduced
         np.testing.assert_allclose(
             exact.values, reference[exact.site_indices], rtol=0, atol=1e-12,
-            err_msg=name,
+            err_msg=f"{name} ({engine})",
         )  # fmt: skip
         # every site appears, once per species on it, with its occupancy
         n_species = [len(site.species) for site in structure]
@@ -89,22 +65,51 @@ def test_every_value_equals_matminer(structures):
         for el in got:
             assert got[el] == pytest.approx(expected[el], abs=1e-9), (name, el)
 
-        reduced = site_similarities(structure, symmetry=True, engine="matminer")
+        reduced = site_similarities(structure, symmetry=True, engine=engine)
         np.testing.assert_allclose(
             reduced.values, reference[reduced.site_indices], rtol=0, atol=1e-12,
-            err_msg=name,
+            err_msg=f"{name} ({engine}, symmetry)",
         )  # fmt: skip
         got = _weights_by_element(reduced)
         for el in got:
             assert got[el] == pytest.approx(expected[el], abs=1e-9), (name, el)
+    return len(structure), reduced
+
+
+def test_fast_engine_equals_matminer_on_built_structures():
+    structures = synthetic_structures()
+    assert sum(not s.is_ordered for s in structures.values()) >= 3
+    n_sites = 0
+    for name, structure in structures.items():
+        n, reduced = _assert_equal_to_matminer(name, structure, engines=("fast",))
+        n_sites += n
+        if name == "P1 disordered, no symmetry":
+            # one site per orbit is every site; K and Rb share site 1
+            assert reduced.site_indices.tolist() == [0, 1, 1, 2, 3, 4, 5]
+        elif name == "NaCl rock salt":
+            assert reduced.symmetry_reduced and len(reduced) == 2
+    assert n_sites >= 80
+
+
+@pytest.fixture(scope="module")
+def structures(shared_data):
+    found = corpus_structures(
+        shared_data, CORPUS_LOW_SYMMETRY + CORPUS_HIGH_SYMMETRY + CORPUS_DISORDERED
+    )
+    found.update(li_structures(shared_data, LI_CIFS))
+    return found
+
+
+@pytest.mark.slow
+def test_both_engines_equal_matminer_on_reference_structures(structures):
+    assert len(structures) >= 50
+    assert sum(not s.is_ordered for s in structures.values()) >= 8
+    n_sites = 0
+    for name, structure in structures.items():
+        n, reduced = _assert_equal_to_matminer(name, structure)
+        n_sites += n
         if name == "LiBH4_id45.cif":
             # spglib finds no symmetry in this disordered cell: all sites computed
             assert not reduced.symmetry_reduced
-            assert len(reduced) == len(exact)
+            assert len(reduced) == sum(len(site.species) for site in structure)
     assert n_sites >= 250
-    if fast_values:
-        # the fast kernel (issue 7) agrees with matminer on the same sites
-        fast, ref = np.concatenate(fast_values), np.concatenate(ref_values)
-        close = np.abs(fast - ref) <= 1e-9
-        assert close.mean() >= 0.999
-        assert np.abs(fast - ref).max() <= 0.002

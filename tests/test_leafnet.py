@@ -10,7 +10,6 @@ import scipy.sparse as sp
 torch = pytest.importorskip("torch")
 pytest.importorskip("skorch")
 
-from conformance import check_formula_estimator  # noqa: E402
 from sklearn.base import clone  # noqa: E402
 from sklearn.model_selection import (  # noqa: E402
     GridSearchCV,
@@ -63,28 +62,6 @@ def _alkali_labels(formulas):
 FAST = dict(
     n_components=4, hidden_layer_sizes=(8,), dropout=0.0, lr=0.02, max_epochs=60
 )
-
-
-@pytest.fixture(scope="module")
-def M_path(M, tmp_path_factory):
-    """M saved to .npz; a path parameter compares equal after ``clone``."""
-    path = tmp_path_factory.mktemp("leafnet") / "M.npz"
-    M.save(path)
-    return str(path)
-
-
-@pytest.mark.slow
-def test_classifier_conformance(M_path):
-    X = _binaries()
-    y = _alkali_labels(X)
-    check_formula_estimator(LeafNetClassifier(M_path, random_state=0, **FAST), X, y)
-
-
-@pytest.mark.slow
-def test_regressor_conformance(M_path):
-    X = _binaries()
-    y = fraction_matrix(X, ELEMENTS).toarray() @ np.arange(len(ELEMENTS))
-    check_formula_estimator(LeafNetRegressor(M_path, random_state=0, **FAST), X, y)
 
 
 def test_classifier_learns_the_rule_and_probabilities_are_valid(M):

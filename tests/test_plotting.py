@@ -50,9 +50,7 @@ def _no_show(monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def leaf_frame():
-    if not LEAF_CSV.is_file():
-        pytest.skip(f"reference data not found at {LEAF_CSV}")
+def leaf_frame(shared_data):
     frame = pd.read_csv(LEAF_CSV, index_col=0)
     frame.columns = list(MOTIF_LABELS)
     return frame
@@ -379,7 +377,6 @@ def test_confusion_normalized_with_labels():
 
 # -- composition map ----------------------------------------------------------------
 def test_composition_map(small_table):
-    pytest.importorskip("sklearn_leafs.featurizers._element")
     formulas = ["NaCl", "KCl", "LiF", "MgO", "CaO", "FeS", "CuO", "La2O3"]
     labels = ["rs", "rs", "rs", "rs", "rs", "nias", "tenorite", "other"]
     ax = plot_composition_map(formulas, labels, small_table, method="pca")

@@ -35,9 +35,9 @@ def test_transposed_published_layout(shared_data):
     assert "Mg" in table and "Og" not in table
 
 
-def test_missing_elements_are_named(published_table):
+def test_missing_elements_are_named(default_table):
     with pytest.raises(ValueError, match="Og, Ts not in the table"):
-        published_table.lookup(["Mg", "Og", "Ts"])
+        default_table.lookup(["Mg", "Og", "Ts"])
 
 
 def test_csv_round_trip_keeps_counts_and_provenance(tmp_path):
@@ -70,6 +70,6 @@ def test_bad_tables_are_rejected():
         get_table(42)
 
 
-def test_values_are_read_only(published_table):
+def test_values_are_read_only(default_table):
     with pytest.raises(ValueError):
-        published_table.values[0, 0] = 1.0
+        default_table.values[0, 0] = 1.0

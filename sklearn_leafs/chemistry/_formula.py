@@ -436,7 +436,7 @@ def fraction_matrix(X, elements, *, normalize=True, errors="raise"):
     elements : sequence of str
         Column order of the output, e.g. ``LeafTable.elements``.
     normalize : bool, default=True
-        Divide each row by its total amount (fractions, Eq. 2 of the paper).
+        Divide each row by its total amount (fractions, Eq. 2 of Vasylenko et al. 2024).
         With False the raw amounts are kept.
     errors : {"raise", "nan"}, default="raise"
         What to do with an unparseable item or an element missing from

@@ -50,6 +50,11 @@ def smact_oxidation_states():
         Element symbol to its oxidation states, for the elements that have
         any (He, Ne and Ar have none), in atomic-number order.
 
+    References
+    ----------
+    .. [1] D. W. Davies et al., "SMACT: Semiconducting Materials by Analogy and
+       Chemical Theory", J. Open Source Softw. 4, 1361 (2019).
+
     Examples
     --------
     >>> smact_oxidation_states()["Cs"]

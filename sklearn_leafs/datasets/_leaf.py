@@ -87,6 +87,15 @@ def fetch_li_ion_conductivity(
         file read), ``bundled`` (True when the shipped copy was used) and
         ``DESCR``.
 
+    References
+    ----------
+    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
+       from local geometries in crystal structures", 2024 (LEAFs). Code and
+       tables: https://github.com/lrcfmd/LEAF.
+    .. [2] C. J. Hargreaves et al., "A database of experimentally measured
+       lithium solid electrolyte conductivities evaluated with machine
+       learning", npj Comput. Mater. 9, 9 (2023).
+
     Examples
     --------
     >>> li = fetch_li_ion_conductivity()  # doctest: +SKIP
@@ -158,6 +167,12 @@ def fetch_binary_structure_types(
         - ``frame``: formula, material_id, structure (pymatgen; absent when
           ``bundled``), cation, anion, structure_type;
         - ``bundled``: True when the shipped copy was used.
+
+    References
+    ----------
+    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
+       from local geometries in crystal structures", 2024 (LEAFs). Code and
+       tables: https://github.com/lrcfmd/LEAF.
 
     Examples
     --------

@@ -198,6 +198,13 @@ def fetch_phase_fields(
     data home. Otherwise the public ``Supercon_phases.csv`` (4204 fields, 12
     of them with non-element tokens) is used, with a warning.
 
+    References
+    ----------
+    .. [1] A. Vasylenko et al., "Element selection for functional materials
+       discovery by integrated machine learning of elemental contributions to
+       properties", npj Comput. Mater. 9, 164 (2023) (PhaseSelect). Code and
+       data: https://github.com/lrcfmd/PhaseSelect.
+
     Examples
     --------
     >>> from sklearn_leafs.datasets import fetch_phase_fields

@@ -220,6 +220,17 @@ def compute_site_records(
     SiteRecords
         Records in input order; identical for every ``n_jobs`` and backend.
 
+    References
+    ----------
+    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
+       from local geometries in crystal structures", 2024 (LEAFs). Code and
+       tables: https://github.com/lrcfmd/LEAF.
+    .. [2] N. E. R. Zimmermann and A. Jain, "Local structure order parameters
+       and site fingerprints for quantification of coordination environment and
+       crystal structure similarity", RSC Adv. 10, 6063 (2020).
+    .. [3] L. Ward et al., "Matminer: An open source toolkit for materials data
+       mining", Comput. Mater. Sci. 152, 60 (2018).
+
     Examples
     --------
     >>> from pymatgen.core import Lattice, Structure

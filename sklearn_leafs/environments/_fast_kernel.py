@@ -17,7 +17,7 @@ site and numpy operations over all shells, pairs and triples at once:
    those matminer sees. The order matters: pymatgen's ``bcc`` order parameter
    only counts pairs ``j < k`` and is not invariant under a permutation of the
    neighbours, and a search over all sites at once lists them in another
-   order. One call costs about 40 microseconds.
+   order.
 2. Relative distances ``d / d_min`` binned with the three widths
    ``dr - ddr, dr, dr + ddr``. Binning is monotone, so a shell holding ``cn``
    neighbours is always the ``cn`` nearest ones: its order parameters do not
@@ -32,8 +32,8 @@ site and numpy operations over all shells, pairs and triples at once:
    sites and motifs with numpy's exact bin-edge arithmetic.
 
 ``fast_site_fingerprints_many`` does the same for several structures at once,
-which shares numpy's per-call overhead: on small or symmetry-reduced
-structures it is about three times cheaper per site than one call each.
+which shares numpy's per-call overhead (cheaper per site than one call each
+on small or symmetry-reduced structures; ``benchmarks/site_environments.py``).
 
 Every site is a point, whatever its species or occupancy, exactly as in
 matminer; coincident points make matminer divide by a zero distance, and
@@ -47,12 +47,13 @@ bit-identical. A reported value could therefore only differ where an order
 parameter lies within rounding error of a 0.001 histogram bin edge, and then
 by one bin (0.001). This happens for ideal motifs whose value is exactly on
 an edge: in rock-salt YSe and FeH the pentagonal-pyramidal value is exactly
-0.5 in exact arithmetic; pymatgen computes ``0.5000000000000002`` (bin
-centre 0.5005), the vectorised formulas ``0.4999999999999999`` (0.4995).
-Such ties are also why matminer itself can differ between
+0.5 in exact arithmetic; pymatgen may compute ``0.5000000000000002`` (bin
+centre 0.5005) where the vectorised formulas give ``0.4999999999999999``
+(0.4995), and which side pymatgen itself lands on depends on the machine's
+BLAS and libm. Such ties are also why matminer itself can differ between
 symmetry-equivalent sites. With ``exact_ties=True`` (the default) the few
-values within 1e-11 of an edge (about one site in 30 of the open corpus,
-mostly perfect cubes and octahedra) are recomputed with pymatgen's own ``LocalStructOrderParams``, from the same
+values within 1e-11 of an edge (mostly perfect cubes and octahedra) are
+recomputed with pymatgen's own ``LocalStructOrderParams``, from the same
 coordinates and neighbour order, so that the output equals matminer's. See
 ``benchmarks/fast_kernel_agreement.py`` for the measured agreement.
 """
@@ -679,9 +680,9 @@ def _bcc_exact(centre, neighbours, p=_MOTIFS[_BCC - 1][2]):
 
     The operations of ``LocalStructOrderParams.get_order_parameters`` for
     "bcc" in the same order, with ``math`` functions and BLAS-exact dot
-    products, for the pairs j < k only (the others contribute nothing). About
-    five times faster than calling pymatgen, which matters because perfect
-    cubes (CsCl, fluorite, bcc metals) put bcc exactly on the tie at 1.
+    products, for the pairs j < k only (the others contribute nothing).
+    Faster than calling pymatgen, which matters because perfect cubes (CsCl,
+    fluorite, bcc metals) put bcc exactly on the tie at 1.
     """
     rij = neighbours - centre
     n = len(rij)
@@ -826,6 +827,14 @@ def fast_site_fingerprints(structure, indices=None, *, exact_ties=True):
         (matminer divides by a zero nearest-neighbour distance there), or if
         a site has fewer than 12 neighbours within 100 Angstrom.
 
+    References
+    ----------
+    .. [1] N. E. R. Zimmermann and A. Jain, "Local structure order parameters
+       and site fingerprints for quantification of coordination environment and
+       crystal structure similarity", RSC Adv. 10, 6063 (2020).
+    .. [2] L. Ward et al., "Matminer: An open source toolkit for materials data
+       mining", Comput. Mater. Sci. 152, 60 (2018).
+
     Examples
     --------
     >>> from pymatgen.core import Lattice, Structure
@@ -877,6 +886,14 @@ def fast_site_fingerprints_many(structures, indices=None, *, exact_ties=True):
     ValueError
         As :func:`fast_site_fingerprints`, naming the structure by its
         position in ``structures``.
+
+    References
+    ----------
+    .. [1] N. E. R. Zimmermann and A. Jain, "Local structure order parameters
+       and site fingerprints for quantification of coordination environment and
+       crystal structure similarity", RSC Adv. 10, 6063 (2020).
+    .. [2] L. Ward et al., "Matminer: An open source toolkit for materials data
+       mining", Comput. Mater. Sci. 152, 60 (2018).
 
     Examples
     --------

@@ -202,6 +202,14 @@ def compute_values(structure, indices, engine="fast"):
     -------
     ndarray of shape (len(indices), 37)
 
+    References
+    ----------
+    .. [1] N. E. R. Zimmermann and A. Jain, "Local structure order parameters
+       and site fingerprints for quantification of coordination environment and
+       crystal structure similarity", RSC Adv. 10, 6063 (2020).
+    .. [2] L. Ward et al., "Matminer: An open source toolkit for materials data
+       mining", Comput. Mater. Sci. 152, 60 (2018).
+
     Examples
     --------
     >>> from pymatgen.core import Lattice, Structure
@@ -257,11 +265,11 @@ def site_similarities(structure, *, symmetry=False, engine="fast", symprec=0.01)
         by the orbit's multiplicity. matminer does not give exactly equal
         values on symmetry-equivalent sites (distance-shell rounding and
         histogram peak picking on slightly off-symmetry coordinates), so this
-        only approximates the all-sites mean: over the open corpus (13,897
-        structures, ``benchmarks/symmetry_approximation.py``) element means
-        differ by at most 2.4e-3 in one motif (median 7e-16). With the fast
-        engine the symmetry analysis costs about as much as the sites it
-        saves, hence the default; it pays off with ``engine="matminer"``.
+        only approximates the all-sites mean (the measured difference is in
+        the user guide, :doc:`/user_guide/science`, and
+        ``benchmarks/symmetry_approximation.py``). With the fast engine the
+        symmetry analysis saves little or no time, hence the default; it pays
+        off with ``engine="matminer"``.
         When spglib finds no symmetry, every site is computed.
     engine : {"fast", "matminer"}, default="fast"
         Implementation of the fingerprint (see :func:`compute_values`).
@@ -282,6 +290,17 @@ def site_similarities(structure, *, symmetry=False, engine="fast", symprec=0.01)
         If a site holds a placeholder label (a dummy species such as ``M`` or
         ``X``, or an element heavier than Lr such as the ``Nh`` that AFLOW
         prototypes use for NH4); the message names the site and the label.
+
+    References
+    ----------
+    .. [1] N. E. R. Zimmermann and A. Jain, "Local structure order parameters
+       and site fingerprints for quantification of coordination environment and
+       crystal structure similarity", RSC Adv. 10, 6063 (2020).
+    .. [2] L. Ward et al., "Matminer: An open source toolkit for materials data
+       mining", Comput. Mater. Sci. 152, 60 (2018).
+    .. [3] A. Vasylenko et al., "Digital features of chemical elements extracted
+       from local geometries in crystal structures", 2024 (LEAFs). Code and
+       tables: https://github.com/lrcfmd/LEAF.
 
     Examples
     --------

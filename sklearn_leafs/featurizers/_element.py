@@ -1,4 +1,5 @@
-"""ElementFeaturizer: composition vectors from element tables (Eq. 2)."""
+"""ElementFeaturizer: composition vectors from element tables (Eq. 2 of
+Vasylenko et al. 2024)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ __all__ = ["ElementFeaturizer"]
 
 
 class ElementFeaturizer(FormulaTransformerMixin):
-    """Pool element vectors of a LEAF table over each composition (Eq. 2).
+    """Pool element vectors of a LEAF table over each composition.
+
+    The default pooling is Eq. 2 of Vasylenko et al. 2024 [1]_.
 
     With ``pooling="mean"`` a composition gets the fraction-weighted sum of its
     element vectors, ``sum_e x_e a_e``; e.g. ``Li0.375P0.125O0.5`` becomes

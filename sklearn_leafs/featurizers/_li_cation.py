@@ -1,4 +1,5 @@
-"""LiCationFeaturizer: focus-element || role-pooled vectors (Eq. 3)."""
+"""LiCationFeaturizer: focus-element || role-pooled vectors (Eq. 3 of
+Vasylenko et al. 2024)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ _ROLES = {"cation", "anion", "neutral"}
 class LiCationFeaturizer(FormulaTransformerMixin):
     """Concatenate a focus element's vector with the pooled vectors of the rest.
 
-    Eq. 3 of the LEAF paper: ``x_Li a_Li || sum_c x_c a_c`` where ``c`` runs
+    Eq. 3 of Vasylenko et al. 2024 [1]_ (the LEAF paper): ``x_Li a_Li || sum_c x_c a_c`` where ``c`` runs
     over the other cations and ``x`` are fractions of the whole composition.
     With ``rest="anions"`` the second block pools the anions instead, and with
     ``rest="none"`` only the focus block is returned (Li alone).

@@ -90,6 +90,12 @@ def plot_composition_map(
     --------
     plot_element_map : The same map for the elements themselves.
 
+    References
+    ----------
+    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
+       from local geometries in crystal structures", 2024 (LEAFs). Code and
+       tables: https://github.com/lrcfmd/LEAF.
+
     Examples
     --------
     >>> import matplotlib

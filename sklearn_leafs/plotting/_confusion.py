@@ -64,6 +64,12 @@ def plot_confusion(
     ax : matplotlib Axes
         The Axes with the matrix image and one text per cell.
 
+    References
+    ----------
+    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
+       from local geometries in crystal structures", 2024 (LEAFs). Code and
+       tables: https://github.com/lrcfmd/LEAF.
+
     Examples
     --------
     >>> import matplotlib

@@ -164,6 +164,12 @@ def plot_element_map(
     --------
     plot_composition_map : The same map for compositions.
 
+    References
+    ----------
+    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
+       from local geometries in crystal structures", 2024 (LEAFs). Code and
+       tables: https://github.com/lrcfmd/LEAF.
+
     Examples
     --------
     >>> import matplotlib

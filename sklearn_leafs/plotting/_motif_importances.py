@@ -139,6 +139,12 @@ def plot_motif_importances(
         The Axes with one bar per shown feature (largest at the top), the
         bars labelled with the feature names.
 
+    References
+    ----------
+    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
+       from local geometries in crystal structures", 2024 (LEAFs). Code and
+       tables: https://github.com/lrcfmd/LEAF.
+
     Examples
     --------
     >>> import matplotlib

@@ -100,6 +100,12 @@ def plot_similarity_heatmap(
     ValueError
         If an element of ``elements`` is not in the table.
 
+    References
+    ----------
+    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
+       from local geometries in crystal structures", 2024 (LEAFs). Code and
+       tables: https://github.com/lrcfmd/LEAF.
+
     Examples
     --------
     >>> import matplotlib

@@ -87,6 +87,14 @@ def magpie_table(properties=MAGPIE_PROPERTIES):
         value at all (Nh, Fl, Mc, Lv, Ts, Og for the default properties) are
         left out and listed in ``provenance["left_out"]``.
 
+    References
+    ----------
+    .. [1] L. Ward, A. Agrawal, A. Choudhary and C. Wolverton, "A
+       general-purpose machine learning framework for predicting properties of
+       inorganic materials", npj Comput. Mater. 2, 16028 (2016) (Magpie).
+    .. [2] L. Ward et al., "Matminer: An open source toolkit for materials data
+       mining", Comput. Mater. Sci. 152, 60 (2018).
+
     Examples
     --------
     >>> from sklearn_leafs.tables import magpie_table
@@ -198,6 +206,15 @@ def leaf_plus(table, properties=MAGPIE_PROPERTIES):
         The LEAF columns, then the properties, over the elements of ``table``
         (all of which Magpie covers). ``get_table("default+")`` and
         ``get_table("vasylenko2024+")`` return the same tables.
+
+    References
+    ----------
+    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
+       from local geometries in crystal structures", 2024 (LEAFs). Code and
+       tables: https://github.com/lrcfmd/LEAF.
+    .. [2] L. Ward, A. Agrawal, A. Choudhary and C. Wolverton, "A
+       general-purpose machine learning framework for predicting properties of
+       inorganic materials", npj Comput. Mater. 2, 16028 (2016) (Magpie).
 
     Examples
     --------

@@ -72,6 +72,12 @@ def load_embedding(name):
         ``Lv`` and ``Uuh``); such duplicates and any non-element rows are left
         out with a ``UserWarning`` and listed in ``table.provenance["dropped"]``.
 
+    References
+    ----------
+    .. [1] A. Onwuli, A. V. Hegde, K. V. T. Nguyen, K. T. Butler and A. Walsh,
+       "Element similarity in high-dimensional materials representations",
+       Digital Discovery 2, 1558 (2023) (the elementembeddings package).
+
     Examples
     --------
     >>> table = load_embedding("magpie")  # doctest: +SKIP

@@ -40,6 +40,12 @@ class LeafTable:
     counts : pandas.Series or None
     provenance : dict
 
+    References
+    ----------
+    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
+       from local geometries in crystal structures", 2024 (LEAFs). Code and
+       tables: https://github.com/lrcfmd/LEAF.
+
     Examples
     --------
     >>> import pandas as pd

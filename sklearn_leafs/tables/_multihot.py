@@ -106,6 +106,12 @@ class MultiHotEncoder(TransformerMixin, BaseEstimator):
     n_output_features_ : int
         Total number of kept bins (output columns).
 
+    References
+    ----------
+    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
+       from local geometries in crystal structures", 2024 (LEAFs). Code and
+       tables: https://github.com/lrcfmd/LEAF.
+
     Examples
     --------
     >>> import numpy as np
@@ -283,6 +289,12 @@ class LocalEnvironmentMatrix:
         Column labels such as ``octahedral CN_6=0.500``.
     provenance : dict, default=None
         Where the matrix comes from.
+
+    References
+    ----------
+    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
+       from local geometries in crystal structures", 2024 (LEAFs). Code and
+       tables: https://github.com/lrcfmd/LEAF.
 
     Examples
     --------

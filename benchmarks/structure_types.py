@@ -34,6 +34,7 @@ from sklearn.metrics import matthews_corrcoef
 
 from sklearn_leafs import SubstitutionClassifier
 from sklearn_leafs.substitution import (
+    _LIBRARY_SHARPNESS,
     _species_mapping,
     fit_temperature,
     load_templates,
@@ -136,10 +137,14 @@ def cross_fitted(rows, true_codes, weights, prior, seed=0):
     return out_labels, out_proba, fitted
 
 
-def evaluate(name, templates, targets, table, aggregate, plot=None):
+def evaluate(name, templates, targets, table, aggregate, sharpness, plot=None):
     start = time.perf_counter()
     clf = SubstitutionClassifier(
-        table, protocol="all", oxidation_states=None, aggregate=aggregate
+        table,
+        protocol="all",
+        oxidation_states=None,
+        aggregate=aggregate,
+        sharpness=sharpness,
     )
     X_t = [_species_mapping(s) for s in templates["species"]]
     clf.fit(X_t, templates["prototype"], sample_weight=templates["weight"].to_numpy())
@@ -314,22 +319,46 @@ def main(argv=None):
     print(
         f"\nleave-one-formula-out, {N_COMMON} commonest prototypes, table={args.table!r}:"
     )
+    k = _LIBRARY_SHARPNESS
     best = evaluate(
-        "sum over templates, evidence rule",
+        f"sum, sharpness {k:g}, evidence rule",
         evidence,
         evidence,
         args.table,
         "sum",
+        k,
         args.plot,
     )
     if not args.quick:
+        for other in (1.0, 6.0, 10.0):
+            evaluate(
+                f"sum, sharpness {other:g}, evidence rule",
+                evidence,
+                evidence,
+                args.table,
+                "sum",
+                other,
+            )
+        evaluate("max (best template)", evidence, evidence, args.table, "max", 1.0)
         evaluate(
-            "max over templates, evidence rule", evidence, evidence, args.table, "max"
-        )
-        evaluate(
-            "sum over templates, all polymorphs", every, evidence, args.table, "sum"
+            f"sum, sharpness {k:g}, all polymorphs",
+            every,
+            evidence,
+            args.table,
+            "sum",
+            k,
         )
     per_prototype(best, names)
+    ab = ["AB_cF8_225_a_b", "AB_cF8_216_a_c", "AB_hP4_186_b_b", "AB_cP2_221_a_b"]
+    y, w, correct = best["y"], best["w"], best["correct"]
+    print(
+        "\nAB recall: "
+        + ", ".join(
+            f"{names.get(p, p)} {np.average(correct[y == p], weights=w[y == p]):.3f} "
+            f"({(y == p).sum()})"
+            for p in ab
+        )
+    )
     try:
         table1([Path(data_home()) / "leaf-vasylenko2024" / "leaf.csv", "default"])
     except (FileNotFoundError, OSError) as exc:

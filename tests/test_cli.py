@@ -279,20 +279,24 @@ def test_substitute_errors(table_path, capsys):
 def test_predict_structure(capsys):
     from sklearn_leafs.substitution import predict_structure_type
 
-    argv = ["predict-structure", "ZnO", "SrTiO3", "--top", "2"]
+    argv = ["predict-structure", "GaN", "SrTiO3", "--top", "2"]
     assert main(argv) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 2
-    expected = predict_structure_type(["ZnO", "SrTiO3"], top=2)
-    zno = expected[expected["formula"] == "ZnO"]
-    best, second = zno.iloc[0], zno.iloc[1]
-    # "ZnO  wurtzite (AB_hP4_186_b_b)  0.49  [rock salt 0.07]  via ZnO mp-2133  (...)"
-    assert lines[0].startswith(
-        f"ZnO     {best['structure_type']} ({best['prototype']})  "
+    expected = predict_structure_type(["GaN", "SrTiO3"], top=2)
+    gan = expected[expected["formula"] == "GaN"]
+    best, second = gan.iloc[0], gan.iloc[1]
+    # "GaN     wurtzite (AB_hP4_186_b_b)  0.62  [zinc blende 0.38]  via GaN mp-804  (...)"
+    assert lines[0] == (
+        f"GaN     {best['structure_type']} ({best['prototype']})  "
         f"{best['probability']:.2f}  [{second['structure_type']} "
         f"{second['probability']:.2f}]  via {best['template']} {best['source_id']}"
+        f"  ({best['reason']})"
     )
-    assert best["structure_type"] == "wurtzite"
+    assert (best["structure_type"], second["structure_type"]) == (
+        "wurtzite",
+        "zinc blende",
+    )
     assert lines[1].split()[:2] == ["SrTiO3", "perovskite"]
 
 

@@ -10,6 +10,7 @@ import pytest
 from sklearn_leafs import SubstitutionClassifier
 from sklearn_leafs.substitution import (
     _DEFAULT_CALIBRATION,
+    _LIBRARY_SHARPNESS,
     _species_mapping,
     load_templates,
     predict_structure_type,
@@ -216,7 +217,7 @@ def test_ternary_and_quaternary_named_prototypes():
 
 
 def test_known_compound_and_frame_layout():
-    pred = predict_structure_type("ZnO", top=3)
+    pred = predict_structure_type(["ZnO", "GaN"], top=3)
     assert pred.columns.tolist() == [
         "formula",
         "rank",
@@ -228,16 +229,26 @@ def test_known_compound_and_frame_layout():
         "source",
         "reason",
     ]
-    assert pred["rank"].tolist() == [1, 2, 3]
-    assert pred["probability"].is_monotonic_decreasing
-    best = pred.iloc[0]
-    assert (best["structure_type"], best["template"], best["source_id"]) == (
-        "wurtzite",
-        "ZnO",
-        "mp-2133",
-    )
-    assert best["reason"] == "known compound, polymorph rule: ground state"
-    assert len(set(pred["prototype"])) == 3  # one row per prototype
+    # a compound of the library: its own kept polymorphs, ranked by what
+    # substitutions from other formulas give
+    zno = pred[pred["formula"] == "ZnO"]
+    assert zno[["rank", "structure_type", "template", "source_id"]].values.tolist() == [
+        [1, "wurtzite", "ZnO", "mp-2133"]
+    ]
+    assert zno["probability"].iloc[0] == pytest.approx(1.0)
+    assert zno["reason"].iloc[0] == "known compound, polymorph rule: ground state"
+    gan = pred[pred["formula"] == "GaN"]
+    assert gan["structure_type"].tolist() == ["wurtzite", "zinc blende"]
+    assert gan["rank"].tolist() == [1, 2]
+    assert gan["probability"].sum() == pytest.approx(1.0)
+    assert gan["probability"].is_monotonic_decreasing
+    # the weights: 1/2 each, times the substitution probabilities from others
+    subs = predict_structure_type("GaN", top=50, known="exclude")
+    q = dict(zip(subs["prototype"], subs["probability"]))
+    ratio = gan["probability"].iloc[0] / gan["probability"].iloc[1]
+    assert ratio == pytest.approx(q[WURTZITE] / q[ZINC_BLENDE])
+    assert subs.iloc[0]["structure_type"] == "wurtzite"  # via InN
+    assert "GaN" not in set(subs["template"])
 
 
 def test_no_template_reasons():
@@ -267,9 +278,10 @@ def test_predict_proba_rows_sum_to_one_and_predict_in_classes():
         protocol="all",
         oxidation_states=None,
         aggregate="sum",
+        sharpness=_LIBRARY_SHARPNESS,
         calibration=_DEFAULT_CALIBRATION,
     ).fit(X, templates["prototype"], sample_weight=templates["weight"])
-    targets = ["ZnO", "SrTiO3", "Li7La3Zr2O12", "Ni3Al", "Cs2AgBiBr6"]
+    targets = ["ZnO", "SrTiO3", "Li7La3Zr2O12", "Cu3Au", "Cs2AgBiBr6"]
     proba = clf.predict_proba(targets)
     assert proba.shape == (5, len(clf.classes_))
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
@@ -277,10 +289,12 @@ def test_predict_proba_rows_sum_to_one_and_predict_in_classes():
     pred = clf.predict(targets)
     assert set(pred) <= set(clf.classes_)
     np.testing.assert_array_equal(pred, clf.classes_[proba.argmax(axis=1)])
-    # the function's probabilities are these rows
-    frame = predict_structure_type(["SrTiO3"], top=2)
+    # for a composition outside the library the function's probabilities are
+    # these rows
+    assert "Cs2AgBiBr6" not in set(templates["formula"])
+    frame = predict_structure_type(["Cs2AgBiBr6"], top=2)
     col = list(clf.classes_).index(frame["prototype"].iloc[0])
-    assert frame["probability"].iloc[0] == pytest.approx(proba[1, col])
+    assert frame["probability"].iloc[0] == pytest.approx(proba[4, col])
 
 
 @pytest.mark.slow
@@ -288,7 +302,11 @@ def test_stored_calibration_is_the_lofo_fit():
     templates = load_templates()
     X = [_species_mapping(s) for s in templates["species"]]
     clf = SubstitutionClassifier(
-        protocol="all", oxidation_states=None, aggregate="sum", calibration="lofo"
+        protocol="all",
+        oxidation_states=None,
+        aggregate="sum",
+        sharpness=_LIBRARY_SHARPNESS,
+        calibration="lofo",
     ).fit(X, templates["prototype"], sample_weight=templates["weight"])
     for key, value in _DEFAULT_CALIBRATION.items():
         assert clf.calibration_[key] == pytest.approx(value, abs=2e-3)

@@ -1,6 +1,7 @@
 import time
 
 import numpy as np
+import pandas as pd
 import pytest
 from conformance import check_formula_estimator
 from sklearn.base import clone
@@ -16,6 +17,17 @@ def ab(shared_data):
     from sklearn_leafs.datasets import fetch_binary_structure_types
 
     return fetch_binary_structure_types(data_home=shared_data)
+
+
+@pytest.fixture(scope="module")
+def toy_table():
+    """A small synthetic element table: the tests below need no reference data."""
+    elements = [
+        "Li", "Na", "K", "Rb", "Cs", "Mg", "Ca", "Sr", "Zn", "Cd", "Ag",
+        "O", "S", "Se", "F", "Cl", "Br", "I",
+    ]  # fmt: skip
+    rng = np.random.default_rng(0)
+    return pd.DataFrame(rng.normal(size=(len(elements), 6)), index=elements)
 
 
 def table1(clf, ab):
@@ -119,10 +131,10 @@ def test_single_substitution_probability_by_hand(published_table):
     assert P.loc["K", "Na"] == pytest.approx(np.exp(S[row["K"], row["Na"]]) / Z)
 
 
-def test_predict_proba_and_fallback(published_table):
+def test_predict_proba_and_fallback(toy_table):
     X = ["NaCl", "KBr", "MgO", "CsCl"]
     y = ["rock salt", "rock salt", "rock salt", "cscl"]
-    clf = SubstitutionClassifier(published_table).fit(X, y)
+    clf = SubstitutionClassifier(toy_table).fit(X, y)
     targets = ["KCl", "CsBr", "HeNe"]
     proba = clf.predict_proba(targets)
     assert list(clf.classes_) == ["cscl", "rock salt"]
@@ -144,16 +156,16 @@ def test_predict_proba_and_fallback(published_table):
         clf.set_params(fallback="rock salt").fit(X, y)
 
 
-def test_integer_labels(published_table):
-    clf = SubstitutionClassifier(published_table).fit(["NaCl", "CsCl"], [0, 1])
+def test_integer_labels(toy_table):
+    clf = SubstitutionClassifier(toy_table).fit(["NaCl", "CsCl"], [0, 1])
     pred = clf.predict(["KCl", "HeNe"])
     assert pred.dtype.kind == "i" and set(pred) <= {0, 1}
 
 
-def test_sample_weight_and_sum_aggregation(published_table):
+def test_sample_weight_and_sum_aggregation(toy_table):
     X = ["NaCl", "KBr", "CsCl"]
     y = ["rs", "rs", "cscl"]
-    clf = SubstitutionClassifier(published_table, protocol="all", aggregate="sum")
+    clf = SubstitutionClassifier(toy_table, protocol="all", aggregate="sum")
     clf.fit(X, y, sample_weight=[1.0, 0.5, 2.0])
     P = clf.probabilities_
     # KCl: NaCl (K <- Na), KBr (Cl <- Br) and CsCl (K <- Cs), times the weights
@@ -172,11 +184,11 @@ def test_sample_weight_and_sum_aggregation(published_table):
     assert clf.predict_proba(["KCl"])[0].tolist() == [0.0, 1.0]
 
 
-def test_calibration_rows_sum_to_one(published_table):
+def test_calibration_rows_sum_to_one(toy_table):
     X = ["NaCl", "KBr", "KCl", "NaBr", "CsCl", "CsBr", "ZnS", "ZnSe", "CdS", "MgO"]
     y = ["rs", "rs", "rs", "rs", "cscl", "cscl", "zb", "zb", "zb", "rs"]
     clf = SubstitutionClassifier(
-        published_table, protocol="all", aggregate="sum", calibration="lofo"
+        toy_table, protocol="all", aggregate="sum", calibration="lofo"
     ).fit(X, y)
     cal = clf.calibration_
     assert cal["temperature"] > 0 and 0 <= cal["prior_weight"] < 1
@@ -190,10 +202,10 @@ def test_calibration_rows_sum_to_one(published_table):
         clf.set_params(calibration={"temperature": -1, "prior_weight": 0}).fit(X, y)
 
 
-def test_leave_one_formula_out_by_hand(published_table):
+def test_leave_one_formula_out_by_hand(toy_table):
     X = ["NaCl", "NaCl", "KCl", "CsCl", "CsBr"]
     y = ["rs", "cscl", "rs", "cscl", "cscl"]
-    clf = SubstitutionClassifier(published_table, protocol="all", aggregate="sum")
+    clf = SubstitutionClassifier(toy_table, protocol="all", aggregate="sum")
     lofo = clf.leave_one_formula_out(X, y, sample_weight=[0.5, 0.5, 1, 1, 1], top=2)
     # row 0 (NaCl) from KCl, CsCl and CsBr only: both NaCl rows left out
     P = clf.probabilities_
@@ -204,6 +216,22 @@ def test_leave_one_formula_out_by_hand(published_table):
     assert lofo.n_labels[0] == 2  # rs (KCl), cscl (CsCl, CsBr)
     by_refit = clone(clf).fit(X[2:], y[2:]).predict_proba(["NaCl"])[0]
     np.testing.assert_allclose(sorted(lofo.proba[0]), sorted(by_refit))
+
+
+def test_sharpness_raises_template_scores(toy_table):
+    X, y = ["NaCl", "KBr", "CsCl"], ["rs", "rs", "cscl"]
+    plain = SubstitutionClassifier(toy_table, protocol="all", aggregate="sum").fit(X, y)
+    sharp = clone(plain).set_params(sharpness=3.0).fit(X, y)
+    p1, i1 = plain.kneighbors(["KCl"], n_neighbors=3)
+    p3, i3 = sharp.kneighbors(["KCl"], n_neighbors=3)
+    np.testing.assert_array_equal(i1, i3)  # the order of templates is kept
+    np.testing.assert_allclose(p3, p1**3)
+    P = plain.probabilities_
+    rs = P.loc["K", "Na"] ** 3 + P.loc["Cl", "Br"] ** 3
+    cscl = P.loc["K", "Cs"] ** 3
+    np.testing.assert_allclose(sharp.predict_proba(["KCl"])[0, 0], cscl / (rs + cscl))
+    with pytest.raises(ValueError, match="sharpness"):
+        clone(plain).set_params(sharpness=0).fit(X, y)
 
 
 # -- protocol="all": ternaries and beyond --------------------------------------

@@ -219,17 +219,20 @@ class PhaseFieldNoveltyScorer(OutlierMixin, BaseEstimator):
         -------
         scores : ndarray of shape (n_samples,)
         """
-        return self.estimator_.score_samples(self._features(X))
+        features = self._features(X)  # checks that the scorer is fitted first
+        return self.estimator_.score_samples(features)
 
     @available_if(_estimator_has("decision_function"))
     def decision_function(self, X):
         """Shifted score of the outlier model: negative for outliers."""
-        return self.estimator_.decision_function(self._features(X))
+        features = self._features(X)  # checks that the scorer is fitted first
+        return self.estimator_.decision_function(features)
 
     @available_if(_estimator_has("predict"))
     def predict(self, X):
         """-1 for fields unlike the known ones (outliers), +1 otherwise."""
-        return self.estimator_.predict(self._features(X))
+        features = self._features(X)  # checks that the scorer is fitted first
+        return self.estimator_.predict(features)
 
     def novelty_score(self, X):
         """Fraction of training phase fields that look more typical than each field.

@@ -44,6 +44,7 @@ from sklearn.utils.validation import check_is_fitted
 from .chemistry._elements import atomic_number
 from .chemistry._formula import as_items, fraction_matrix, item_amounts
 from .chemistry._oxidation import SMACT_MAX_Z, smact_oxidation_states
+from .featurizers._base import formula_input
 from .tables import get_table
 
 __all__ = [
@@ -589,12 +590,13 @@ class NearestCompositions(BaseEstimator):
             self.reference_ = frame.loc[known].reset_index(drop=True)
             self.formulas_ = self.reference_["formula"].tolist()
             self.labels_ = self.reference_["structure_type"].to_numpy(dtype=object)
+            self.n_features_in_ = 1  # one column of formulas
         else:
             if X is None:
                 raise ValueError(
                     "fit needs reference compositions X, or reference='known'"
                 )
-            self.formulas_ = list(as_items(X))
+            self.formulas_ = list(formula_input(self, X, reset=True)[0])
             if y is None:
                 self.labels_ = None
             else:
@@ -663,7 +665,7 @@ class NearestCompositions(BaseEstimator):
             ``pearson_symbol``, ``prototype_label``, ``n_records``,
             ``n_structure_types`` and ``source_ids``.
         """
-        items = list(as_items(X))
+        items = list(formula_input(self, X, reset=False)[0])
         scores, indices = self.kneighbors(items, n_neighbors)
         n, k = indices.shape
         flat = indices.ravel()

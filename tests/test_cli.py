@@ -385,68 +385,63 @@ def test_substitute_errors(table_path, capsys):
 
 
 # -- predict-structure ----------------------------------------------------------------
-@pytest.fixture(scope="module")
-def templates():
-    from sklearn_leafs.substitution import load_ab_templates
-
-    try:
-        return load_ab_templates()
-    except FileNotFoundError:
-        pytest.skip("the built-in template library is not built yet")
-
-
-def test_predict_structure(templates, table_path, capsys):
+def test_predict_structure(capsys):
     from sklearn_leafs.substitution import predict_structure_type
 
-    argv = ["predict-structure", "AgBr", "MgO", "--table", table_path, "--top", "2"]
+    argv = ["predict-structure", "GaN", "SrTiO3", "--top", "2"]
     assert main(argv) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[0].split() == [
-        "formula",
-        "rank",
-        "structure_type",
-        "template",
-        "probability",
-    ]
-    expected = predict_structure_type(["AgBr", "MgO"], table_path, top=2)
-    assert len(lines) == 1 + len(expected)
-    assert lines[1].split()[0] == "AgBr"
-    assert expected.iloc[0]["structure_type"] in lines[1]
-    assert expected.iloc[0]["template"] in lines[1]
-
-
-def test_predict_structure_errors(small_library, table_path, capsys):
-    assert main(["predict-structure", "Xx2O", "--table", table_path]) == 1
-    assert "'Xx'" in _one_error_line(capsys.readouterr().err)
-
-
-@pytest.fixture
-def small_library(monkeypatch):
-    """Replace the built-in template library by four templates."""
-    import sklearn_leafs.substitution as substitution
-
-    library = pd.DataFrame(
-        {
-            "formula": ["NaCl", "KCl", "ZnS", "CsCl"],
-            "structure_type": ["rock salt", "rock salt", "zinc blende", "cscl"],
-            "source_id": ["t1", "t2", "t3", "t4"],
-        }
+    assert len(lines) == 2
+    expected = predict_structure_type(["GaN", "SrTiO3"], top=2)
+    gan = expected[expected["formula"] == "GaN"]
+    best, second = gan.iloc[0], gan.iloc[1]
+    # "GaN     wurtzite (AB_hP4_186_b_b)  0.62  [zinc blende 0.38]  via GaN mp-804  (...)"
+    assert lines[0] == (
+        f"GaN     {best['structure_type']} ({best['prototype']})  "
+        f"{best['probability']:.2f}  [{second['structure_type']} "
+        f"{second['probability']:.2f}]  via {best['template']} {best['source_id']}"
+        f"  ({best['reason']})"
     )
-    monkeypatch.setattr(substitution, "load_ab_templates", lambda: library.copy())
-    substitution._library_classifier.cache_clear()
-    yield library
-    substitution._library_classifier.cache_clear()
+    assert (best["structure_type"], second["structure_type"]) == (
+        "wurtzite",
+        "zinc blende",
+    )
+    assert lines[1].split()[:2] == ["SrTiO3", "perovskite"]
 
 
-def test_predict_structure_with_small_library(small_library, table_path, capsys):
-    assert main(["predict-structure", "KBr", "AgI", "--table", table_path]) == 0
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 3
-    kbr, agi = lines[1].split(), lines[2].split()
-    # KBr is KCl with Cl -> Br, the only single-substitution template
-    assert kbr[:5] == ["KBr", "1", "rock", "salt", "KCl"]
-    assert 0 < float(kbr[5]) <= 1
-    assert agi == ["AgI", "1", "no", "prediction", "-", "0.0000"]
+def test_predict_structure_options(capsys):
+    argv = [
+        "predict-structure",
+        "SrTiO3",
+        "Li7La3Zr2O12",
+        "--exclude-known",
+        "--top",
+        "1",
+    ]
+    assert main(argv) == 0
+    sto, llzo = capsys.readouterr().out.strip().splitlines()
+    assert "via SrTiO3" not in sto and "[" not in sto
+    assert llzo.split() == [
+        "Li7La3Zr2O12",
+        "no",
+        "prediction",
+        "(no",
+        "template",
+        "with",
+        "anonymous",
+        "formula",
+        "A2B3C7D12)",
+    ]
+    argv = ["predict-structure", "HeNe", "--protocol", "single", "--polymorphs", "all"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "no prediction  (no charge-balanced oxidation states" in out
+
+
+def test_predict_structure_errors(capsys):
+    assert main(["predict-structure", "Xx2O"]) == 1
+    assert "'Xx'" in _one_error_line(capsys.readouterr().err)
+    assert main(["predict-structure", "NaCl", "--table", "no-such-table"]) == 1
 
 
 # -- build-table ------------------------------------------------------------------------

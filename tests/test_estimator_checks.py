@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.ensemble import IsolationForest
 
 from sklearn_leafs import (
     ElementFeaturizer,
@@ -58,7 +59,7 @@ ESTIMATORS = [
     SubstitutionClassifier(),
     SubstitutionClassifier(protocol="all"),
     NearestCompositions(n_neighbors=3),
-    PhaseFieldNoveltyScorer(n_estimators=20, random_state=0),
+    PhaseFieldNoveltyScorer(estimator=IsolationForest(n_estimators=20, random_state=0)),
     pytest.param(_leafnet("LeafNetRegressor"), marks=pytest.mark.slow),
     pytest.param(_leafnet("LeafNetClassifier"), marks=pytest.mark.slow),
 ]
@@ -66,22 +67,6 @@ ESTIMATORS = [
 # Failures known when this suite was written, each with its reason. The marks
 # are strict: once an estimator is fixed its check passes, the run fails, and
 # the entry must go.
-_INPUT_FEATURES = (
-    "get_feature_names_out ignores input_features (issue 12, point 5: one base "
-    "for formula-input estimators)"
-)
-
-
-_N_FEATURES_IN = (
-    "fit does not record n_features_in_ / feature_names_in_ (issue 12, point 5: "
-    "one base for formula-input estimators)"
-)
-_NOVELTY_UNFITTED = (
-    "score_samples and decision_function read forest_ before checking that the "
-    "scorer is fitted: AttributeError instead of NotFittedError (issue 12, "
-    "point 4: the novelty scorer as a meta-estimator)"
-)
-
 _LEAFNET_UNFITTED = (
     "LeafNetClassifier.predict reads classes_ before checking that it is "
     "fitted: AttributeError instead of NotFittedError"
@@ -91,14 +76,6 @@ _LEAFNET_UNFITTED = (
 def _expected_failed_checks(estimator):
     name = type(estimator).__name__
     failed = {}
-    if hasattr(estimator, "transform"):
-        failed["check_get_feature_names_out_input_features"] = _INPUT_FEATURES
-    if name in {"SubstitutionClassifier", "NearestCompositions"}:
-        failed["check_n_features_in"] = _N_FEATURES_IN
-    if name == "PhaseFieldNoveltyScorer":
-        failed["check_n_features_in"] = _N_FEATURES_IN
-        failed["check_unfitted_raises_not_fitted"] = _NOVELTY_UNFITTED
-        failed["check_estimators_unfitted"] = _NOVELTY_UNFITTED
     if name == "LeafNetClassifier":
         failed["check_unfitted_raises_not_fitted"] = _LEAFNET_UNFITTED
         failed["check_estimators_unfitted"] = _LEAFNET_UNFITTED
@@ -140,7 +117,7 @@ def test_checks_are_named_and_apply_to_the_estimator():
     clf = [name for name, _ in check_formula_estimator(SubstitutionClassifier())]
     assert "check_classifier_labels_and_probabilities" in clf
     assert "check_column_transformer_and_set_output" not in clf
-    scorer = PhaseFieldNoveltyScorer()
+    scorer = PhaseFieldNoveltyScorer(estimator=IsolationForest())
     assert "check_n_jobs_invariance" in dict(check_formula_estimator(scorer))
     X, _ = formula_check_data(scorer)
     assert X[0] == "Ba Ca Cu La O"

@@ -9,7 +9,6 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from conformance import check_formula_estimator
 from sklearn.pipeline import FeatureUnion
 from sklearn.utils._param_validation import InvalidParameterError
 
@@ -35,15 +34,6 @@ def table():
 
 def row(table, element):
     return table.frame.loc[element].to_numpy()
-
-
-# -- conformance on the shipped table (no reference data) ------------------------
-
-
-@pytest.mark.parametrize("name", list(ESTIMATORS))
-def test_conformance_on_the_shipped_table(name):
-    cls, X = ESTIMATORS[name]
-    check_formula_estimator(cls(table="default"), X, Y)
 
 
 # -- fit_transform featurizes once --------------------------------------------------

@@ -3,11 +3,11 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 from sklearn.metrics import matthews_corrcoef
 from sklearn.model_selection import LeaveOneOut, cross_val_predict, cross_val_score
 
 from sklearn_leafs import SubstitutionClassifier
-from sklearn_leafs.substitution import load_ab_templates, predict_structure_type
 from sklearn_leafs.tables import get_table
 
 
@@ -18,8 +18,21 @@ def ab(shared_data):
     return fetch_binary_structure_types(data_home=shared_data)
 
 
+@pytest.fixture(scope="module")
+def toy_table():
+    """A small synthetic element table: the tests below need no reference data."""
+    elements = [
+        "Li", "Na", "K", "Rb", "Cs", "Mg", "Ca", "Sr", "Zn", "Cd", "Ag",
+        "O", "S", "Se", "F", "Cl", "Br", "I",
+    ]  # fmt: skip
+    rng = np.random.default_rng(0)
+    return pd.DataFrame(rng.normal(size=(len(elements), 6)), index=elements)
+
+
 def table1(clf, ab):
-    pred = clf.leave_one_out_predict(ab.data, ab.target)
+    """The paper's protocol: a target without template counts as wrong."""
+    pred, n = clf.leave_one_out_predict(ab.data, ab.target, return_n_templates=True)
+    pred = np.where(n == 0, "no prediction", pred.astype(object))
     return (pred == ab.target).mean(), matthews_corrcoef(ab.target, pred), pred
 
 
@@ -63,9 +76,10 @@ def test_table1_with_the_default_table(ab):
 
 def test_plain_formula_strings_with_guessed_oxidation_states(published_table, ab):
     formulas = list(ab.frame["formula"])
-    pred = SubstitutionClassifier(published_table).leave_one_out_predict(
-        formulas, ab.target
+    pred, n = SubstitutionClassifier(published_table).leave_one_out_predict(
+        formulas, ab.target, return_n_templates=True
     )
+    pred = np.where(n == 0, "no prediction", pred.astype(object))
     # pymatgen's guesses differ for AgO (Ag2+ O2-), the predictions do not
     assert (pred == ab.target).mean() == pytest.approx(0.86)
     assert matthews_corrcoef(ab.target, pred) == pytest.approx(0.7189617, abs=1e-6)
@@ -116,30 +130,107 @@ def test_single_substitution_probability_by_hand(default_table):
     assert P.loc["K", "Na"] == pytest.approx(np.exp(S[row["K"], row["Na"]]) / Z)
 
 
-def test_predict_proba_and_fallback(default_table):
+def test_predict_proba_and_fallback(toy_table):
     X = ["NaCl", "KBr", "MgO", "CsCl"]
     y = ["rock salt", "rock salt", "rock salt", "cscl"]
-    clf = SubstitutionClassifier(default_table).fit(X, y)
+    clf = SubstitutionClassifier(toy_table).fit(X, y)
     targets = ["KCl", "CsBr", "HeNe"]
     proba = clf.predict_proba(targets)
     assert list(clf.classes_) == ["cscl", "rock salt"]
-    np.testing.assert_allclose(proba[:2].sum(axis=1), 1.0)
-    np.testing.assert_array_equal(proba[2], 0.0)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    # HeNe has no template: the documented rule is the class prior
+    np.testing.assert_allclose(clf.class_prior_, [0.25, 0.75])
+    np.testing.assert_allclose(proba[2], [0.25, 0.75])
     pred = clf.predict(targets)
-    assert pred[2] == "no prediction"
-    assert list(pred[:2]) == list(clf.classes_[proba[:2].argmax(axis=1)])
+    assert set(pred) <= set(clf.classes_)
+    assert pred[2] == "rock salt"
+    assert list(pred) == list(clf.classes_[proba.argmax(axis=1)])
+    assert clf.n_templates(targets).tolist()[2] == 0
+    clf.set_params(fallback="raise").fit(X, y)
     with pytest.raises(ValueError, match=r"row 2 \('HeNe'\)"):
-        clf.set_params(fallback="raise").predict(targets)
-    clf.set_params(fallback="rock salt").fit(X, y)
-    assert clf.predict(["HeNe"])[0] == "rock salt"
+        clf.predict(targets)
+    with pytest.raises(ValueError, match=r"row 2 \('HeNe'\)"):
+        clf.predict_proba(targets)
+    with pytest.raises(ValueError, match="fallback"):
+        clf.set_params(fallback="rock salt").fit(X, y)
 
 
-def test_integer_labels_with_integer_fallback(default_table):
-    clf = SubstitutionClassifier(default_table, fallback=-1).fit(
-        ["NaCl", "CsCl"], [0, 1]
-    )
+def test_integer_labels(toy_table):
+    clf = SubstitutionClassifier(toy_table).fit(["NaCl", "CsCl"], [0, 1])
     pred = clf.predict(["KCl", "HeNe"])
-    assert pred.dtype.kind == "i" and pred[1] == -1
+    assert pred.dtype.kind == "i" and set(pred) <= {0, 1}
+
+
+def test_sample_weight_and_sum_aggregation(toy_table):
+    X = ["NaCl", "KBr", "CsCl"]
+    y = ["rs", "rs", "cscl"]
+    clf = SubstitutionClassifier(toy_table, protocol="all", aggregate="sum")
+    clf.fit(X, y, sample_weight=[1.0, 0.5, 2.0])
+    P = clf.probabilities_
+    # KCl: NaCl (K <- Na), KBr (Cl <- Br) and CsCl (K <- Cs), times the weights
+    rs = P.loc["K", "Na"] * 1.0 + P.loc["Cl", "Br"] * 0.5
+    cscl = P.loc["K", "Cs"] * 2.0
+    np.testing.assert_allclose(
+        clf.predict_proba(["KCl"])[0], [cscl / (rs + cscl), rs / (rs + cscl)]
+    )
+    np.testing.assert_allclose(clf.class_prior_, [2 / 3.5, 1.5 / 3.5])
+    clf.set_params(aggregate="max").fit(X, y, sample_weight=[1.0, 0.5, 2.0])
+    best = max(P.loc["K", "Na"], P.loc["Cl", "Br"] * 0.5)
+    np.testing.assert_allclose(clf.predict_proba(["KCl"])[0, 1], best / (best + cscl))
+    # weight 0 removes a template
+    clf.fit(X, y, sample_weight=[1.0, 1.0, 0.0])
+    assert clf.unusable_templates_.tolist() == [2]
+    assert clf.predict_proba(["KCl"])[0].tolist() == [0.0, 1.0]
+
+
+def test_calibration_rows_sum_to_one(toy_table):
+    X = ["NaCl", "KBr", "KCl", "NaBr", "CsCl", "CsBr", "ZnS", "ZnSe", "CdS", "MgO"]
+    y = ["rs", "rs", "rs", "rs", "cscl", "cscl", "zb", "zb", "zb", "rs"]
+    clf = SubstitutionClassifier(
+        toy_table, protocol="all", aggregate="sum", calibration="lofo"
+    ).fit(X, y)
+    cal = clf.calibration_
+    assert cal["temperature"] > 0 and 0 <= cal["prior_weight"] < 1
+    assert cal["n_samples"] == len(X)
+    proba = clf.predict_proba(["RbCl", "CdSe", "HeNe", "CsI"])
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    # a fixed calibration reproduces the fitted one
+    fixed = clone(clf).set_params(calibration=dict(cal)).fit(X, y)
+    np.testing.assert_allclose(fixed.predict_proba(["RbCl", "CdSe"]), proba[:2])
+    with pytest.raises(ValueError, match="temperature"):
+        clf.set_params(calibration={"temperature": -1, "prior_weight": 0}).fit(X, y)
+
+
+def test_leave_one_formula_out_by_hand(toy_table):
+    X = ["NaCl", "NaCl", "KCl", "CsCl", "CsBr"]
+    y = ["rs", "cscl", "rs", "cscl", "cscl"]
+    clf = SubstitutionClassifier(toy_table, protocol="all", aggregate="sum")
+    lofo = clf.leave_one_formula_out(X, y, sample_weight=[0.5, 0.5, 1, 1, 1], top=2)
+    # row 0 (NaCl) from KCl, CsCl and CsBr only: both NaCl rows left out
+    P = clf.probabilities_
+    rs = P.loc["Na", "K"]
+    cs = P.loc["Na", "Cs"] + P.loc["Na", "Cs"] * P.loc["Cl", "Br"]
+    np.testing.assert_allclose(lofo.proba_true[0], rs / (rs + cs))
+    np.testing.assert_allclose(lofo.proba_true[1], cs / (rs + cs))
+    assert lofo.n_labels[0] == 2  # rs (KCl), cscl (CsCl, CsBr)
+    by_refit = clone(clf).fit(X[2:], y[2:]).predict_proba(["NaCl"])[0]
+    np.testing.assert_allclose(sorted(lofo.proba[0]), sorted(by_refit))
+
+
+def test_sharpness_raises_template_scores(toy_table):
+    X, y = ["NaCl", "KBr", "CsCl"], ["rs", "rs", "cscl"]
+    plain = SubstitutionClassifier(toy_table, protocol="all", aggregate="sum").fit(X, y)
+    sharp = clone(plain).set_params(sharpness=3.0).fit(X, y)
+    p1, i1 = plain.kneighbors(["KCl"], n_neighbors=3)
+    p3, i3 = sharp.kneighbors(["KCl"], n_neighbors=3)
+    np.testing.assert_array_equal(i1, i3)  # the order of templates is kept
+    np.testing.assert_allclose(p3, p1**3)
+    P = plain.probabilities_
+    rs = P.loc["K", "Na"] ** 3 + P.loc["Cl", "Br"] ** 3
+    cscl = P.loc["K", "Cs"] ** 3
+    np.testing.assert_allclose(sharp.predict_proba(["KCl"])[0, 0], cscl / (rs + cscl))
+    with pytest.raises(ValueError, match="sharpness"):
+        clone(plain).set_params(sharpness=0).fit(X, y)
 
 
 # -- protocol="all": ternaries and beyond --------------------------------------
@@ -150,20 +241,19 @@ def test_protocol_all_on_ternaries(default_table):
     every = SubstitutionClassifier(default_table, protocol="all").fit(X, y)
     P = every.probabilities_
     targets = ["SrTiO3", "BaZrO3", "NaCoO2", "Fe2SiO4", "LiF"]
-    assert list(single.predict(targets)) == [
-        "perovskite",
-        "no prediction",  # two substitutions away from CaTiO3
-        "layered",
-        "olivine",
-        "no prediction",
-    ]
-    assert list(every.predict(targets)) == [
+    pred = single.predict(targets)
+    assert [pred[0], pred[2], pred[3]] == ["perovskite", "layered", "olivine"]
+    # BaZrO3 is two substitutions away from CaTiO3; LiF has no AB template
+    assert single.n_templates(targets).tolist() == [1, 0, 1, 1, 0]
+    assert list(every.predict(targets))[:4] == [
         "perovskite",
         "perovskite",
         "layered",
         "olivine",
-        "no prediction",  # no template with the anonymous formula AB
     ]
+    assert every.n_templates(targets).tolist()[4] == 0
+    with pytest.raises(ValueError, match="no template with anonymous formula AB"):
+        clone(every).set_params(fallback="raise").fit(X, y).predict(["LiF"])
     proba, idx = every.kneighbors(["BaZrO3", "NaCoO2", "SrTiO3"], n_neighbors=1)
     assert idx[:, 0].tolist() == [1, 0, 1]
     # product of per-site probabilities; unchanged sites count 1
@@ -184,8 +274,10 @@ def test_protocol_all_agrees_with_single_on_single_substitutions(published_table
         for j, p in zip(i1[row], p1[row]):
             if j >= 0:
                 assert score_all[j] == pytest.approx(p)
-    acc = (every.leave_one_out_predict(X, y) == y).mean()
-    assert acc >= 0.86  # CsTe still has no SMACT species; nothing is lost
+    pred, n = every.leave_one_out_predict(X, y, return_n_templates=True)
+    assert (
+        (pred == y) & (n > 0)
+    ).mean() >= 0.86  # CsTe still has no SMACT species; nothing is lost
 
 
 def test_protocol_all_matches_sites_by_role_and_stoichiometry(default_table):
@@ -220,39 +312,6 @@ def test_species_compositions_are_used_as_given(default_table):
     assert clf.predict([ag_o, "AgO"]).tolist() == ["x", "y"]
 
 
-# -- the built-in template library ----------------------------------------------
-def test_template_library():
-    templates = load_ab_templates()
-    assert list(templates.columns) == ["formula", "structure_type", "source_id"]
-    assert len(templates) > 500
-    assert set(templates["structure_type"]) <= {
-        "rock salt",
-        "cscl",
-        "zinc blende",
-        "wurtzite",
-        "other",
-    }
-    nacl = templates[templates["formula"] == "NaCl"]
-    assert "rock salt" in set(nacl["structure_type"])
-    assert not templates.duplicated().any()
-
-
-def test_predict_structure_type_offline(default_table):
-    result = predict_structure_type(["AgBr", "HeNe"], table=default_table, top=3)
-    agbr = result[result["formula"] == "AgBr"]
-    assert agbr["rank"].tolist() == [1, 2, 3]
-    assert agbr["probability"].is_monotonic_decreasing
-    assert agbr.iloc[0]["structure_type"] == "rock salt"
-    assert agbr.iloc[0]["template"] != "AgBr"  # a substitution, not a look-up
-    none = result[result["formula"] == "HeNe"]
-    assert none["structure_type"].tolist() == ["no prediction"]
-    single = predict_structure_type("AgBr", table=default_table)
-    assert len(single) == 1
-    pd.testing.assert_series_equal(
-        single.iloc[0], agbr.iloc[0], check_names=False, check_exact=False
-    )
-
-
 def test_templates_without_oxidation_states_are_reported(default_table):
     clf = SubstitutionClassifier(default_table).fit(
         ["NaCl", "NdZn", "CsCl"], ["rs", "cscl", "cscl"]
@@ -261,22 +320,3 @@ def test_templates_without_oxidation_states_are_reported(default_table):
     assert clf.templates_[1] is None
     proba, idx = clf.kneighbors(["KCl"], n_neighbors=3)
     assert 1 not in idx[0]
-
-
-@pytest.mark.slow
-def test_template_labeller_agrees_with_the_benchmark_labels(ab):
-    # scripts/build_templates.py labels the 100 Materials Project structures of
-    # Table 1 exactly as the dataset does (7 of them are distorted supercells)
-    import importlib.util
-    from pathlib import Path
-
-    from pymatgen.analysis.structure_matcher import StructureMatcher
-
-    path = Path(__file__).resolve().parents[1] / "scripts" / "build_templates.py"
-    spec = importlib.util.spec_from_file_location("build_templates", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    protos = module.prototypes()
-    matcher = StructureMatcher(attempt_supercell=True)
-    labels = [module.structure_type(s, protos, matcher) for s in ab.frame["structure"]]
-    np.testing.assert_array_equal(labels, ab.target)

@@ -1,28 +1,25 @@
-"""``leafs predict-structure``: structure types by substitution."""
+"""``leafs predict-structure``: structure types (prototypes) by substitution."""
 
 import re
 
-from ..substitution import predict_structure_type
-from ._common import (
-    DataError,
-    _add_table_option,
-    _load_table,
-    _one_line,
-    _positive_int,
-)
+from ..substitution import _format_lines, predict_structure_type
+from ._common import DataError, _add_table_option, _one_line, _positive_int
 
 
 def _cmd_predict_structure(args):
-
-    table = _load_table(args.table)
     try:
         result = predict_structure_type(
-            list(args.formulas), table, top=args.top, protocol=args.protocol
+            list(args.formulas),
+            args.table,
+            top=args.top,
+            protocol=args.protocol,
+            polymorphs=args.polymorphs,
+            known="exclude" if args.exclude_known else "use",
         )
-    except ValueError as exc:
+    except (ValueError, FileNotFoundError) as exc:
         raise DataError(re.sub(r"^row \d+ ", "", _one_line(exc))) from None
-    result = result.drop(columns=["source_id"]).fillna("-")
-    print(result.to_string(index=False, float_format=lambda p: f"{p:.4f}"))
+    for line in _format_lines(result):
+        print(line)
     return 0
 
 
@@ -30,26 +27,43 @@ def add_parser(sub):
     """Register the command on the ``leafs`` subparsers."""
     p = sub.add_parser(
         "predict-structure",
-        help="predict the structure type of AB compounds by substitution",
+        help="predict the structure type (prototype) of any composition",
         description=(
-            "Predict the structure type (rock salt, CsCl, zinc blende, wurtzite, "
-            "other) of each FORMULA from the most probable single-element "
-            "substitution of a template in the built-in library of AB binaries "
-            "(the paper's Table 1 method). Prints the type, the template and the "
-            "substitution probability; 'no prediction' when no template is "
-            "one same-charge substitution away."
+            "Predict the structure type of each FORMULA from the most probable "
+            "substitutions of the built-in template library (structures of the "
+            "open corpus labelled with canonical AFLOW prototypes). Prints one "
+            "line per formula: prototype name (label), calibrated probability, "
+            "the runners-up in brackets and the best template with its source "
+            "id, e.g. 'ZnO  wurtzite (AB_hP4_186_b_b)  0.71  [zinc blende 0.18]  "
+            "via ZnS mp-10281'. A formula without admissible template gets "
+            "'no prediction' and the reason."
         ),
     )
-    p.add_argument("formulas", nargs="+", metavar="FORMULA", help="e.g. AgBr")
+    p.add_argument("formulas", nargs="+", metavar="FORMULA", help="e.g. SrTiO3")
     p.add_argument(
-        "--top", type=_positive_int, default=1, help="templates per formula (1)"
+        "--top",
+        type=_positive_int,
+        default=2,
+        help="prototypes per formula: the best and TOP-1 runners-up (2)",
     )
     p.add_argument(
         "--protocol",
-        choices=("single", "all"),
-        default="single",
-        help="'single': templates one substitution away (Table 1); 'all': any "
-        "template of the same anonymous formula (default: single)",
+        choices=("all", "single"),
+        default="all",
+        help="'all': every template of the same anonymous formula (default); "
+        "'single': templates one same-charge substitution away (Table 1)",
+    )
+    p.add_argument(
+        "--polymorphs",
+        choices=("evidence", "all"),
+        default="evidence",
+        help="templates kept by the polymorph rule (default), or every "
+        "polymorph with split weight",
+    )
+    p.add_argument(
+        "--exclude-known",
+        action="store_true",
+        help="leave out the templates of the formula itself (substitutions only)",
     )
     _add_table_option(p)
     p.set_defaults(func=_cmd_predict_structure)

@@ -233,6 +233,14 @@ def _same_param(a, b):
     parameters that are not estimators, such as tables)."""
     if a is b:
         return True
+    if hasattr(a, "get_params") and hasattr(b, "get_params"):
+        # nested estimators are cloned, not copied: compare their parameters
+        pa, pb = a.get_params(deep=False), b.get_params(deep=False)
+        return (
+            type(a) is type(b)
+            and pa.keys() == pb.keys()
+            and all(_same_param(pa[k], pb[k]) for k in pa)
+        )
     if isinstance(a, pd.DataFrame | pd.Series):
         return type(a) is type(b) and a.equals(b)
     if isinstance(a, np.ndarray):
@@ -443,10 +451,18 @@ def check_get_feature_names_out_input_features(est, X, y=None):
         _fit(est, X, y).get_feature_names_out(["a", "b"])
 
 
+def _n_jobs_params(est):
+    """``n_jobs`` and nested ``<step>__n_jobs`` parameters of an estimator."""
+    return [
+        k for k in est.get_params(deep=True) if k == "n_jobs" or k.endswith("__n_jobs")
+    ]
+
+
 def check_n_jobs_invariance(est, X, y=None):
     """``n_jobs=1`` and ``n_jobs=2`` give bit-identical outputs."""
-    one = _fit(clone(est).set_params(n_jobs=1), X, y)
-    two = _fit(clone(est).set_params(n_jobs=2), X, y)
+    keys = _n_jobs_params(est)
+    one = _fit(clone(est).set_params(**dict.fromkeys(keys, 1)), X, y)
+    two = _fit(clone(est).set_params(**dict.fromkeys(keys, 2)), X, y)
     _assert_same(_output(one, X), _output(two, X))
 
 
@@ -547,7 +563,7 @@ def check_formula_estimator(estimator, X=None, y=None):
         ]
     if is_classifier(estimator):
         checks.append(check_classifier_labels_and_probabilities)
-    if "n_jobs" in estimator.get_params(deep=False):
+    if _n_jobs_params(estimator):
         checks.append(check_n_jobs_invariance)
     for check in checks:
         yield check.__name__, partial(check, X=X, y=y)

@@ -6,13 +6,12 @@ import numpy as np
 import pandas as pd
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
+from ..featurizers import ElementFeaturizer
 from ._common import _category_colors, _embed_2d, _get_ax
 
 
 def _composition_features(formulas, table):
     """Fraction-weighted mean LEAF vector of each composition (Eq. 2)."""
-    from sklearn_leafs.featurizers._element import ElementFeaturizer
-
     return np.asarray(ElementFeaturizer(table=table).fit_transform(formulas), float)
 
 

@@ -5,6 +5,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils._param_validation import Interval, validate_params
 
+from ..chemistry import MOTIF_LABELS
 from ._common import _get_ax
 
 
@@ -54,8 +55,6 @@ def _importances_and_names(estimator_or_importances, feature_names):
     if feature_names is not None:
         names = [str(n) for n in feature_names]
     if names is None:
-        from sklearn_leafs.chemistry._motifs import MOTIF_LABELS
-
         if len(values) == len(MOTIF_LABELS):
             names = list(MOTIF_LABELS)
         else:
@@ -72,8 +71,6 @@ def _importances_and_names(estimator_or_importances, feature_names):
 
 def _is_motif(name):
     """Whether a feature name is a motif (``"Li|octahedral CN_6"`` counts)."""
-    from sklearn_leafs.chemistry._motifs import MOTIF_LABELS
-
     return name.rsplit("|", 1)[-1] in set(MOTIF_LABELS)
 
 

@@ -3,6 +3,7 @@
 import numpy as np
 from sklearn.utils._param_validation import StrOptions, validate_params
 
+from ..similarity import element_similarity
 from ._common import _element_info, _finite_rows, _get_ax, _table_frame
 
 
@@ -121,8 +122,6 @@ def plot_similarity_heatmap(
     0.7071
     """
     from matplotlib.colors import Normalize, TwoSlopeNorm
-
-    from sklearn_leafs.similarity import element_similarity
 
     frame = _finite_rows(_table_frame(table))
     if elements is not None:

@@ -12,14 +12,19 @@ from ._batch import compute_site_records
 from ._readers import StructureItem, collect_items, iter_corpus
 from ._records import SiteRecords
 from ._sites import (
+    BV_MAX_SITES,
+    OXIDATION_RULES,
     SiteSimilarities,
     compute_values,
     element_symbol,
+    site_oxidation_states,
     site_similarities,
     symmetry_orbits,
 )
 
 __all__ = [
+    "BV_MAX_SITES",
+    "OXIDATION_RULES",
     "SiteRecords",
     "SiteSimilarities",
     "StructureItem",
@@ -28,6 +33,7 @@ __all__ = [
     "compute_values",
     "element_symbol",
     "iter_corpus",
+    "site_oxidation_states",
     "site_similarities",
     "symmetry_orbits",
 ]

@@ -27,12 +27,16 @@ logger = logging.getLogger(__name__)
 ERROR_POLICIES = ("raise", "skip", "warn")
 
 
-def _one_structure(item, symmetry, engine, symprec):
+def _one_structure(item, symmetry, engine, symprec, oxidation_states=False):
     """Worker: records of one item, or the reason it failed (never raises)."""
     try:
         structure = item.load()
         result = site_similarities(
-            structure, symmetry=symmetry, engine=engine, symprec=symprec
+            structure,
+            symmetry=symmetry,
+            engine=engine,
+            symprec=symprec,
+            oxidation_states=oxidation_states,
         )
         formula = structure.composition.reduced_formula
     except Exception as exc:  # reported to the caller, who applies the policy
@@ -47,6 +51,8 @@ def _one_structure(item, symmetry, engine, symprec):
         "site_index": result.site_indices,
         "symmetry_reduced": result.symmetry_reduced,
         "n_vacancy_sites": len(result.vacancies),
+        "charges": result.charges,
+        "oxidation_rule": result.oxidation_rule,
     }
 
 
@@ -103,7 +109,10 @@ def _assemble(results, metadata):
         sum(1 for r in done if not r["symmetry_reduced"])
     )
     metadata["n_with_vacancies"] = int(sum(1 for r in done if r["n_vacancy_sites"]))
+    charged = bool(done) and all(r.get("charges") is not None for r in done)
     return SiteRecords(
+        charges=np.concatenate([r["charges"] for r in done]) if charged else None,
+        oxidation_rules=[r["oxidation_rule"] for r in done] if charged else None,
         values=values,
         elements=[e for r in done for e in r["elements"]],
         weights=np.concatenate([r["weights"] for r in done]) if done else [],
@@ -131,6 +140,7 @@ def compute_site_records(
     errors="raise",
     verbose=False,
     cache=None,
+    oxidation_states=False,
 ):
     """Compute the site records of many structures in parallel.
 
@@ -166,6 +176,12 @@ def compute_site_records(
         An ``.npz`` file. If it exists and was computed from the same inputs
         with the same parameters, the records are loaded from it; otherwise
         they are computed and saved there.
+    oxidation_states : bool, default=False
+        Also record the oxidation state of every site's species, decided per
+        structure by :func:`~sklearn_leafs.environments.site_oxidation_states`
+        (bond valence, then the composition's charge-balanced species, else
+        metallic); needed for species tables. Costs about as much again as
+        the fast fingerprints.
 
     Returns
     -------
@@ -189,6 +205,8 @@ def compute_site_records(
     _check_params(symmetry, engine, errors, n_jobs)
     items = collect_items(inputs)
     params = {"symmetry": bool(symmetry), "engine": engine, "symprec": float(symprec)}
+    if oxidation_states:
+        params["oxidation_states"] = True
     key = _cache_key(items, params) if cache is not None else None
     if cache is not None and Path(cache).exists():
         records = SiteRecords.load(cache)
@@ -199,7 +217,10 @@ def compute_site_records(
         logger.info("cache %s is stale (other inputs or parameters)", cache)
 
     start = time.perf_counter()
-    tasks = (delayed(_one_structure)(item, symmetry, engine, symprec) for item in items)
+    tasks = (
+        delayed(_one_structure)(item, symmetry, engine, symprec, oxidation_states)
+        for item in items
+    )
     config = {"backend": backend} if backend is not None else {}
     if n_jobs is not None:
         config["n_jobs"] = n_jobs

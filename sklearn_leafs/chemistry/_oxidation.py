@@ -75,6 +75,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -265,7 +266,10 @@ def _element_info(symbol):
     icsd = tuple(int(s) for s in (el.icsd_oxidation_states or ()))
     common = tuple(int(s) for s in el.common_oxidation_states)
     every = tuple(int(s) for s in el.oxidation_states)
-    chi = el.X if el.X == el.X else 0.0  # NaN for some noble gases
+    with warnings.catch_warnings():  # "No Pauling electronegativity for He"
+        warnings.simplefilter("ignore", UserWarning)
+        chi = el.X
+    chi = chi if chi == chi else 0.0  # NaN for some noble gases
     first = tuple(q for q in (icsd or common) if q != 0)
     every = tuple(sorted(set(q for q in every + first if q != 0)))
     lists = {

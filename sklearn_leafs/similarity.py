@@ -254,9 +254,7 @@ def _weights(labels, usable, oxidation_states):
                 out[i] = len(states.get(label, ()))
             continue
         element, charge = parse_species(label)
-        if atomic_number(element) <= SMACT_MAX_Z and charge in states.get(
-            element, ()
-        ):
+        if atomic_number(element) <= SMACT_MAX_Z and charge in states.get(element, ()):
             out[i] = 1.0
     return out
 
@@ -593,10 +591,7 @@ def formula_substitution(
         amounts = guess.species
         total = math.gcd(*(round(a * 10000) for a in amounts.values()))
         sides.append(
-            {
-                format_species(k): round(a * 10000) // total
-                for k, a in amounts.items()
-            }
+            {format_species(k): round(a * 10000) // total for k, a in amounts.items()}
         )
     old, new = sides
     groups = {}

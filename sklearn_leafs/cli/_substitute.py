@@ -124,8 +124,7 @@ def _cmd_substitute(args):
         return 0
     for prob, formula, changes in ranked[: args.top]:
         shown = ", ".join(
-            f"{format_species(o)} -> {format_species(n)} {p:.4f}"
-            for o, n, p in changes
+            f"{format_species(o)} -> {format_species(n)} {p:.4f}" for o, n, p in changes
         )
         extra = f"; p = {prob:.3g}" if len(changes) > 1 else ""
         print(f"{name} -> {formula} ({shown}{extra})")

@@ -34,8 +34,8 @@ Species
     wherever it takes element symbols.  Features are standardised over the
     table's rows as stored.  A species with fewer than
     :data:`MIN_SPECIES_SITES` weighted sites in the table, or absent from it,
-    is not a candidate substitute; asked for by name, it is replaced by its
-    element's row (on a species table: the site-weighted mean of all the
+    is not in the normalisation set nor a candidate substitute; asked for by
+    name, it is replaced by its element's row (on a species table: the site-weighted mean of all the
     element's species rows, i.e. the element's LEAFs) with a warning.  On a
     species table a species is not offered as a substitute for another
     species of its own element.  With ``oxidation_states="smact"`` the
@@ -268,11 +268,10 @@ def _probability_frame(
     usable[:n_table] = _usable(table, min_sites)
     w = _weights(labels, usable, oxidation_states)
     P = _probabilities(S, w, normalization)
-    outside = w == 0
-    outside[n_table:] = False  # asked-for fallback rows keep their column
+    asked = np.isin(labels, [_label_key(x) for x in wanted])
+    outside = (w == 0) & ~asked  # rows asked for by name keep their values
     P[outside, :] = np.nan
     P[:, outside] = np.nan
-    P[n_table:, :] = np.nan  # fallback rows are never substitutes
     return pd.DataFrame(P, index=labels, columns=labels)
 
 

@@ -354,7 +354,8 @@ def test_substitute_catio3_on_the_default_species_table(capsys):
         get_table("default-species")
     except FileNotFoundError:
         pytest.skip("the species table is not built")
-    assert main(["substitute", "CaTiO3", "--top", "20"]) == 0
+    argv = ["substitute", "CaTiO3", "--top", "1000", "--per-species", "60"]
+    assert main(argv) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert any(line.startswith("CaTiO3 -> SrTiO3 (Ca2+ -> Sr2+ ") for line in lines)
 

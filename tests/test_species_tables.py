@@ -161,3 +161,17 @@ def test_default_species_table_is_registered():
     rules = table.provenance["oxidation_rules"]
     assert set(rules) <= {"given", "bond-valence", "composition", "metallic"}
     assert sum(rules.values()) == table.provenance["n_structures"]
+
+
+def test_intermetallics_are_metallic_not_exotic_anions():
+    # HfW2 balances only with W at -2 (among every known state of W):
+    # an intermetallic, not a tungstide; its sites stay metallic
+    from sklearn_leafs.chemistry import guess_oxidation_states
+
+    assert guess_oxidation_states("HfW2").rule in {"all", "all-mixed"}
+    hfw2 = Structure.from_spacegroup(
+        "Fd-3m", Lattice.cubic(7.6), ["Hf", "W"], [[0.125] * 3, [0.5] * 3]
+    )
+    charges, rule = site_oxidation_states(hfw2, max_sites=0)  # skip BVAnalyzer
+    assert rule == "metallic"
+    assert {q for c in charges for q in c.values()} == {0}

@@ -169,10 +169,19 @@ def _bond_valence(structure):
     return out
 
 
+#: Rules of :func:`~sklearn_leafs.chemistry.guess_oxidation_states` whose
+#: species the composition rule accepts: those over pymatgen's common and
+#: ICSD oxidation-state lists (the lists of ``Composition.oxi_state_guesses``).
+#: The steps over every known state find "balanced" assignments for
+#: intermetallics (``Hf4+ W2-`` for HfW2, ``Ge+`` in TbGePt), which would
+#: turn metallic sites into ionic species.
+COMPOSITION_RULES = ("common", "icsd-mixed", "icsd")
+
+
 def _composition_charges(structure):
     """Element charges from the charge-balanced guess of the composition."""
     guess = guess_oxidation_states(structure.composition.element_composition)
-    if guess.species is None or guess.rule == "element":
+    if guess.species is None or guess.rule not in COMPOSITION_RULES:
         return None
     charge = {}
     for el, mean in guess.mean_states.items():
@@ -190,9 +199,11 @@ def site_oxidation_states(structure, *, max_sites=BV_MAX_SITES):
     2. ``"bond-valence"``: pymatgen's ``BVAnalyzer`` (bond-valence sums with
        ICSD-derived priors, charge balanced) succeeds; only ordered cells of
        at most ``max_sites`` sites are tried;
-    3. ``"composition"``: the composition has charge-balanced species in the
-       package's oxidation-state model
-       (:func:`sklearn_leafs.chemistry.guess_oxidation_states`); every site
+    3. ``"composition"``: the composition has charge-balanced species over
+       pymatgen's common or ICSD oxidation-state lists in the package's
+       oxidation-state model (:func:`sklearn_leafs.chemistry.guess_oxidation_states`,
+       rules :data:`COMPOSITION_RULES`; the steps over every known state are
+       not used, as they make intermetallics ionic); every site
        of an element takes the element's average state, rounded to the
        nearest integer when it is mixed valence (BVAnalyzer is the rule that
        tells Fe2+ from Fe3+ sites);

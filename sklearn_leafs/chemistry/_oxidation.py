@@ -248,6 +248,16 @@ class OxidationStateGuess:
         :mod:`sklearn_leafs.chemistry._oxidation`.
     reason : str or None
         Why there are no species (or why a step was skipped), in words.
+    integer_formula : dict
+        The integer formula that was searched (element -> count).
+
+    Examples
+    --------
+    >>> guess = guess_oxidation_states("Li6.25Al0.25La3Zr2O12")
+    >>> guess.rule, guess.integer_formula
+    ('common', {'Li': 25, 'Al': 1, 'La': 12, 'Zr': 8, 'O': 48})
+    >>> guess_oxidation_states("CuZn").reason
+    'no charge-balanced oxidation states could be guessed'
     """
 
     species: dict | None

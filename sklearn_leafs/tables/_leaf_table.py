@@ -92,7 +92,7 @@ class LeafTable:
         if bad:
             raise ValueError(
                 "table rows must be element symbols or species strings such as "
-                f"'Ti4+'; neither: {bad}"
+                f"'Ti4+'; not elements: {bad}"
             )
         dup = frame.index[frame.index.duplicated()].unique().tolist()
         if dup:

@@ -114,12 +114,43 @@ def test_electronegativity_fallback_only_without_balanced_states():
 
 
 def test_near_balanced_formulas_give_roles_not_species():
-    guess = guess_oxidation_states("Li3.6Ge0.4P0.6S4")
+    formula = "Li4Al0.33Si0.33P0.33O4"
+    guess = guess_oxidation_states(formula)
     assert guess.rule == "near-balanced" and guess.species is None
-    assert guess.roles == {"Li": "cation", "Ge": "cation", "P": "cation", "S": "anion"}
-    net = 3.6 + 4 * 0.4 + 5 * 0.6 - 2 * 4
-    assert abs(net) / 8.6 <= NEAR_BALANCE_TOLERANCE
-    assert "+0.023 e per atom" in guess.reason
+    assert guess.roles == {
+        "Li": "cation",
+        "Al": "cation",
+        "Si": "cation",
+        "P": "cation",
+        "O": "anion",
+    }
+    net = 4 + 0.33 * (3 + 4 + 5) - 2 * 4
+    assert net == pytest.approx(-0.04)
+    assert abs(net) / (4 + 0.99 + 4) <= NEAR_BALANCE_TOLERANCE
+    assert "-0.004 e per atom" in guess.reason
+
+
+@pytest.mark.parametrize(
+    "formula, split",
+    [
+        # too large for pymatgen's enumeration: one element split by the DP
+        ("Li0.33CoO2", {("Co", 3): 0.33, ("Co", 4): 0.67}),
+        ("Fe0.947O", {("Fe", 2): 0.841, ("Fe", 3): 0.106}),
+        ("Na0.44MnO2", {("Mn", 3): 0.44, ("Mn", 4): 0.56}),
+        ("Fe997O1000", {("Fe", 2): 991.0, ("Fe", 3): 6.0}),
+        # small enough for pymatgen
+        ("Fe0.9O", {("Fe", 2): 0.7, ("Fe", 3): 0.2}),
+        ("La0.7Sr0.3MnO3", {("Mn", 3): 0.7, ("Mn", 4): 0.3}),
+    ],
+)
+def test_mixed_valence_of_non_stoichiometric_formulas(formula, split):
+    start = time.perf_counter()
+    guess = guess_oxidation_states(formula)
+    assert time.perf_counter() - start < 2.0
+    assert guess.rule == "icsd-mixed"
+    for key, amount in split.items():
+        assert guess.species[key] == pytest.approx(amount, abs=1e-9)
+    assert sum(q * a for (_, q), a in guess.species.items()) == pytest.approx(0)
 
 
 def test_given_species_are_used_as_given():

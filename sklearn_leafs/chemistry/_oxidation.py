@@ -106,10 +106,11 @@ __all__ = [
 SMACT_MAX_Z = 83
 
 #: Largest pymatgen ``oxi_state_guesses`` enumeration (site combinations
-#: summed over elements, times the product of the numbers of element sums)
-#: the mixed-valence steps run; beyond it they are skipped and the guess says
-#: so.  Measured: about 0.1 s at this size on one core.
-MIXED_VALENCE_MAX_WORK = 200_000
+#: summed over elements, plus the product of the numbers of element sums)
+#: the mixed-valence steps give to pymatgen (measured: up to about 0.3 s at
+#: this size on a loaded machine); beyond it the package's own search splits
+#: one element between two neighbouring states and keeps the others uniform.
+MIXED_VALENCE_MAX_WORK = 20_000
 
 #: Largest net-charge range of the uniform search (sum over elements of
 #: amount x largest absolute state of the integer formula).
@@ -344,6 +345,57 @@ def _sign_patterns(elements, consistent=True):
     return sorted(patterns)
 
 
+def _dp(elements, n, allowed, size, span, total_abs):
+    """Best score of every net charge with one state per element.
+
+    Returns the score array over net charges ``offset - span`` and the
+    back-pointers (index into ``allowed[i]``) of each element.
+    """
+    occurrence = _occurrence()
+    value = np.full(size, -np.inf)
+    value[span] = 0.0
+    back = []
+    for el, a, qs in zip(elements, n, allowed):
+        new = np.full(size, -np.inf)
+        choice = np.full(size, -1, dtype=np.int16)
+        for k, q in enumerate(qs):
+            gain = a * occurrence.get((el, q), 0.0) - 0.5 * a * abs(q) / total_abs
+            shift = int(a * q)
+            shifted = np.full(size, -np.inf)
+            if shift >= 0:
+                shifted[shift:] = value[: size - shift]
+            else:
+                shifted[:shift] = value[-shift:]
+            candidate = shifted + gain
+            better = candidate > new
+            new[better] = candidate[better]
+            choice[better] = k
+        value = new
+        back.append(choice)
+    return value, back
+
+
+def _backtrack(elements, n, allowed, back, position):
+    assignment = {}
+    for el, a, qs, choice in zip(elements[::-1], n[::-1], allowed[::-1], back[::-1]):
+        q = qs[choice[position]]
+        assignment[el] = q
+        position -= int(a * q)
+    return {el: assignment[el] for el in elements}
+
+
+def _ranges(counts, which):
+    elements = [el for el, _ in counts]
+    n = np.array([a for _, a in counts], dtype=np.int64)
+    states = [_element_info(el)[0][which] for el in elements]
+    if any(not s for s in states):
+        return None
+    span = int(sum(a * max(abs(q) for q in s) for a, s in zip(n, states)))
+    if span > UNIFORM_MAX_RANGE:
+        raise OverflowError(f"net-charge range {span} > {UNIFORM_MAX_RANGE}")
+    return elements, n, states, span, 2 * span + 1, max(1, span)
+
+
 def _uniform_best(counts, which, tolerance=0.0, consistent=True):
     """Best charge-balanced assignment with one state per element.
 
@@ -353,42 +405,16 @@ def _uniform_best(counts, which, tolerance=0.0, consistent=True):
     too large.  With ``tolerance`` > 0, the assignment with the smallest
     absolute net charge up to ``tolerance`` per atom wins.
     """
-    elements = [el for el, _ in counts]
-    n = np.array([a for _, a in counts], dtype=np.int64)
-    occurrence = _occurrence()
-    states = [_element_info(el)[0][which] for el in elements]
-    if any(not s for s in states):
+    ranges = _ranges(counts, which)
+    if ranges is None:
         return None
-    span = int(sum(a * max(abs(q) for q in s) for a, s in zip(n, states)))
-    if span > UNIFORM_MAX_RANGE:
-        raise OverflowError(f"net-charge range {span} > {UNIFORM_MAX_RANGE}")
-    size = 2 * span + 1
-    total_abs = max(1, int(sum(a * max(abs(q) for q in s) for a, s in zip(n, states))))
+    elements, n, states, span, size, total_abs = ranges
     best_value, best = None, None
     for signs in _sign_patterns(tuple(elements), consistent):
         allowed = [[q for q in s if _sign(q) == sg] for s, sg in zip(states, signs)]
         if any(not a for a in allowed):
             continue
-        value = np.full(size, -np.inf)
-        value[span] = 0.0
-        back = []
-        for el, a, qs in zip(elements, n, allowed):
-            new = np.full(size, -np.inf)
-            choice = np.full(size, -1, dtype=np.int16)
-            for k, q in enumerate(qs):
-                gain = a * occurrence.get((el, q), 0.0) - 0.5 * a * abs(q) / total_abs
-                shift = int(a * q)
-                shifted = np.full(size, -np.inf)
-                if shift >= 0:
-                    shifted[shift:] = value[: size - shift]
-                else:
-                    shifted[:shift] = value[-shift:]
-                candidate = shifted + gain
-                better = candidate > new
-                new[better] = candidate[better]
-                choice[better] = k
-            value = new
-            back.append(choice)
+        value, back = _dp(elements, n, allowed, size, span, total_abs)
         limit = int(math.floor(tolerance * int(n.sum()) + 1e-9))
         reachable = [
             o for o in range(-limit, limit + 1) if np.isfinite(value[span + o])
@@ -399,15 +425,60 @@ def _uniform_best(counts, which, tolerance=0.0, consistent=True):
         key = (-abs(net), value[span + net])
         if best is None or key > best_value:
             best_value = key
-            position, assignment = span + net, {}
-            for el, a, qs, choice in zip(
-                elements[::-1], n[::-1], allowed[::-1], back[::-1]
-            ):
-                q = qs[choice[position]]
-                assignment[el] = q
-                position -= int(a * q)
-            best = ({el: assignment[el] for el in elements}, net)
+            best = (_backtrack(elements, n, allowed, back, span + net), net)
     return best
+
+
+def _one_split_best(counts, which):
+    """Best balanced assignment where one element is split between two
+    neighbouring same-sign states of list ``which`` and every other element
+    takes one state: ``{element: {state: count}}`` or None.
+
+    The mixed-valence search for formulas too large for pymatgen's
+    enumeration (``Fe0.947O``, ``Li0.33CoO2``); dynamic programming over the
+    net charge, like :func:`_uniform_best`.
+    """
+    ranges = _ranges(counts, which)
+    if ranges is None:
+        return None
+    elements, n, states, span, size, total_abs = ranges
+    occurrence = _occurrence()
+    best_value, best = -np.inf, None
+    for signs in _sign_patterns(tuple(elements), True):
+        allowed = [[q for q in s if _sign(q) == sg] for s, sg in zip(states, signs)]
+        if any(not a for a in allowed):
+            continue
+        for i, el in enumerate(elements):
+            qs = allowed[i]
+            if len(qs) < 2 or n[i] < 2:
+                continue
+            rest = [j for j in range(len(elements)) if j != i]
+            r_el = [elements[j] for j in rest]
+            r_n, r_allowed = n[rest], [allowed[j] for j in rest]
+            value, back = _dp(r_el, r_n, r_allowed, size, span, total_abs)
+            c2 = np.arange(1, int(n[i]))
+            for q1, q2 in zip(qs, qs[1:]):
+                total = int(n[i]) * q1 + c2 * (q2 - q1)
+                position = span - total
+                inside = (position >= 0) & (position < size)
+                score = np.full(len(c2), -np.inf)
+                score[inside] = value[position[inside]]
+                score += (
+                    (n[i] - c2) * occurrence.get((el, q1), 0.0)
+                    + c2 * occurrence.get((el, q2), 0.0)
+                    - 0.5 * np.abs(total) / total_abs
+                )
+                k = int(np.argmax(score))
+                if np.isfinite(score[k]) and score[k] > best_value:
+                    best_value = score[k]
+                    others = _backtrack(r_el, r_n, r_allowed, back, int(position[k]))
+                    best = {e: {q: int(r_n[j])} for j, (e, q) in enumerate(
+                        others.items()
+                    )}  # fmt: skip
+                    best[el] = {q1: int(n[i] - c2[k]), q2: int(c2[k])}
+    if best is None:
+        return None
+    return {el: best[el] for el in elements}
 
 
 def _mixed_work(counts, which):
@@ -490,17 +561,32 @@ def _integer_counts(amounts):
     return counts, float(factor)
 
 
+def _amount(count, total_count, amount):
+    """Input amount of ``count`` of an element's ``total_count`` atoms."""
+    return round(amount * count / total_count, 12)
+
+
 def _mixed(counts_t, counts, amounts, factor, which, notes):
     """Mixed-valence step over list ``which``: a guess or None."""
     work = _mixed_work(counts_t, which)
     if work == 0:
         return None
     if work > MIXED_VALENCE_MAX_WORK:
-        notes.append(
-            f"{which}-mixed search skipped ({sum(counts.values())} atoms in the "
-            f"integer formula, enumeration {work:.2g} > {MIXED_VALENCE_MAX_WORK})"
+        try:
+            split = _one_split_best(counts_t, which)
+        except OverflowError as exc:
+            notes.append(f"{which}-mixed search skipped ({exc})")
+            return None
+        if split is None:
+            return None
+        species, means = {}, {}
+        for el, parts in split.items():
+            for q, c in parts.items():
+                species[(el, q)] = _amount(c, counts[el], amounts[el])
+            means[el] = sum(q * c for q, c in parts.items()) / counts[el]
+        return OxidationStateGuess(
+            species, means, _roles_of_means(means), f"{which}-mixed", None, counts
         )
-        return None
     for means in _mixed_solutions(counts_t, which):
         species = {}
         for el, mean in means.items():
@@ -511,7 +597,7 @@ def _mixed(counts_t, counts, amounts, factor, which, notes):
             if parts is None:
                 break
             for q, c in parts.items():
-                species[(el, q)] = c * factor
+                species[(el, q)] = _amount(c, counts[el], amounts[el])
         else:
             return OxidationStateGuess(
                 species, means, _roles_of_means(means), f"{which}-mixed",

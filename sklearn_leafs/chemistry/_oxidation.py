@@ -27,10 +27,13 @@ step of this ladder that finds a charge-balanced assignment decides:
    in its own ranking; an integer average is the element's state, and a
    non-integer one is split between the two neighbouring states of the
    list, both of the same sign (``Fe3O4`` is ``Fe2+ Fe3+2 O2-4``,
-   ``CoAs3`` is ``Co3+ As-3``);
+   ``CoAs3`` is ``Co3+ As-3``).  When pymatgen's enumeration would be too
+   large (:data:`MIXED_VALENCE_MAX_WORK`), one element is split between two
+   neighbouring same-sign states and the others take one state each, found
+   by dynamic programming (``Li0.33CoO2`` is ``Li+ Co3+0.33 Co4+0.67 O2-2``);
 3. ``"near-balanced"``: the common states leave at most
    :data:`NEAR_BALANCE_TOLERANCE` e per atom (typed formulas of doped
-   compounds such as ``Li3.6Ge0.4P0.6S4``, whose rounded amounts are not
+   compounds such as ``Li4Al0.33Si0.33P0.33O4``, whose rounded amounts are not
    exactly balanced): roles from those states, no species;
 4. ``"icsd"``, 5. ``"all"`` and 6. ``"all-mixed"``: one state per element
    from the ICSD lists, then from every known state
@@ -59,8 +62,8 @@ score: the sum over atoms of how often the species occurs in the ICSD), ties
 going to the smaller total absolute charge.  The uniform steps are solved by
 dynamic programming over the net charge, so they answer in milliseconds even
 for formulas with thousands of atoms; the mixed-valence steps call pymatgen
-only when its enumeration is small (:data:`MIXED_VALENCE_MAX_WORK`) and
-otherwise say so in the guess's ``reason``.
+only when its enumeration is small (:data:`MIXED_VALENCE_MAX_WORK`).  Every
+formula answers in well under a second.
 
 The role of an element is the sign of its (average) oxidation state:
 ``"cation"``, ``"anion"`` or, for a pure element, ``"neutral"``.

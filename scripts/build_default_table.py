@@ -89,30 +89,42 @@ def build(
     symmetry=False,
     n_jobs=2,
     verbose=True,
-    tables=("elements",),
-    species_cache=SPECIES_CACHE,
 ):
-    """Compute the records, then write the tables asked for.
+    """Compute the records, then write the table and M. Returns (table, M)."""
+    records = compute_site_records(
+        corpus,
+        symmetry=symmetry,
+        engine=engine,
+        n_jobs=n_jobs,
+        errors="skip",
+        verbose=verbose,
+        cache=cache,
+    )
+    return write_outputs(records, out_dir, corpus)
 
-    Returns ``{"elements": (table, M), "species": table}`` for those built.
-    """
-    out = {}
-    for kind in tables:
-        records = compute_site_records(
-            corpus,
-            symmetry=symmetry,
-            engine=engine,
-            n_jobs=n_jobs,
-            errors="skip",
-            verbose=verbose,
-            cache=cache if kind == "elements" else species_cache,
-            oxidation_states=(kind == "species"),
-        )
-        if kind == "elements":
-            out[kind] = write_outputs(records, out_dir, corpus)
-        else:
-            out[kind] = write_species_table(records, out_dir, corpus)
-    return out
+
+def build_species(
+    corpus=CORPUS,
+    out_dir=OUT_DIR,
+    cache=SPECIES_CACHE,
+    *,
+    engine="fast",
+    symmetry=False,
+    n_jobs=2,
+    verbose=True,
+):
+    """Compute the records with oxidation states, write the species table."""
+    records = compute_site_records(
+        corpus,
+        symmetry=symmetry,
+        engine=engine,
+        n_jobs=n_jobs,
+        errors="skip",
+        verbose=verbose,
+        cache=cache,
+        oxidation_states=True,
+    )
+    return write_species_table(records, out_dir, corpus)
 
 
 def _extra(corpus):
@@ -178,28 +190,22 @@ def main(argv=None):
         parser.error(f"unknown --tables {unknown}; choose from {TABLES}")
     logging.basicConfig(level=logging.INFO)
     start = time.perf_counter()
-    built = build(
-        args.corpus,
-        args.out_dir,
-        args.cache,
-        engine=args.engine,
-        symmetry=args.symmetry,
-        n_jobs=args.n_jobs,
-        tables=tables,
-        species_cache=args.species_cache,
-    )
-    if "elements" in built:
-        table, matrix = built["elements"]
+    options = {"engine": args.engine, "symmetry": args.symmetry, "n_jobs": args.n_jobs}
+    if "elements" in tables:
+        table, matrix = build(args.corpus, args.out_dir, args.cache, **options)
         info = table.provenance
         logging.info(
             "%d elements from %d structures (%d skipped), M %s",
             len(table), info["n_structures"], info["n_skipped"], matrix.shape,
         )  # fmt: skip
-    if "species" in built:
-        info = built["species"].provenance
+    if "species" in tables:
+        species = build_species(
+            args.corpus, args.out_dir, args.species_cache, **options
+        )
+        info = species.provenance
         logging.info(
             "%d species from %d structures (%d skipped); oxidation rules %s",
-            len(built["species"]), info["n_structures"], info["n_skipped"],
+            len(species), info["n_structures"], info["n_skipped"],
             info["oxidation_rules"],
         )  # fmt: skip
     logging.info("%.0f s", time.perf_counter() - start)

@@ -175,3 +175,37 @@ def test_intermetallics_are_metallic_not_exotic_anions():
     charges, rule = site_oxidation_states(hfw2, max_sites=0)  # skip BVAnalyzer
     assert rule == "metallic"
     assert {q for c in charges for q in c.values()} == {0}
+
+
+@pytest.mark.reference_data
+def test_build_script_writes_a_species_table_from_a_small_corpus(shared_data, tmp_path):
+    import gzip
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    corpus = shared_data / "structure-corpus" / "structures.jsonl.gz"
+    if not corpus.is_file():
+        pytest.skip("structure corpus absent")
+    wanted = {"mp-2114", "mp-1670", "mp-90", "aflow:AB_cP2_221_a_b.NH4.NO3"}
+    small = tmp_path / "small.jsonl.gz"
+    with gzip.open(corpus, "rt") as f, gzip.open(small, "wt") as out:
+        for line in f:
+            if json.loads(line)["id"] in wanted:
+                out.write(line)
+    path = Path(__file__).resolve().parents[1] / "scripts" / "build_default_table.py"
+    spec = importlib.util.spec_from_file_location("build_default_table", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    table = script.build_species(
+        small, tmp_path / "out", tmp_path / "records.npz", n_jobs=1, verbose=False
+    )
+    loaded = get_table(tmp_path / "out" / "default_species_table.csv")
+    assert loaded == table and loaded.has_species
+    info = loaded.provenance
+    assert info["n_structures"] == 3 and info["rows"] == "species"
+    assert sum(info["oxidation_rules"].values()) == 3
+    # every row is a species of the three structures' elements
+    assert {label.rstrip("+-0123456789") for label in table.elements} == {
+        "N", "Cr", "Mn", "Y", "Pt"
+    }  # fmt: skip

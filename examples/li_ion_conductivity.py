@@ -88,6 +88,6 @@ if __name__ == "__main__":
     report(scores)
     print("'reproduced' = within 0.03 accuracy and 0.06 MCC of the paper.")
     print(
-        "Roles: sklearn_leafs.chemistry.guess_roles (least charge-imbalanced"
-        " common oxidation states; works for non-integer amounts)."
+        "Roles: sklearn_leafs.chemistry.guess_roles (signs of the package's"
+        " one oxidation-state guess; works for non-integer amounts)."
     )

@@ -9,7 +9,14 @@ mode; the fast engine makes it affordable), and writes into ``sklearn_leafs/data
   ``default_table.csv.json`` holding per-element site counts and provenance
   (sources, numbers of structures and sites, every skipped item with its
   reason, parameters, library versions, the script's git revision);
-- ``default_M.npz``: the pruned multi-hot local-environment matrix M.
+- ``default_M.npz``: the pruned multi-hot local-environment matrix M;
+- ``default_species_table.csv`` (+ ``.json``): the species table
+  ``"default-species"``, one row per species (``Ti4+``, ``O2-``, metallic
+  ``K0+``) with its site count; every structure's sites are decorated with
+  oxidation states (pymatgen's ``BVAnalyzer`` on ordered cells of at most
+  ``BV_MAX_SITES`` sites, else the composition's charge-balanced guess, else
+  metallic; see ``sklearn_leafs.environments.site_oxidation_states``) and the
+  provenance counts how many structures each rule decided.
 
 The site records themselves are cached (git-ignored) at
 ``.cache/corpus_records.npz``, so other tables (for example a leak-free table
@@ -28,6 +35,10 @@ be read.
 Usage::
 
     python scripts/build_default_table.py [--n-jobs 2] [--engine fast]
+        [--tables elements,species]
+
+The same script builds a species table from any corpus (``--corpus``,
+``--out-dir``).
 """
 
 from __future__ import annotations
@@ -48,6 +59,8 @@ DATA = Path(os.environ.get("SKLEARN_LEAFS_DATA", ROOT.parent / "shared" / "data"
 CORPUS = DATA / "structure-corpus" / "structures.jsonl.gz"
 OUT_DIR = ROOT / "sklearn_leafs" / "data"
 CACHE = ROOT / ".cache" / "corpus_records.npz"
+SPECIES_CACHE = ROOT / ".cache" / "corpus_species_records.npz"
+TABLES = ("elements", "species")
 
 
 def git_revision():
@@ -90,19 +103,59 @@ def build(
     return write_outputs(records, out_dir, corpus)
 
 
-def write_outputs(records: SiteRecords, out_dir, corpus):
-    """Aggregate records into the default table and M and write them."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    extra = {
+def build_species(
+    corpus=CORPUS,
+    out_dir=OUT_DIR,
+    cache=SPECIES_CACHE,
+    *,
+    engine="fast",
+    symmetry=False,
+    n_jobs=2,
+    verbose=True,
+):
+    """Compute the records with oxidation states, write the species table."""
+    records = compute_site_records(
+        corpus,
+        symmetry=symmetry,
+        engine=engine,
+        n_jobs=n_jobs,
+        errors="skip",
+        verbose=verbose,
+        cache=cache,
+        oxidation_states=True,
+    )
+    return write_species_table(records, out_dir, corpus)
+
+
+def _extra(corpus):
+    return {
         "source": "sklearn-leafs default table: open structure corpus "
         "(Materials Project, Alexandria, WBM, JARVIS-DFT, AFLOW prototypes)",
         "corpus_file": Path(corpus).name,
         "li_conductor_cifs_used": False,
-        "aggregation": "occupancy- and multiplicity-weighted mean per element",
         "script": "scripts/build_default_table.py",
         "git_revision": git_revision(),
     }
+
+
+def write_species_table(records: SiteRecords, out_dir, corpus):
+    """Aggregate records with oxidation states into the species table."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    extra = _extra(corpus)
+    extra["source"] = extra["source"].replace("default table", "species table")
+    extra["aggregation"] = "occupancy- and multiplicity-weighted mean per species"
+    table = table_from_records(records, provenance=extra, rows="species")
+    table.to_csv(out_dir / "default_species_table.csv")
+    return table
+
+
+def write_outputs(records: SiteRecords, out_dir, corpus):
+    """Aggregate records into the default table and M and write them."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    extra = _extra(corpus)
+    extra["aggregation"] = "occupancy- and multiplicity-weighted mean per element"
     table = table_from_records(records, provenance=extra)
     table.to_csv(out_dir / "default_table.csv")
     matrix = LocalEnvironmentMatrix.from_records(records)
@@ -124,23 +177,38 @@ def main(argv=None):
         help="one site per symmetry orbit (approximate; default: every site)",
     )
     parser.add_argument("--n-jobs", type=int, default=2)
+    parser.add_argument("--species-cache", default=str(SPECIES_CACHE))
+    parser.add_argument(
+        "--tables",
+        default="elements,species",
+        help="comma-separated: elements (table and M), species (default: both)",
+    )
     args = parser.parse_args(argv)
+    tables = [t.strip() for t in args.tables.split(",") if t.strip()]
+    unknown = sorted(set(tables) - set(TABLES))
+    if unknown:
+        parser.error(f"unknown --tables {unknown}; choose from {TABLES}")
     logging.basicConfig(level=logging.INFO)
     start = time.perf_counter()
-    table, matrix = build(
-        args.corpus,
-        args.out_dir,
-        args.cache,
-        engine=args.engine,
-        symmetry=args.symmetry,
-        n_jobs=args.n_jobs,
-    )
-    info = table.provenance
-    logging.info(
-        "%d elements from %d structures (%d skipped), M %s, %.0f s",
-        len(table), info["n_structures"], info["n_skipped"], matrix.shape,
-        time.perf_counter() - start,
-    )  # fmt: skip
+    options = {"engine": args.engine, "symmetry": args.symmetry, "n_jobs": args.n_jobs}
+    if "elements" in tables:
+        table, matrix = build(args.corpus, args.out_dir, args.cache, **options)
+        info = table.provenance
+        logging.info(
+            "%d elements from %d structures (%d skipped), M %s",
+            len(table), info["n_structures"], info["n_skipped"], matrix.shape,
+        )  # fmt: skip
+    if "species" in tables:
+        species = build_species(
+            args.corpus, args.out_dir, args.species_cache, **options
+        )
+        info = species.provenance
+        logging.info(
+            "%d species from %d structures (%d skipped); oxidation rules %s",
+            len(species), info["n_structures"], info["n_skipped"],
+            info["oxidation_rules"],
+        )  # fmt: skip
+    logging.info("%.0f s", time.perf_counter() - start)
     return 0
 
 

@@ -27,34 +27,71 @@ Substitution probability (Eq. 1 of Vasylenko et al.)
 Composition similarity (Eq. S.3 of the supplementary information of Vasylenko et al. 2024)
     ``exp(cos(a, b))`` between composition vectors, the fraction-weighted
     means of the elements' rows (Eq. 2 of Vasylenko et al. 2024).
+
+Species
+    Every function accepts species tables (rows such as ``"Ti4+"``, ``"O2-"``
+    or metallic ``"K0+"``, e.g. ``"default-species"``) and species names
+    wherever it takes element symbols.  Features are standardised over the
+    table's rows as stored.  A species with fewer than
+    :data:`MIN_SPECIES_SITES` weighted sites in the table, or absent from it,
+    is not in the normalisation set nor a candidate substitute; asked for by
+    name, it is replaced by its element's row (on a species table: the site-weighted mean of all the
+    element's species rows, i.e. the element's LEAFs) with a warning.  On a
+    species table a species is not offered as a substitute for another
+    species of its own element.  With ``oxidation_states="smact"`` the
+    normalisation set of a species table is the species ``(X, q)`` with ``q``
+    among SMACT's states of ``X`` (elements up to Bi), weight 1 each.
+    Compositions are read as species with the package's oxidation-state
+    model (:func:`sklearn_leafs.chemistry.guess_oxidation_states`);
+    compositions with no charge-balanced species use the metallic rows
+    (``"X0+"``), which is how the species table was built.
 """
 
 import json
+import math
 import warnings
 from importlib import resources
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import linear_sum_assignment
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted
 
-from .chemistry._elements import atomic_number
+from .chemistry._elements import atomic_number, is_element
 from .chemistry._formula import as_items, fraction_matrix, item_amounts
-from .chemistry._oxidation import SMACT_MAX_Z, smact_oxidation_states
+from .chemistry._oxidation import (
+    SMACT_MAX_Z,
+    format_species,
+    guess_oxidation_states,
+    is_species,
+    parse_species,
+    smact_oxidation_states,
+)
 from .featurizers._base import formula_input
 from .tables import get_table
+from .tables._leaf_table import row_element
 
 __all__ = [
+    "MIN_SPECIES_SITES",
     "element_similarity",
     "substitution_probabilities",
     "best_substitutions",
+    "formula_substitution",
     "composition_vectors",
     "composition_similarity",
     "NearestCompositions",
 ]
+
+#: Fewest weighted sites a species row needs in a species table to be used
+#: as itself; below it the species falls back to its element's row (with a
+#: warning) and is no candidate substitute.  20 sites keep the mean of 37
+#: motif similarities within a few hundredths of its corpus value for the
+#: typical per-site spread (standard deviation about 0.2 per motif).
+MIN_SPECIES_SITES = 20
 
 _METRICS = StrOptions({"pearson", "cosine"})
 
@@ -109,6 +146,139 @@ def _probabilities(S, weights, normalization="conditional"):
         return E / Z[None, :]
 
 
+# -- rows of element and species tables -------------------------------------
+def _element_row(table, element):
+    """An element's vector: its row, or on a species table the site-weighted
+    mean of its species rows (None when the table has neither)."""
+    if element in table:
+        return table.values[table.index_of([element])[0]]
+    labels = [
+        label
+        for label in table.elements
+        if not is_element(label) and row_element(label) == element
+    ]
+    if not labels:
+        return None
+    rows = table.values[table.index_of(labels)]
+    if table.counts is None:
+        return rows.mean(axis=0)
+    weights = table.counts.loc[labels].fillna(0).to_numpy(dtype=float)
+    if weights.sum() <= 0:
+        return rows.mean(axis=0)
+    return weights @ rows / weights.sum()
+
+
+def _usable(table, min_sites):
+    """Rows usable as themselves: element rows, and species rows with at
+    least ``min_sites`` weighted sites (all rows when there are no counts)."""
+    labels = table.elements
+    if table.counts is None or not table.has_species:
+        return np.ones(len(labels), dtype=bool)
+    counts = table.counts.reindex(labels).fillna(0).to_numpy(dtype=float)
+    return np.array(
+        [is_element(label) or c >= min_sites for label, c in zip(labels, counts)]
+    )
+
+
+def _label_key(label):
+    label = str(label).strip()
+    if is_species(label):
+        return format_species(parse_species(label))
+    return label
+
+
+def _resolve(table, wanted, min_sites, stacklevel=3):
+    """Values and labels of the table rows plus fallback rows for ``wanted``.
+
+    Returns ``(values, labels, n_table)``: the table's rows (a row below the
+    site threshold that is asked for replaced by its element's row) followed
+    by appended rows for asked labels the table lacks.
+    """
+    labels = list(table.elements)
+    values = np.array(table.values, dtype=float)
+    usable = _usable(table, min_sites)
+    position = {label: i for i, label in enumerate(labels)}
+    extra_labels, extra_rows, notes = [], [], []
+    for label in dict.fromkeys(_label_key(w) for w in wanted):
+        if not (is_element(label) or is_species(label)):
+            raise ValueError(f"{label!r} is neither an element nor a species")
+        if label in position and usable[position[label]]:
+            continue
+        element = row_element(label)
+        row = _element_row(table, element)
+        if row is None:
+            raise ValueError(
+                f"{label!r}: neither it nor element {element!r} is in the table "
+                f"({len(table)} rows, source={table.provenance.get('source')!r})"
+            )
+        if label in position:
+            count = float(table.counts.get(label, 0))
+            notes.append(f"{label} has {count:g} sites (< {min_sites})")
+            values[position[label]] = row
+        else:
+            if not is_element(label) or table.has_species:
+                notes.append(f"{label} is not a row of the table")
+            extra_labels.append(label)
+            extra_rows.append(row)
+    if notes:
+        warnings.warn(
+            "; ".join(notes) + ": using the element's row instead "
+            "(see sklearn_leafs.similarity.MIN_SPECIES_SITES)",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
+    if extra_rows:
+        values = np.vstack([values, np.array(extra_rows)])
+    return values, labels + extra_labels, len(labels)
+
+
+def _similarity_over(table, values, metric, standardize):
+    """Similarity of ``values`` rows, features standardised over the table."""
+    X = np.asarray(values, dtype=float)
+    if standardize:
+        base = table.values
+        std = base.std(axis=0)
+        std[std == 0] = 1.0
+        X = (X - base.mean(axis=0)) / std
+    return _similarity(X, metric, standardize=False)
+
+
+def _weights(labels, usable, oxidation_states):
+    """Normalisation weights over element or species row labels."""
+    states = smact_oxidation_states()
+    out = np.zeros(len(labels))
+    for i, (label, ok) in enumerate(zip(labels, usable)):
+        if not ok:
+            continue
+        if oxidation_states is None:
+            out[i] = 1.0
+            continue
+        if is_element(label):
+            if atomic_number(label) <= SMACT_MAX_Z:
+                out[i] = len(states.get(label, ()))
+            continue
+        element, charge = parse_species(label)
+        if atomic_number(element) <= SMACT_MAX_Z and charge in states.get(element, ()):
+            out[i] = 1.0
+    return out
+
+
+def _probability_frame(
+    table, metric, standardize, normalization, oxidation_states, min_sites, wanted
+):
+    values, labels, n_table = _resolve(table, wanted, min_sites, stacklevel=4)
+    S = _similarity_over(table, values, metric, standardize)
+    usable = np.zeros(len(labels), dtype=bool)
+    usable[:n_table] = _usable(table, min_sites)
+    w = _weights(labels, usable, oxidation_states)
+    P = _probabilities(S, w, normalization)
+    asked = np.isin(labels, [_label_key(x) for x in wanted])
+    outside = (w == 0) & ~asked  # rows asked for by name keep their values
+    P[outside, :] = np.nan
+    P[:, outside] = np.nan
+    return pd.DataFrame(P, index=labels, columns=labels)
+
+
 # -- public functions --------------------------------------------------------
 @validate_params(
     {
@@ -116,30 +286,47 @@ def _probabilities(S, weights, normalization="conditional"):
         "metric": [_METRICS],
         "standardize": ["boolean"],
         "elements": [list, tuple, None],
+        "min_sites": [Interval(Real, 0, None, closed="left")],
     },
     prefer_skip_nested_validation=True,
 )
 def element_similarity(
-    table="default", *, metric="pearson", standardize=True, elements=None
+    table="default",
+    *,
+    metric="pearson",
+    standardize=True,
+    elements=None,
+    min_sites=MIN_SPECIES_SITES,
 ):
-    """Element x element similarity matrix.
+    """Element (or species) x element similarity matrix.
 
     Parameters
     ----------
     table : LeafTable, str, path or DataFrame, default="default"
-        Element table (see :func:`sklearn_leafs.tables.get_table`; names of
-        ``elementembeddings`` embeddings such as ``"magpie"`` also work).
+        Element or species table (see :func:`sklearn_leafs.tables.get_table`;
+        ``"default-species"`` for species rows).
     metric : {"pearson", "cosine"}, default="pearson"
-        Pearson correlation or cosine similarity of the element rows.
+        Pearson correlation or cosine similarity of the rows.
     standardize : bool, default=True
-        Standardise every feature over all elements of the table first.
+        Standardise every feature over all rows of the table first.
     elements : list of str, default=None
-        Restrict the result to these elements (after standardising).
+        Restrict the result to these elements or species (after
+        standardising).  A species with too few sites, or absent, uses its
+        element's row with a warning (see the module docstring).
+    min_sites : float, default=MIN_SPECIES_SITES
+        Site threshold of species rows.
 
     Returns
     -------
     similarity : pandas.DataFrame
-        Symmetric, indexed by element on both axes, ones on the diagonal.
+        Symmetric, indexed by element (or species) on both axes, ones on the
+        diagonal.
+
+    Raises
+    ------
+    ValueError
+        Naming an element or species that neither the table nor its element
+        rows hold.
 
     References
     ----------
@@ -158,13 +345,22 @@ def element_similarity(
     Na  1.000  0.000  0.894
     Cl  0.000  1.000  0.447
     K   0.894  0.447  1.000
+    >>> species = pd.DataFrame(
+    ...     {"a": [1.0, 2.0, 0.0], "b": [0.0, 1.0, 1.0]}, index=["Na+", "K+", "Cl-"]
+    ... )
+    >>> element_similarity(species, metric="cosine", standardize=False).index.tolist()
+    ['Na+', 'Cl-', 'K+']
     """
     table = get_table(table)
-    S = _similarity(table.values, metric, standardize)
-    frame = pd.DataFrame(S, index=table.elements, columns=table.elements)
+    wanted = [] if elements is None else [str(e) for e in elements]
+    values, labels, n_table = _resolve(table, wanted, min_sites)
+    S = _similarity_over(table, values, metric, standardize)
+    frame = pd.DataFrame(S, index=labels, columns=labels)
     if elements is not None:
-        table.index_of(list(elements))  # raises naming missing elements
-        frame = frame.loc[list(elements), list(elements)]
+        keys = [_label_key(e) for e in wanted]
+        frame = frame.loc[keys, keys]
+    else:
+        frame = frame.iloc[:n_table, :n_table]
     return frame
 
 
@@ -175,6 +371,7 @@ def element_similarity(
         "standardize": ["boolean"],
         "normalization": [StrOptions({"conditional", "global"})],
         "oxidation_states": [StrOptions({"smact"}), None],
+        "min_sites": [Interval(Real, 0, None, closed="left")],
     },
     prefer_skip_nested_validation=True,
 )
@@ -185,17 +382,18 @@ def substitution_probabilities(
     standardize=True,
     normalization="conditional",
     oxidation_states="smact",
+    min_sites=MIN_SPECIES_SITES,
 ):
-    """Substitution probabilities (Eq. 1 of Vasylenko et al. 2024) of all pairs.
+    """Substitution probabilities of Eq. 1 for every pair of elements or species.
 
     Parameters
     ----------
     table : LeafTable, str, path or DataFrame, default="default"
-        Element table.
+        Element or species table.
     metric : {"pearson", "cosine"}, default="pearson"
-        Element similarity, see :func:`element_similarity`.
+        Similarity, see :func:`element_similarity`.
     standardize : bool, default=True
-        Standardise features over all elements of the table first.
+        Standardise features over all rows of the table first.
     normalization : {"conditional", "global"}, default="conditional"
         ``"conditional"``: ``p(X <- X') = exp(s(X, X')) / Z(X')`` with
         ``Z(X') = sum_Y w_Y exp(s(Y, X'))``, normalised over the replaced
@@ -205,8 +403,11 @@ def substitution_probabilities(
     oxidation_states : {"smact"} or None, default="smact"
         ``"smact"``: the sums run over the elements up to Bi with SMACT
         oxidation states, each weighted by its number of states (species-level
-        normalisation, as SMACT does); other elements get NaN probabilities.
-        None: over all elements of the table with weight 1.
+        normalisation, as SMACT does); on a species table over the species
+        whose charge is one of SMACT's states, weight 1.  Others get NaN
+        probabilities.  None: over all rows of the table with weight 1.
+    min_sites : float, default=MIN_SPECIES_SITES
+        Species rows with fewer weighted sites are left out (NaN).
 
     Returns
     -------
@@ -239,14 +440,9 @@ def substitution_probabilities(
     True
     """
     table = get_table(table)
-    elements = table.elements
-    S = _similarity(table.values, metric, standardize)
-    w = _normalization_weights(elements, oxidation_states)
-    P = _probabilities(S, w, normalization)
-    inside = w > 0
-    P[~inside, :] = np.nan
-    P[:, ~inside] = np.nan
-    return pd.DataFrame(P, index=elements, columns=elements)
+    return _probability_frame(
+        table, metric, standardize, normalization, oxidation_states, min_sites, ()
+    )
 
 
 @validate_params(
@@ -258,6 +454,7 @@ def substitution_probabilities(
         "standardize": ["boolean"],
         "normalization": [StrOptions({"conditional", "global"})],
         "oxidation_states": [StrOptions({"smact"}), None],
+        "min_sites": [Interval(Real, 0, None, closed="left")],
     },
     prefer_skip_nested_validation=True,
 )
@@ -270,25 +467,33 @@ def best_substitutions(
     standardize=True,
     normalization="conditional",
     oxidation_states="smact",
+    min_sites=MIN_SPECIES_SITES,
 ):
-    """The elements most likely to replace ``element``.
+    """The elements (or species) most likely to replace ``element``.
 
     Parameters
     ----------
     element : str
-        The element to replace.
+        The element or species to replace (``"Ti"``, ``"Ti4+"``).
     table : LeafTable, str, path or DataFrame, default="default"
-        Element table.
+        Element or species table (``"default-species"``).
     top : int or None, default=10
         How many substitutes to return (None: all).
-    metric, standardize, normalization, oxidation_states
+    metric, standardize, normalization, oxidation_states, min_sites
         See :func:`substitution_probabilities`.
 
     Returns
     -------
     substitutes : pandas.Series
-        ``p(X <- element)`` for the ``top`` most likely ``X != element``,
-        highest first, indexed by ``X``.
+        ``p(X <- element)`` for the ``top`` most likely ``X``, highest first,
+        indexed by ``X``.  ``element`` itself, and the other species of its
+        element, are not listed.
+
+    Raises
+    ------
+    ValueError
+        If the element is in neither the table nor (as a species) its
+        element rows, or is outside the normalisation set.
 
     References
     ----------
@@ -309,38 +514,155 @@ def best_substitutions(
     ... )
     >>> best_substitutions("Na", table, top=1, oxidation_states=None).index.tolist()
     ['K']
+    >>> species = table.rename(index={"Na": "Na+", "K": "K+", "Cl": "Cl-"})
+    >>> best_substitutions("Na+", species, top=1, oxidation_states=None).index.tolist()
+    ['K+']
     """
-    P = substitution_probabilities(
-        table,
-        metric=metric,
-        standardize=standardize,
-        normalization=normalization,
-        oxidation_states=oxidation_states,
+    table = get_table(table)
+    key = _label_key(element)
+    P = _probability_frame(
+        table, metric, standardize, normalization, oxidation_states, min_sites, [key]
     )
-    if element not in P.columns:
-        raise ValueError(f"element {element!r} is not in the table")
-    column = P[element]
+    column = P[key]
+    if isinstance(column, pd.DataFrame):  # duplicated label cannot happen; safety
+        column = column.iloc[:, 0]
     if column.isna().all():
         raise ValueError(
-            f"element {element!r} is outside the normalisation set "
+            f"element {key!r} is outside the normalisation set "
             f"(oxidation_states={oxidation_states!r}); use oxidation_states=None"
         )
-    column = column.drop(element).dropna().sort_values(ascending=False, kind="stable")
-    column.name = f"p(X <- {element})"
+    own = row_element(key)
+    drop = [label for label in column.index if row_element(label) == own]
+    column = column.drop(drop).dropna().sort_values(ascending=False, kind="stable")
+    column.name = f"p(X <- {key})"
     return column if top is None else column.iloc[:top]
 
 
-def composition_vectors(X, table="default"):
-    """Composition vectors: fraction-weighted means of element rows.
+def _species_of_formula(item):
+    """``{species label: amount}`` of a composition (metallic without balance)."""
+    guess = guess_oxidation_states(item)
+    if guess.species is not None:
+        return {format_species(k): float(a) for k, a in guess.species.items()}
+    return {format_species((el, 0)): float(a) for el, a in item_amounts(item).items()}
 
-    Eq. 2 of Vasylenko et al. 2024 [1]_.
+
+def formula_substitution(
+    parent,
+    candidate,
+    table="default-species",
+    *,
+    metric="pearson",
+    standardize=True,
+    oxidation_states="smact",
+    min_sites=MIN_SPECIES_SITES,
+):
+    """Probability that ``candidate`` forms from ``parent`` by substitution.
+
+    The species of both formulas are guessed
+    (:func:`sklearn_leafs.chemistry.guess_oxidation_states`), grouped by
+    role (sign of the charge) and amount in the reduced formulas, and paired
+    within each group by the most probable matching
+    (:func:`scipy.optimize.linear_sum_assignment` on ``-log p``).  The
+    result is the product of the per-species conditional probabilities
+    ``p(new <- old)`` of Eq. 1, an unchanged species counting 1, as in the
+    authors' ``sub_probability``.
+
+    Parameters
+    ----------
+    parent, candidate : str or Composition
+        Two formulas with the same anonymous species formula (the same
+        multiset of roles and reduced amounts).
+    table : LeafTable, str, path or DataFrame, default="default-species"
+        Species (or element) table.
+    metric, standardize, oxidation_states, min_sites
+        See :func:`substitution_probabilities`.
+
+    Returns
+    -------
+    result : dict
+        ``"pairs"``: list of ``(old species, new species, p)`` for the
+        replaced species; ``"probability"``: their product; ``"balanced"``:
+        whether the candidate's species sum to zero charge.
+
+    Raises
+    ------
+    ValueError
+        If a formula has no charge-balanced species, or the two formulas
+        cannot be paired (different anonymous formulas).
+
+    References
+    ----------
+    .. [1] A. Vasylenko et al., "Digital features of chemical elements
+       extracted from local geometries in crystal structures", 2024.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame(
+    ...     {"a": [1.0, 2.0, 0.0, 0.5], "b": [0.0, 1.0, 1.0, 0.2]},
+    ...     index=["Na+", "K+", "Cl-", "Br-"],
+    ... )
+    >>> result = formula_substitution("NaCl", "KCl", table, oxidation_states=None)
+    >>> [(old, new) for old, new, _ in result["pairs"]], result["balanced"]
+    ([('Na+', 'K+')], True)
+    """
+    table = get_table(table)
+    sides = []
+    for formula in (parent, candidate):
+        guess = guess_oxidation_states(formula)
+        if guess.species is None:
+            raise ValueError(f"{formula!r}: {guess.reason}")
+        amounts = guess.species
+        total = math.gcd(*(round(a * 10000) for a in amounts.values()))
+        sides.append(
+            {format_species(k): round(a * 10000) // total for k, a in amounts.items()}
+        )
+    old, new = sides
+    groups = {}
+    for side, species in enumerate(sides):
+        for label, amount in species.items():
+            sign = parse_species(label)[1] > 0
+            groups.setdefault((sign, amount), ([], []))[side].append(label)
+    if any(len(a) != len(b) for a, b in groups.values()):
+        raise ValueError(
+            f"{parent!r} and {candidate!r} do not have the same anonymous species "
+            "formula; they cannot be paired species by species"
+        )
+    wanted = [label for species in sides for label in species]
+    P = _probability_frame(
+        table, metric, standardize, "conditional", oxidation_states, min_sites, wanted
+    )
+    pairs, product = [], 1.0
+    for olds, news in groups.values():
+        cost = np.zeros((len(olds), len(news)))
+        for i, o in enumerate(olds):
+            for j, n in enumerate(news):
+                p = 1.0 if o == n else P.loc[n, o]
+                cost[i, j] = -np.log(p) if p > 0 and np.isfinite(p) else 1e6
+        rows, cols = linear_sum_assignment(cost)
+        for i, j in zip(rows, cols):
+            if olds[i] != news[j]:
+                p = float(P.loc[news[j], olds[i]])
+                pairs.append((olds[i], news[j], p))
+                product *= p
+    charge = sum(parse_species(k)[1] * a for k, a in new.items())
+    return {"pairs": pairs, "probability": product, "balanced": charge == 0}
+
+
+def composition_vectors(X, table="default", *, min_sites=MIN_SPECIES_SITES):
+    """Composition vectors: fraction-weighted means of element rows (Eq. 2).
+
+    On a species table the rows are those of each composition's species
+    (guessed, see the module docstring).
 
     Parameters
     ----------
     X : list-like of str or Composition
         Formulas or pymatgen Compositions.
     table : LeafTable, str, path or DataFrame, default="default"
-        Element table.
+        Element or species table.
+    min_sites : float, default=MIN_SPECIES_SITES
+        Site threshold of species rows.
 
     Returns
     -------
@@ -361,8 +683,31 @@ def composition_vectors(X, table="default"):
     """
     table = get_table(table)
     items = as_items(X)
+    if table.has_species:
+        return _species_vectors(items, table, min_sites)
     _check_known(items, table)
     return np.asarray(fraction_matrix(items, table.elements) @ table.values)
+
+
+def _species_vectors(items, table, min_sites):
+    per_item = []
+    for row, item in enumerate(items):
+        try:
+            per_item.append(_species_of_formula(item))
+        except ValueError as exc:
+            raise ValueError(f"row {row} ({item!r}): {exc}") from None
+    wanted = sorted({label for species in per_item for label in species})
+    try:
+        values, labels, _ = _resolve(table, wanted, min_sites, stacklevel=4)
+    except ValueError as exc:
+        raise ValueError(f"composition species: {exc}") from None
+    position = {label: i for i, label in enumerate(labels)}
+    out = np.zeros((len(items), table.n_features))
+    for row, species in enumerate(per_item):
+        total = sum(species.values())
+        for label, amount in species.items():
+            out[row] += amount / total * values[position[label]]
+    return out
 
 
 def _check_known(items, table):

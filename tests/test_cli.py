@@ -2,6 +2,7 @@
 
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -358,30 +359,127 @@ def test_similarity_errors(table_path, capsys):
 
 
 # -- substitute ----------------------------------------------------------------------
-def test_substitute(table_path, capsys):
-    from sklearn_leafs.similarity import best_substitutions
-
-    assert main(["substitute", "LiCoO2", "--top", "3", "--table", table_path]) == 0
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[0].split() == ["replace", "by", "p", "formula"]
-    assert len(lines) == 1 + 3 * 3
-    rows = [line.split() for line in lines[1:]]
-    assert [r[0] for r in rows] == ["Li"] * 3 + ["Co"] * 3 + ["O"] * 3
-    best_co = best_substitutions("Co", table_path, top=3)
-    assert [r[1] for r in rows[3:6]] == list(best_co.index)
-    assert float(rows[3][2]) == pytest.approx(best_co.iloc[0], abs=1e-4)
-    assert rows[3][3] == f"Li{best_co.index[0]}O2"
+SPECIES_ROWS = [
+    "Ca2+", "Sr2+", "Ba2+", "K+", "Na+", "La3+", "Al3+", "Ti4+", "Zr4+", "Nb5+",
+    "Ta5+", "O2-", "S2-", "F-", "Ca0+",
+]  # fmt: skip
 
 
-def test_substitute_errors(table_path, capsys):
-    assert main(["substitute", "NeCl", "--table", table_path]) == 1
-    line = _one_error_line(capsys.readouterr().err)
-    assert "'Ne'" in line and "--all-elements" in line
-    argv = ["substitute", "NeCl", "--table", table_path, "--all-elements", "--top", "1"]
+@pytest.fixture(scope="module")
+def species_table_path(tmp_path_factory):
+    from sklearn_leafs.tables import LeafTable
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.random((len(SPECIES_ROWS), 6)), index=SPECIES_ROWS)
+    counts = dict.fromkeys(SPECIES_ROWS, 100.0)
+    counts["Ca0+"] = 3.0  # below the site threshold
+    path = tmp_path_factory.mktemp("species") / "species.csv"
+    return str(LeafTable(frame, counts=counts).to_csv(path))
+
+
+_LINE = re.compile(r"^(\w+) -> (\w+) \((.*?)(; p = [0-9.e+-]+)?\)$")
+
+
+def _parsed(line):
+    from pymatgen.core import Composition
+
+    from sklearn_leafs.chemistry import parse_species
+
+    match = _LINE.match(line)
+    assert match, line
+    parent, formula, changes = match.group(1), match.group(2), match.group(3)
+    pairs = []
+    for change in changes.split(", "):
+        old, arrow, new, p = change.split()
+        assert arrow == "->"
+        pairs.append((parse_species(old), parse_species(new), float(p)))
+    return parent, Composition(formula), pairs
+
+
+def test_substitute_lists_only_charge_balanced_candidates(species_table_path, capsys):
+    from sklearn_leafs.chemistry import format_species
+    from sklearn_leafs.similarity import substitution_probabilities
+
+    argv = ["substitute", "CaTiO3", "--table", species_table_path, "--top", "50"]
     assert main(argv) == 0
-    assert len(capsys.readouterr().out.strip().splitlines()) == 3
-    assert main(["substitute", "Foo", "--table", table_path]) == 1
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) > 5
+    P = substitution_probabilities(species_table_path)
+    parent = {("Ca", 2): 1, ("Ti", 4): 1, ("O", -2): 3}
+    products, kinds = [], set()
+    for line in lines:
+        name, formula, pairs = _parsed(line)
+        assert name == "CaTiO3"
+        species = dict(parent)
+        for old, new, p in pairs:
+            amount = species.pop(old)
+            species[new] = species.get(new, 0) + amount
+            expected = P.loc[format_species(new), format_species(old)]
+            assert p == pytest.approx(expected, abs=5e-5)
+        # every candidate is charge balanced, and is the printed formula
+        assert sum(q * a for (_, q), a in species.items()) == 0
+        amounts = {}
+        for (el, _), a in species.items():
+            amounts[el] = amounts.get(el, 0) + a
+        assert formula.as_dict() == {k: float(v) for k, v in amounts.items()}
+        products.append(math.prod(p for *_, p in pairs))
+        kinds.add(tuple(sorted((o[0], n[0]) for o, n, _ in pairs)))
+    assert products == sorted(products, reverse=True)
+    assert (("Ca", "Sr"),) in kinds  # same-charge single substitution
+    assert (("Ca", "K"), ("Ti", "Nb")) in kinds  # charges compensate
+    assert not any("Ca0+" in line for line in lines)  # too few sites
+
+
+def test_substitute_without_balanced_species_or_candidates(species_table_path, capsys):
+    assert main(["substitute", "CuZn", "--table", species_table_path]) == 1
+    line = _one_error_line(capsys.readouterr().err)
+    assert "'CuZn' has no charge-balanced species" in line
+    assert main(["substitute", "Foo", "--table", species_table_path]) == 1
     assert "Fo" in _one_error_line(capsys.readouterr().err)
+    argv = ["substitute", "NaF", "--table", species_table_path, "--per-species", "1"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out.strip()
+    assert out.startswith("NaF -> ") or "no charge-balanced candidate" in out
+
+
+def test_substitute_on_an_element_table(table_path, capsys):
+    argv = ["substitute", "CaTiO3", "--table", table_path, "--top", "5"]
+    assert main(argv) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 5
+    for line in lines:
+        _, formula, pairs = _parsed(line)
+        species = {("Ca", 2): 1, ("Ti", 4): 1, ("O", -2): 3}
+        for old, new, _ in pairs:
+            species[new] = species.get(new, 0) + species.pop(old)
+        assert sum(q * a for (_, q), a in species.items()) == 0
+
+
+@pytest.mark.reference_data
+def test_substitute_catio3_on_the_default_species_table(capsys):
+    from sklearn_leafs.tables import get_table
+
+    try:
+        get_table("default-species")
+    except FileNotFoundError:
+        pytest.skip("the species table is not built")
+    argv = ["substitute", "CaTiO3", "--top", "1000", "--per-species", "60"]
+    assert main(argv) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert any(line.startswith("CaTiO3 -> SrTiO3 (Ca2+ -> Sr2+ ") for line in lines)
+
+
+def test_similarity_of_species(species_table_path, capsys):
+    from sklearn_leafs.similarity import element_similarity
+
+    assert main(["similarity", "Ca2+", "Sr2+", "--table", species_table_path]) == 0
+    value = float(capsys.readouterr().out)
+    expected = element_similarity(species_table_path).loc["Ca2+", "Sr2+"]
+    assert value == pytest.approx(expected, abs=1e-6)
+    with pytest.warns(UserWarning, match="Ca0\\+ has 3 sites"):
+        argv = ["similarity", "Ca0+", "Sr2+", "--table", species_table_path]
+        assert main(argv) == 0
+    assert main(["similarity", "Xx2+", "Sr2+", "--table", species_table_path]) == 1
 
 
 # -- predict-structure ----------------------------------------------------------------

@@ -158,3 +158,96 @@ def test_embedding_adapter():
     assert "Nh" in random_200 and random_200.provenance["dropped"] == ["Uuh"]
     with pytest.raises(ValueError, match="unknown elementembeddings"):
         load_embedding("no-such-embedding")
+
+
+# -- species tables ----------------------------------------------------------
+SPECIES = pd.DataFrame(
+    {
+        "a": [1.0, 2.0, 0.0, 4.0, 2.2, 0.5],
+        "b": [0.0, 1.0, 1.0, 1.0, 0.9, 3.0],
+        "c": [3.0, 0.0, 1.0, 2.0, 0.1, 1.0],
+    },
+    index=["Na+", "K+", "Cl-", "Br-", "K0+", "Ti4+"],
+)
+SPECIES_COUNTS = {"Na+": 50, "K+": 40, "Cl-": 90, "Br-": 30, "K0+": 10, "Ti4+": 25}
+
+
+def _species_table():
+    from sklearn_leafs.tables import LeafTable
+
+    return LeafTable(SPECIES, counts=SPECIES_COUNTS)
+
+
+def test_species_similarity_is_indexed_by_species():
+    table = _species_table()
+    S = element_similarity(table)
+    assert S.index.tolist() == ["Na+", "Cl-", "K0+", "K+", "Ti4+", "Br-"]
+    Z = (SPECIES - SPECIES.mean()) / SPECIES.std(ddof=0)
+    assert S.loc["Na+", "K+"] == pytest.approx(
+        np.corrcoef(Z.loc["Na+"], Z.loc["K+"])[0, 1]
+    )
+
+
+def test_species_below_the_site_threshold_fall_back_to_the_element_row():
+    table = _species_table()
+    # K0+ has 10 sites (< 20): replaced by K's site-weighted mean of K+ and K0+
+    k_mean = (40 * SPECIES.loc["K+"] + 10 * SPECIES.loc["K0+"]) / 50
+    with pytest.warns(UserWarning, match="K0\\+ has 10 sites"):
+        S = element_similarity(table, elements=["K0+", "Na+"], metric="cosine",
+                               standardize=False)  # fmt: skip
+    na = SPECIES.loc["Na+"].to_numpy()
+    expected = k_mean @ na / np.linalg.norm(k_mean) / np.linalg.norm(na)
+    assert S.loc["K0+", "Na+"] == pytest.approx(expected)
+    # an absent species uses its element's row too, with a warning
+    with pytest.warns(UserWarning, match="Ti3\\+ is not a row"):
+        S = element_similarity(table, elements=["Ti3+", "Ti4+"])
+    assert S.loc["Ti3+", "Ti4+"] == pytest.approx(1.0)
+    # and is never a candidate substitute
+    P = substitution_probabilities(table, oxidation_states=None)
+    assert P["K0+"].isna().all() and P.loc["K0+"].isna().all()
+    np.testing.assert_allclose(P.drop(index="K0+", columns="K0+").sum(), 1.0)
+    with pytest.raises(ValueError, match="'Xx2\\+'|Xx"):
+        element_similarity(table, elements=["Xx2+"])
+
+
+def test_best_substitutions_of_a_species():
+    table = _species_table()
+    subs = best_substitutions("Na+", table, top=None, oxidation_states=None)
+    assert "Na+" not in subs.index and "K0+" not in subs.index
+    P = substitution_probabilities(table, oxidation_states=None)
+    assert subs.iloc[0] == pytest.approx(P["Na+"].drop("Na+").max())
+    # SMACT normalisation: only species whose charge SMACT lists (Ti4+, K+...)
+    smact = best_substitutions("Na+", table, top=None)
+    assert set(smact.index) == {"K+", "Cl-", "Br-", "Ti4+"}
+    # a species on an element table uses the element row, with a warning
+    with pytest.warns(UserWarning, match="Na\\+ is not a row"):
+        on_elements = best_substitutions("Na+", TOY, top=1, oxidation_states=None)
+    assert (
+        on_elements.index.tolist()
+        == best_substitutions("Na", TOY, top=1, oxidation_states=None).index.tolist()
+    )
+
+
+def test_formula_substitution_pairs_species_by_role_and_amount():
+    from sklearn_leafs.similarity import formula_substitution
+
+    table = _species_table()
+    P = substitution_probabilities(table, oxidation_states=None)
+    result = formula_substitution("NaCl", "KBr", table, oxidation_states=None)
+    assert sorted(result["pairs"]) == sorted(
+        [("Na+", "K+", P.loc["K+", "Na+"]), ("Cl-", "Br-", P.loc["Br-", "Cl-"])]
+    )
+    assert result["probability"] == pytest.approx(
+        P.loc["K+", "Na+"] * P.loc["Br-", "Cl-"]
+    )
+    assert result["balanced"]
+    same = formula_substitution("NaCl", "NaCl", table, oxidation_states=None)
+    assert same["pairs"] == [] and same["probability"] == 1.0
+    with pytest.raises(ValueError, match="anonymous"):
+        formula_substitution("NaCl", "Na2O", table, oxidation_states=None)
+
+
+def test_composition_vectors_on_a_species_table():
+    table = _species_table()
+    v = composition_vectors(["NaCl"], table)
+    np.testing.assert_allclose(v[0], (SPECIES.loc["Na+"] + SPECIES.loc["Cl-"]) / 2)

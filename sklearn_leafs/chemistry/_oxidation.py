@@ -1,41 +1,136 @@
-"""Ionic species (element + oxidation state) of compositions.
+"""One model of oxidation states, species and ionic roles for every composition.
 
-Substitution-based structure prediction works on *species* rather than
-elements: ``Fe2+`` and ``Fe3+`` are different sites.  This module turns the
-inputs accepted by :class:`~sklearn_leafs.substitution.SubstitutionClassifier`
-into reduced species compositions:
+Every part of the package that needs charges (the roles of
+:class:`~sklearn_leafs.featurizers.LiCationFeaturizer`, the species of
+:class:`~sklearn_leafs.substitution.SubstitutionClassifier`, the species of
+the similarity functions and of the command line) asks
+:func:`guess_oxidation_states`, so a composition has one set of cations and
+anions everywhere.  :func:`species_amounts` and :func:`guess_roles` are views
+of the same guess.
 
-* a pymatgen ``Composition`` of oxidation-state decorated ``Species`` is used
-  as it is;
-* a formula string (or a ``Composition`` of plain elements) gets its
-  oxidation states guessed with pymatgen's
-  ``Composition.add_charges_from_oxi_state_guesses`` (common oxidation states
-  first, then all known ones); mixed valence is split into species
-  (``Fe3O4`` becomes ``Fe2+ Fe3+2 O2-4``);
-* a mapping of species strings (``{"Ag+": 1, "Br-": 1}``) or of
-  ``(element, charge)`` tuples to amounts.
+The rule
+--------
+A pymatgen ``Composition`` of oxidation-state decorated ``Species`` and a
+mapping of species strings (``{"Ag+": 1, "Br-": 1}``) are used as given
+(rule ``"given"``); a single element is neutral (rule ``"element"``).
+Otherwise the amounts are first scaled to the smallest integer formula with
+pymatgen's ``Composition.get_integer_formula_and_factor`` (so
+``Li6.25Al0.25La3Zr2O12`` is searched as ``Li25La12Zr8AlO48``) and the first
+step of this ladder that finds a charge-balanced assignment decides:
 
-It also ships SMACT's default oxidation-state list
-(:func:`smact_oxidation_states`), which the SMACT-compatible protocol needs;
-it is read from ``sklearn_leafs/data/smact_oxidation_states.csv``, generated
-by ``scripts/build_oxidation_states.py``, so SMACT is not needed at run time.
+1. ``"common"``: every atom of an element takes the same state from
+   pymatgen's ``Element.common_oxidation_states`` (``Ca2+ C-`` for CaC2,
+   ``Li+ B3+ H-`` for LiBH4);
+2. ``"icsd-mixed"``: mixed valence over pymatgen's ICSD lists
+   (``Element.icsd_oxidation_states``, else the common ones): the
+   element-averaged states of pymatgen's ``Composition.oxi_state_guesses``
+   in its own ranking; an integer average is the element's state, and a
+   non-integer one is split between the two neighbouring states of the
+   list, both of the same sign (``Fe3O4`` is ``Fe2+ Fe3+2 O2-4``,
+   ``CoAs3`` is ``Co3+ As-3``).  When pymatgen's enumeration would be too
+   large (:data:`MIXED_VALENCE_MAX_WORK`), one element is split between two
+   neighbouring same-sign states and the others take one state each, found
+   by dynamic programming (``Li0.33CoO2`` is ``Li+ Co3+0.33 Co4+0.67 O2-2``);
+3. ``"near-balanced"``: the common states leave at most
+   :data:`NEAR_BALANCE_TOLERANCE` e per atom (typed formulas of doped
+   compounds such as ``Li4Al0.33Si0.33P0.33O4``, whose rounded amounts are not
+   exactly balanced): roles from those states, no species;
+4. ``"icsd"``, 5. ``"all"`` and 6. ``"all-mixed"``: one state per element
+   from the ICSD lists, then from every known state
+   (``Element.oxidation_states``, e.g. ``O2+ F-`` for OF2 and ``Cs+ Au-``),
+   then mixed valence over every known state;
+7. ``"fractional"``: a balanced solution exists only with an element whose
+   average state is not an integer and cannot be split into same-sign states
+   (the azide N in NaN3 at -1/3, the superoxide O in KO2 at -1/2, Ni at -3/5
+   in LaNi5).  Roles follow the sign of the average; there are no integer
+   species (the guess names this reason);
+8. ``"electronegativity"``: nothing is balanced (intermetallics such as
+   CuZn): the most electronegative element and the anion formers with
+   Pauling electronegativity >= 2.5 are anions, every other element is a
+   cation; there are no species.
+
+Within a step, assignments that respect electronegativity come first: no
+element is positive while an element more electronegative by more than 0.1
+(Pauling) is negative, the IUPAC definition of an oxidation state (bonding
+electrons go to the more electronegative partner).  Only the steps over the
+common states (``"common"`` and ``"near-balanced"`` below) use the others,
+and only when they have no such assignment (``Pb2+ Te2-`` although
+Pauling's value for Pb, 2.33, is above Te's 2.1).  Zero states are not
+used in compounds.  Among the admissible assignments of a uniform step, the
+one with the highest pymatgen ICSD occurrence score wins (pymatgen's own
+score: the sum over atoms of how often the species occurs in the ICSD), ties
+going to the smaller total absolute charge.  The uniform steps are solved by
+dynamic programming over the net charge, so they answer in milliseconds even
+for formulas with thousands of atoms; the mixed-valence steps call pymatgen
+only when its enumeration is small (:data:`MIXED_VALENCE_MAX_WORK`).  Every
+formula answers in well under a second.
+
+The role of an element is the sign of its (average) oxidation state:
+``"cation"``, ``"anion"`` or, for a pure element, ``"neutral"``.
+
+SMACT's default oxidation-state list (:func:`smact_oxidation_states`), which
+the SMACT-compatible protocol needs, is read from
+``sklearn_leafs/data/smact_oxidation_states.csv`` (generated by
+``scripts/build_oxidation_states.py``), so SMACT is not needed at run time.
 """
+
+from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cache, lru_cache
 from importlib import resources
 from itertools import product
 
+import numpy as np
+
 from ._elements import ANION_FORMERS, atomic_number, is_element
-from ._formula import _is_composition, item_amounts, parse_formula
+from ._formula import _is_composition, item_amounts
+
+__all__ = [
+    "OxidationStateGuess",
+    "guess_oxidation_states",
+    "guess_roles",
+    "species_amounts",
+    "reduced_species",
+    "parse_species",
+    "format_species",
+    "smact_oxidation_states",
+    "SMACT_MAX_Z",
+]
 
 #: SMACT's substitution tables (and the authors' Table 1 lambda tables) cover
 #: the elements up to bismuth; species of heavier elements are not admissible
 #: under ``oxidation_states="smact"``.
 SMACT_MAX_Z = 83
+
+#: Largest pymatgen ``oxi_state_guesses`` enumeration (site combinations
+#: summed over elements, plus the product of the numbers of element sums)
+#: the mixed-valence steps give to pymatgen (measured: up to about 0.3 s at
+#: this size on a loaded machine); beyond it the package's own search splits
+#: one element between two neighbouring states and keeps the others uniform.
+MIXED_VALENCE_MAX_WORK = 20_000
+
+#: Largest net-charge range of the uniform search (sum over elements of
+#: amount x largest absolute state of the integer formula).
+UNIFORM_MAX_RANGE = 5_000_000
+
+#: Pauling-electronegativity difference below which two elements may take
+#: either sign relative to each other (P 2.19 and H 2.20 in a phosphide
+#: hydride).
+ELECTRONEGATIVITY_TOLERANCE = 0.1
+
+#: Largest net charge per atom (in e) of the ``"near-balanced"`` step, for
+#: typed formulas of doped or non-stoichiometric compounds whose rounded
+#: amounts leave a small residual charge with the common states.
+NEAR_BALANCE_TOLERANCE = 0.1
+
+#: Largest denominator used to scale fractional amounts to integers.
+MAX_DENOMINATOR = 10_000
 
 _SPECIES_RE = re.compile(r"^([A-Z][a-z]?)(\d*)([+-])$")
 
@@ -79,74 +174,542 @@ def smact_oxidation_states():
 def parse_species(text):
     """Split a species string such as ``"Fe3+"`` into ``("Fe", 3)``.
 
-    ``"Br-"`` means charge -1.  Neutral species are not species strings.
+    Species strings are read as pymatgen writes them (``Species.from_str``):
+    ``"Br-"`` means charge -1 and ``"K0+"`` is neutral (metallic) potassium.
+
+    Raises
+    ------
+    ValueError
+        If the text is not an element symbol followed by a charge and a sign,
+        or the charge is not an integer.
 
     Examples
     --------
-    >>> parse_species("Fe3+"), parse_species("Br-")
-    (('Fe', 3), ('Br', -1))
+    >>> parse_species("Fe3+"), parse_species("Br-"), parse_species("K0+")
+    (('Fe', 3), ('Br', -1), ('K', 0))
     """
-    match = _SPECIES_RE.match(str(text).strip())
+    text = str(text).strip()
+    match = _SPECIES_RE.match(text)
     if match is None or not is_element(match.group(1)):
         raise ValueError(
-            f"{text!r} is not a species string such as 'Fe3+' or 'Br-' "
-            "(element symbol, charge, sign)"
+            f"{text!r} is not a species string such as 'Fe3+', 'Br-' or 'K0+' "
+            "(element symbol, integer charge, sign)"
         )
     element, magnitude, sign = match.groups()
-    charge = int(magnitude or 1)
+    charge = 1 if magnitude == "" else int(magnitude)
     return element, charge if sign == "+" else -charge
 
 
-def format_species(species):
-    """Format an ``(element, charge)`` pair as a species string.
+def is_species(text):
+    """True when ``text`` is a species string such as ``"Ti4+"`` or ``"K0+"``.
 
     Examples
     --------
-    >>> format_species(("Fe", 3)), format_species(("Br", -1))
-    ('Fe3+', 'Br-')
+    >>> is_species("Ti4+"), is_species("Ti"), is_species("Ti4")
+    (True, False, False)
+    """
+    try:
+        parse_species(text)
+    except ValueError:
+        return False
+    return True
+
+
+def format_species(species):
+    """Format an ``(element, charge)`` pair as pymatgen prints the species.
+
+    Examples
+    --------
+    >>> format_species(("Fe", 3)), format_species(("Br", -1)), format_species(("K", 0))
+    ('Fe3+', 'Br-', 'K0+')
     """
     element, charge = species
+    charge = int(charge)
     if charge == 0:
         return f"{element}0+"
     magnitude = "" if abs(charge) == 1 else str(abs(charge))
     return f"{element}{magnitude}{'+' if charge > 0 else '-'}"
 
 
-def _from_composition(comp, original):
+# --------------------------------------------------------------------------
+# The guess
+# --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class OxidationStateGuess:
+    """Oxidation states of one composition, and which rule decided them.
+
+    Attributes
+    ----------
+    species : dict or None
+        ``(element, charge) -> amount`` (amounts as in the input); None when
+        the composition has no integer charge-balanced species (rules
+        ``"fractional"`` and ``"electronegativity"``).
+    mean_states : dict or None
+        Element -> average oxidation state (a float); None under the
+        electronegativity rule.
+    roles : dict
+        Element -> ``"cation"``, ``"anion"`` or ``"neutral"``: the sign of
+        the average state (or the electronegativity rule).
+    rule : str
+        ``"given"``, ``"element"``, ``"common"``, ``"icsd-mixed"``,
+        ``"near-balanced"``, ``"icsd"``, ``"all"``, ``"all-mixed"``,
+        ``"fractional"`` or ``"electronegativity"``; see
+        :mod:`sklearn_leafs.chemistry._oxidation`.
+    reason : str or None
+        Why there are no species (or why a step was skipped), in words.
+    integer_formula : dict
+        The integer formula that was searched (element -> count).
+
+    Examples
+    --------
+    >>> guess = guess_oxidation_states("Li6.25Al0.25La3Zr2O12")
+    >>> guess.rule, guess.integer_formula
+    ('common', {'Li': 25, 'Al': 1, 'La': 12, 'Zr': 8, 'O': 48})
+    >>> guess_oxidation_states("CuZn").reason
+    'no charge-balanced oxidation states could be guessed'
+    """
+
+    species: dict | None
+    mean_states: dict | None
+    roles: dict
+    rule: str
+    reason: str | None = None
+    integer_formula: dict = field(default_factory=dict)
+
+
+@cache
+def _element_info(symbol):
+    from pymatgen.core import Element
+
+    el = Element(symbol)
+    icsd = tuple(int(s) for s in (el.icsd_oxidation_states or ()))
+    common = tuple(int(s) for s in el.common_oxidation_states)
+    every = tuple(int(s) for s in el.oxidation_states)
+    with warnings.catch_warnings():  # "No Pauling electronegativity for He"
+        warnings.simplefilter("ignore", UserWarning)
+        chi = el.X
+    chi = chi if chi == chi else 0.0  # NaN for some noble gases
+    first = tuple(q for q in (icsd or common) if q != 0)
+    every = tuple(sorted(set(q for q in every + first if q != 0)))
+    lists = {
+        "common": tuple(sorted(q for q in common if q != 0)),
+        "icsd": tuple(sorted(first)),
+        "all": every,
+    }
+    return lists, float(chi)
+
+
+@cache
+def _occurrence():
+    """pymatgen's ICSD occurrence counts of species, ``(element, q) -> count``."""
+    from pymatgen.core import Composition
+
+    if Composition.oxi_prob is None:
+        Composition("NaCl").oxi_state_guesses()  # loads pymatgen's icsd_bv.yaml
+    out = {}
+    for sp, count in Composition.oxi_prob.items():
+        q = sp.oxi_state
+        if q is not None and float(q).is_integer():
+            out[(sp.symbol, int(q))] = float(count)
+    return out
+
+
+def _sign(x):
+    return (x > 0) - (x < 0)
+
+
+def _electronegativity_ok(signs):
+    """No positive element more electronegative (beyond the tolerance) than a
+    negative one. ``signs``: element -> sign."""
+    pos = [_element_info(el)[1] for el, s in signs.items() if s > 0]
+    neg = [_element_info(el)[1] for el, s in signs.items() if s < 0]
+    if not pos or not neg:
+        return not pos and not neg
+    return max(pos) <= min(neg) + ELECTRONEGATIVITY_TOLERANCE
+
+
+@lru_cache(maxsize=4096)
+def _sign_patterns(elements, consistent=True):
+    """Sign patterns with some positive and some negative element: those that
+    respect the electronegativity order (within the tolerance), or, with
+    ``consistent=False``, the others."""
+    chis = sorted({_element_info(el)[1] for el in elements})
+    patterns = set()
+    if len(elements) <= 10:
+        for signs in product((1, -1), repeat=len(elements)):
+            pattern = dict(zip(elements, signs))
+            if (
+                1 in signs
+                and -1 in signs
+                and (_electronegativity_ok(pattern) == consistent)
+            ):
+                patterns.add(signs)
+    elif not consistent:
+        return []
+    else:  # thresholds only
+        for t in chis[1:]:
+            signs = tuple(1 if _element_info(el)[1] < t else -1 for el in elements)
+            patterns.add(signs)
+    return sorted(patterns)
+
+
+def _dp(elements, n, allowed, size, span, total_abs):
+    """Best score of every net charge with one state per element.
+
+    Returns the score array over net charges ``offset - span`` and the
+    back-pointers (index into ``allowed[i]``) of each element.
+    """
+    occurrence = _occurrence()
+    value = np.full(size, -np.inf)
+    value[span] = 0.0
+    back = []
+    for el, a, qs in zip(elements, n, allowed):
+        new = np.full(size, -np.inf)
+        choice = np.full(size, -1, dtype=np.int16)
+        for k, q in enumerate(qs):
+            gain = a * occurrence.get((el, q), 0.0) - 0.5 * a * abs(q) / total_abs
+            shift = int(a * q)
+            shifted = np.full(size, -np.inf)
+            if shift >= 0:
+                shifted[shift:] = value[: size - shift]
+            else:
+                shifted[:shift] = value[-shift:]
+            candidate = shifted + gain
+            better = candidate > new
+            new[better] = candidate[better]
+            choice[better] = k
+        value = new
+        back.append(choice)
+    return value, back
+
+
+def _backtrack(elements, n, allowed, back, position):
+    assignment = {}
+    for el, a, qs, choice in zip(elements[::-1], n[::-1], allowed[::-1], back[::-1]):
+        q = qs[choice[position]]
+        assignment[el] = q
+        position -= int(a * q)
+    return {el: assignment[el] for el in elements}
+
+
+def _ranges(counts, which):
+    elements = [el for el, _ in counts]
+    n = np.array([a for _, a in counts], dtype=np.int64)
+    states = [_element_info(el)[0][which] for el in elements]
+    if any(not s for s in states):
+        return None
+    span = int(sum(a * max(abs(q) for q in s) for a, s in zip(n, states)))
+    if span > UNIFORM_MAX_RANGE:
+        raise OverflowError(f"net-charge range {span} > {UNIFORM_MAX_RANGE}")
+    return elements, n, states, span, 2 * span + 1, max(1, span)
+
+
+def _uniform_best(counts, which, tolerance=0.0, consistent=True):
+    """Best charge-balanced assignment with one state per element.
+
+    ``counts``: tuple of (element, integer amount). Dynamic programming over
+    the net charge for each admissible sign pattern; returns
+    ``({element: state}, net charge)`` or None, or raises OverflowError when
+    too large.  With ``tolerance`` > 0, the assignment with the smallest
+    absolute net charge up to ``tolerance`` per atom wins.
+    """
+    ranges = _ranges(counts, which)
+    if ranges is None:
+        return None
+    elements, n, states, span, size, total_abs = ranges
+    best_value, best = None, None
+    for signs in _sign_patterns(tuple(elements), consistent):
+        allowed = [[q for q in s if _sign(q) == sg] for s, sg in zip(states, signs)]
+        if any(not a for a in allowed):
+            continue
+        value, back = _dp(elements, n, allowed, size, span, total_abs)
+        limit = int(math.floor(tolerance * int(n.sum()) + 1e-9))
+        reachable = [
+            o for o in range(-limit, limit + 1) if np.isfinite(value[span + o])
+        ]
+        if not reachable:
+            continue
+        net = min(reachable, key=lambda o: (abs(o), -value[span + o]))
+        key = (-abs(net), value[span + net])
+        if best is None or key > best_value:
+            best_value = key
+            best = (_backtrack(elements, n, allowed, back, span + net), net)
+    return best
+
+
+def _one_split_best(counts, which):
+    """Best balanced assignment where one element is split between two
+    neighbouring same-sign states of list ``which`` and every other element
+    takes one state: ``{element: {state: count}}`` or None.
+
+    The mixed-valence search for formulas too large for pymatgen's
+    enumeration (``Fe0.947O``, ``Li0.33CoO2``); dynamic programming over the
+    net charge, like :func:`_uniform_best`.
+    """
+    ranges = _ranges(counts, which)
+    if ranges is None:
+        return None
+    elements, n, states, span, size, total_abs = ranges
+    occurrence = _occurrence()
+    best_value, best = -np.inf, None
+    for signs in _sign_patterns(tuple(elements), True):
+        allowed = [[q for q in s if _sign(q) == sg] for s, sg in zip(states, signs)]
+        if any(not a for a in allowed):
+            continue
+        for i, el in enumerate(elements):
+            qs = allowed[i]
+            if len(qs) < 2 or n[i] < 2:
+                continue
+            rest = [j for j in range(len(elements)) if j != i]
+            r_el = [elements[j] for j in rest]
+            r_n, r_allowed = n[rest], [allowed[j] for j in rest]
+            value, back = _dp(r_el, r_n, r_allowed, size, span, total_abs)
+            c2 = np.arange(1, int(n[i]))
+            for q1, q2 in zip(qs, qs[1:]):
+                total = int(n[i]) * q1 + c2 * (q2 - q1)
+                position = span - total
+                inside = (position >= 0) & (position < size)
+                score = np.full(len(c2), -np.inf)
+                score[inside] = value[position[inside]]
+                score += (
+                    (n[i] - c2) * occurrence.get((el, q1), 0.0)
+                    + c2 * occurrence.get((el, q2), 0.0)
+                    - 0.5 * np.abs(total) / total_abs
+                )
+                k = int(np.argmax(score))
+                if np.isfinite(score[k]) and score[k] > best_value:
+                    best_value = score[k]
+                    others = _backtrack(r_el, r_n, r_allowed, back, int(position[k]))
+                    best = {e: {q: int(r_n[j])} for j, (e, q) in enumerate(
+                        others.items()
+                    )}  # fmt: skip
+                    best[el] = {q1: int(n[i] - c2[k]), q2: int(c2[k])}
+    if best is None:
+        return None
+    return {el: best[el] for el in elements}
+
+
+def _mixed_work(counts, which):
+    work, sums = 0, 1
+    for el, a in counts:
+        s = len(_element_info(el)[0][which])
+        if s == 0:
+            return 0
+        work += math.comb(a + s - 1, s - 1) * a
+        sums *= (
+            a * (max(_element_info(el)[0][which]) - min(_element_info(el)[0][which]))
+            + 1
+        )
+    return work + sums
+
+
+def _split(element, amount, mean, states):
+    """Split an element of average state ``mean`` between the two neighbouring
+    states of its list, both of the sign of ``mean``; None if impossible."""
+    total = round(mean * amount)
+    lower = [q for q in states if q < mean]
+    upper = [q for q in states if q > mean]
+    if not lower or not upper:
+        return None
+    q1, q2 = max(lower), min(upper)
+    if _sign(q1) != _sign(q2) or q1 == 0 or q2 == 0:
+        return None
+    c2, rest = divmod(total - amount * q1, q2 - q1)
+    if rest or not 0 < c2 < amount:
+        return None
+    return {q1: amount - c2, q2: c2}
+
+
+def _mixed_solutions(counts, which):
+    """pymatgen's element-averaged solutions, best first (electronegativity
+    order checked): list of ``{element: mean}``."""
+    from pymatgen.core import Composition
+
+    comp = Composition(dict(counts))
+    sols = comp.oxi_state_guesses(all_oxi_states=(which == "all"))
+    out = []
+    for sol in sols:
+        means = {el: float(sol[el]) for el, _ in counts}
+        if any(m == 0 for m in means.values()):
+            continue
+        if _electronegativity_ok({el: _sign(m) for el, m in means.items()}):
+            out.append(means)
+    return out
+
+
+def _electronegativity_roles(elements):
+    """Fallback: the most electronegative element and anion formers above every
+    metal are anions, everything else is a cation."""
+    chis = {el: _element_info(el)[1] for el in elements}
+    top = max(chis, key=chis.get)
+    roles = {}
+    for el in elements:
+        anion = el == top or (el in ANION_FORMERS and chis[el] >= 2.5)
+        roles[el] = "anion" if anion else "cation"
+    return roles
+
+
+def _roles_of_means(means):
+    return {
+        el: "cation" if m > 0 else "anion" if m < 0 else "neutral"
+        for el, m in means.items()
+    }
+
+
+def _integer_counts(amounts):
+    """Smallest integer formula and its factor (amount = count x factor)."""
+    from pymatgen.core import Composition
+
+    comp = Composition(amounts)
+    formula, factor = comp.get_integer_formula_and_factor(
+        max_denominator=MAX_DENOMINATOR
+    )
+    integer = Composition(formula)
+    counts = {str(el): int(round(integer[el])) for el in comp.elements}
+    return counts, float(factor)
+
+
+def _amount(count, total_count, amount):
+    """Input amount of ``count`` of an element's ``total_count`` atoms."""
+    return round(amount * count / total_count, 12)
+
+
+def _mixed(counts_t, counts, amounts, factor, which, notes):
+    """Mixed-valence step over list ``which``: a guess or None."""
+    work = _mixed_work(counts_t, which)
+    if work == 0:
+        return None
+    if work > MIXED_VALENCE_MAX_WORK:
+        try:
+            split = _one_split_best(counts_t, which)
+        except OverflowError as exc:
+            notes.append(f"{which}-mixed search skipped ({exc})")
+            return None
+        if split is None:
+            return None
+        species, means = {}, {}
+        for el, parts in split.items():
+            for q, c in parts.items():
+                species[(el, q)] = _amount(c, counts[el], amounts[el])
+            means[el] = sum(q * c for q, c in parts.items()) / counts[el]
+        return OxidationStateGuess(
+            species, means, _roles_of_means(means), f"{which}-mixed", None, counts
+        )
+    for means in _mixed_solutions(counts_t, which):
+        species = {}
+        for el, mean in means.items():
+            if float(mean).is_integer():
+                species[(el, int(mean))] = amounts[el]
+                continue
+            parts = _split(el, counts[el], mean, _element_info(el)[0][which])
+            if parts is None:
+                break
+            for q, c in parts.items():
+                species[(el, q)] = _amount(c, counts[el], amounts[el])
+        else:
+            return OxidationStateGuess(
+                species, means, _roles_of_means(means), f"{which}-mixed",
+                None, counts,
+            )  # fmt: skip
+    return None
+
+
+def _uniform(counts_t, counts, amounts, which, notes, tolerance=0.0):
+    """Uniform step over list ``which``: a guess or None."""
+    try:
+        found = _uniform_best(counts_t, which, tolerance)
+        if found is None and which == "common":
+            found = _uniform_best(counts_t, which, tolerance, consistent=False)
+    except OverflowError as exc:
+        notes.append(f"{which} search skipped ({exc})")
+        return None
+    if found is None:
+        return None
+    states, net = found
+    means = {el: float(q) for el, q in states.items()}
+    if net == 0:
+        species = {(el, q): amounts[el] for el, q in states.items()}
+        return OxidationStateGuess(
+            species, means, _roles_of_means(means), which, None, counts
+        )
+    per_atom = net / sum(counts.values())
+    return OxidationStateGuess(
+        None, means, _roles_of_means(means), "near-balanced",
+        f"not charge-balanced: common oxidation states leave {per_atom:+.3f} "
+        "e per atom; roles from them, no species",
+        counts,
+    )  # fmt: skip
+
+
+@lru_cache(maxsize=1 << 16)
+def _guess_amounts(pairs):
+    """The guess for ``((element, amount), ...)`` with positive amounts."""
+    amounts = dict(pairs)
+    elements = list(amounts)
+    if len(elements) == 1:
+        (el,) = elements
+        return OxidationStateGuess(
+            {(el, 0): amounts[el]}, {el: 0.0}, {el: "neutral"}, "element"
+        )
+    counts, factor = _integer_counts(amounts)
+    counts_t = tuple((el, counts[el]) for el in elements)
+    notes = []
+    steps = (
+        lambda: _uniform(counts_t, counts, amounts, "common", notes),
+        lambda: _mixed(counts_t, counts, amounts, factor, "icsd", notes),
+        lambda: _uniform(
+            counts_t, counts, amounts, "common", notes, NEAR_BALANCE_TOLERANCE
+        ),
+        lambda: _uniform(counts_t, counts, amounts, "icsd", notes),
+        lambda: _uniform(counts_t, counts, amounts, "all", notes),
+        lambda: _mixed(counts_t, counts, amounts, factor, "all", notes),
+    )
+    for step in steps:
+        guess = step()
+        if guess is not None:
+            return guess
+    for which in ("icsd", "all"):
+        work = _mixed_work(counts_t, which)
+        if work == 0 or work > MIXED_VALENCE_MAX_WORK:
+            continue
+        solutions = _mixed_solutions(counts_t, which)
+        if solutions:
+            means = solutions[0]
+            odd = ", ".join(
+                f"{el} {Fraction(m).limit_denominator(1000)}"
+                for el, m in means.items()
+                if not float(m).is_integer()
+            )
+            return OxidationStateGuess(
+                None, means, _roles_of_means(means), "fractional",
+                f"fractional average oxidation state ({odd}) with no same-sign "
+                "integer split; no integer species",
+                counts,
+            )  # fmt: skip
+    reason = "no charge-balanced oxidation states could be guessed"
+    if notes:
+        reason += " (" + "; ".join(notes) + ")"
+    return OxidationStateGuess(
+        None, None, _electronegativity_roles(elements), "electronegativity", reason,
+        counts,
+    )  # fmt: skip
+
+
+def _decorated(item):
+    """``(element, charge) -> amount`` of a Composition of Species, else None."""
     amounts = {}
-    for sp, amount in comp.items():
-        element = getattr(sp, "symbol", str(sp))
+    for sp, amount in item.items():
         charge = getattr(sp, "oxi_state", None)
         if charge is None:
             return None
+        element = getattr(sp, "symbol", str(sp))
         if not math.isclose(charge, round(charge)):
             raise ValueError(
-                f"{original!r}: non-integer oxidation state {charge} of {element}"
+                f"{item!r}: non-integer oxidation state {charge} of {element}"
             )
         key = (element, int(round(charge)))
         amounts[key] = amounts.get(key, 0.0) + float(amount)
     return amounts
-
-
-@lru_cache(maxsize=4096)
-def _guess_cached(formula):
-    from pymatgen.core import Composition
-
-    comp = Composition(parse_formula(formula))
-    for all_states in (False, True):
-        try:
-            decorated = comp.add_charges_from_oxi_state_guesses(
-                all_oxi_states=all_states
-            )
-        except ValueError:
-            continue
-        if all(getattr(sp, "oxi_state", None) is not None for sp in decorated):
-            amounts = _from_composition(decorated, formula)
-            if amounts is not None and all(
-                q != 0 or len(amounts) == 1 for (_, q) in amounts
-            ):
-                return tuple(sorted(amounts.items()))
-    return None
 
 
 def _from_mapping(item):
@@ -162,8 +725,83 @@ def _from_mapping(item):
     return amounts
 
 
+def _given(species):
+    totals, charge = {}, {}
+    for (el, q), a in species.items():
+        totals[el] = totals.get(el, 0.0) + a
+        charge[el] = charge.get(el, 0.0) + q * a
+    means = {el: charge[el] / totals[el] for el in totals}
+    roles = _roles_of_means(means)
+    if len(totals) == 1:
+        roles = dict.fromkeys(totals, "neutral")
+    return OxidationStateGuess(dict(species), means, roles, "given")
+
+
+def _is_species_mapping(item):
+    return any(
+        isinstance(k, tuple) or (isinstance(k, str) and _SPECIES_RE.match(k.strip()))
+        for k in item
+    )
+
+
+def guess_oxidation_states(item):
+    """Oxidation states, species and roles of one composition.
+
+    Parameters
+    ----------
+    item : str, pymatgen Composition or mapping
+        A formula (states are guessed), a Composition of ``Species`` (used as
+        given) or of elements (guessed), a mapping of species strings or
+        ``(element, charge)`` pairs to amounts (given), or a mapping of
+        element symbols to amounts (guessed).
+
+    Returns
+    -------
+    OxidationStateGuess
+        Species, average states, roles, the rule that decided and, when
+        there are no species, the reason.  Answers in well under a second for
+        any formula (see the module docstring for the rule and its bounds).
+
+    Raises
+    ------
+    ValueError
+        If the item cannot be read as a composition.
+
+    Examples
+    --------
+    >>> guess = guess_oxidation_states("Fe3O4")
+    >>> guess.rule, sorted(guess.species.items())
+    ('icsd-mixed', [(('Fe', 2), 1.0), (('Fe', 3), 2.0), (('O', -2), 4.0)])
+    >>> guess = guess_oxidation_states("NaN3")
+    >>> guess.rule, guess.roles, guess.species
+    ('fractional', {'Na': 'cation', 'N': 'anion'}, None)
+    """
+    if _is_composition(item):
+        decorated = _decorated(item)
+        if decorated is not None:
+            return _given(decorated)
+        if any(not is_element(str(el)) for el in item.elements):
+            raise ValueError(f"{item!r} holds a dummy species, not an element")
+    elif isinstance(item, Mapping) and item and _is_species_mapping(item):
+        return _given(_from_mapping(item))
+    elif isinstance(item, str) and not item.strip():
+        raise ValueError("empty formula")
+    try:
+        amounts = item_amounts(item)
+    except ValueError as exc:
+        if isinstance(item, str):
+            raise ValueError(f"cannot read formula {item!r}: {exc}") from None
+        raise
+    pairs = tuple((el, float(a)) for el, a in amounts.items() if a > 0)
+    if not pairs:
+        raise ValueError(f"composition {item!r} is empty")
+    return _guess_amounts(pairs)
+
+
 def species_amounts(item):
     """Species amounts of one composition-like item, guessing charges if needed.
+
+    A view of :func:`guess_oxidation_states`.
 
     Parameters
     ----------
@@ -175,8 +813,8 @@ def species_amounts(item):
     Returns
     -------
     amounts : dict or None
-        ``(element, charge) -> amount``; None when no charge-balanced
-        assignment of oxidation states exists.
+        ``(element, charge) -> amount``; None when no integer charge-balanced
+        species exist (the guess's ``reason`` says why).
 
     Raises
     ------
@@ -190,29 +828,37 @@ def species_amounts(item):
     >>> species_amounts({"Fe3+": 2, "O2-": 3})
     {('Fe', 3): 2.0, ('O', -2): 3.0}
     """
-    if isinstance(item, str):
-        text = item.strip()
-        if not text:
-            raise ValueError("empty formula")
-        try:
-            guessed = _guess_cached(text)
-        except ValueError as exc:
-            raise ValueError(f"cannot read formula {item!r}: {exc}") from None
-        return None if guessed is None else dict(guessed)
-    if _is_composition(item):
-        amounts = _from_composition(item, item)
-        if amounts is not None:
-            return amounts
-        if any(not is_element(str(el)) for el in item.elements):
-            raise ValueError(f"{item!r} holds a dummy species, not an element")
-        guessed = _guess_cached(item.formula.replace(" ", ""))
-        return None if guessed is None else dict(guessed)
-    if isinstance(item, Mapping):
-        return _from_mapping(item)
-    raise ValueError(
-        f"expected a formula string, a pymatgen Composition or a mapping of "
-        f"species to amounts, got {item!r}"
-    )
+    species = guess_oxidation_states(item).species
+    return None if species is None else dict(species)
+
+
+def guess_roles(item):
+    """Whether each element of a composition is a cation, an anion or neutral.
+
+    The sign of the element's average oxidation state in
+    :func:`guess_oxidation_states` (given charges first, then the
+    charge-balanced ladder of the module docstring, then the
+    electronegativity rule when nothing is balanced).  Pure elements are
+    ``"neutral"``.  Pass roles explicitly to the featurizers when you know
+    better.
+
+    Parameters
+    ----------
+    item : str, Composition or mapping
+        One composition.
+
+    Returns
+    -------
+    roles : dict of str to {"cation", "anion", "neutral"}
+
+    Examples
+    --------
+    >>> guess_roles("Li3PO4")
+    {'Li': 'cation', 'P': 'cation', 'O': 'anion'}
+    >>> guess_roles("OF2")
+    {'O': 'cation', 'F': 'anion'}
+    """
+    return dict(guess_oxidation_states(item).roles)
 
 
 def reduced_species(amounts):
@@ -231,7 +877,7 @@ def reduced_species(amounts):
     ((('O', -2), 3), (('Fe', 3), 2))
     """
     fractions = {
-        key: Fraction(float(a)).limit_denominator(10000)
+        key: Fraction(float(a)).limit_denominator(MAX_DENOMINATOR)
         for key, a in amounts.items()
         if a > 0
     }
@@ -246,143 +892,3 @@ def reduced_species(amounts):
             key=lambda kv: (atomic_number(kv[0][0]), kv[0][1]),
         )
     )
-
-
-# --------------------------------------------------------------------------
-# Ionic roles
-# --------------------------------------------------------------------------
-
-
-_STRONG_ANION_FORMERS = frozenset(["N", "O", "F", "S", "Cl", "Se", "Br", "I"])
-
-
-@cache
-def _element_info(symbol):
-    from pymatgen.core import Element
-
-    el = Element(symbol)
-    states = tuple(int(s) for s in el.common_oxidation_states) or (0,)
-    chi = el.X if el.X == el.X else 0.0  # NaN for noble gases
-    return states, float(chi)
-
-
-def _species_signs(item):
-    """Roles from an oxidation-state-decorated Composition, or None."""
-    if not _is_composition(item):
-        return None
-    signs = {}
-    for sp_ in item:
-        oxi = getattr(sp_, "oxi_state", None)
-        if oxi is None:
-            return None
-        el = str(sp_.element) if hasattr(sp_, "element") else str(sp_)
-        role = "cation" if oxi > 0 else "anion" if oxi < 0 else "neutral"
-        signs[el] = role
-    return signs
-
-
-def _balanced_roles(amounts):
-    """Roles from the least charge-imbalanced assignment of common states.
-
-    Every element takes one of pymatgen's common oxidation states. Assignments
-    are ranked by (1) the absolute net charge per atom, (2) the number of
-    element pairs where a more electronegative element is a cation while a
-    less electronegative one is an anion, (3) the number of strong anion formers (N, O, F, S,
-    Cl, Se, Br, I) in a positive state, and (4) the total absolute oxidation
-    state; the best one decides the roles. Fractional amounts need no rounding.
-    """
-    els = list(amounts)
-    infos = [_element_info(el) for el in els]
-    total = sum(amounts.values())
-    n_combos = math.prod(len(states) for states, _ in infos)
-    if n_combos > 20000:
-        return None
-    best, best_key = None, None
-    for combo in product(*(states for states, _ in infos)):
-        net = abs(sum(amounts[el] * s for el, s in zip(els, combo))) / total
-        if not (any(s < 0 for s in combo) and any(s > 0 for s in combo)):
-            continue
-        inversions = 0
-        for i in range(len(els)):
-            for j in range(len(els)):
-                if infos[i][1] > infos[j][1] and combo[i] > 0 > combo[j]:
-                    inversions += 1
-        oxidised_formers = sum(
-            1 for el, s in zip(els, combo) if s > 0 and el in _STRONG_ANION_FORMERS
-        )
-        key = (round(net, 6), inversions, oxidised_formers, sum(map(abs, combo)))
-        if best_key is None or key < best_key:
-            best, best_key = combo, key
-    if best is None:
-        return None
-    return {
-        el: "cation" if s > 0 else "anion" if s < 0 else "neutral"
-        for el, s in zip(els, best)
-    }
-
-
-def _electronegativity_roles(amounts):
-    """Fallback: the most electronegative element and anion formers above every
-    metal are anions, everything else is a cation."""
-    chis = {el: _element_info(el)[1] for el in amounts}
-    top = max(chis, key=chis.get)
-    roles = {}
-    for el in amounts:
-        anion = el == top or (el in ANION_FORMERS and chis[el] >= 2.5)
-        roles[el] = "anion" if anion else "cation"
-    return roles
-
-
-@lru_cache(maxsize=1 << 16)
-def _roles_cached(pairs):
-    amounts = dict(pairs)
-    roles = _balanced_roles(amounts)
-    if roles is None or "anion" not in roles.values():
-        roles = _electronegativity_roles(amounts)
-    return tuple(roles.items())
-
-
-def guess_roles(item):
-    """Guess whether each element of a composition is a cation or an anion.
-
-    The rules, in order:
-
-    1. A pymatgen ``Composition`` of oxidation-state-decorated ``Species``
-       gives its roles directly from the sign of each charge.
-    2. Otherwise each element takes one of pymatgen's *common* oxidation
-       states, and the assignment with the smallest net charge wins (ties go to
-       the assignment in which no more electronegative element is a cation
-       while a less electronegative one is an anion, then to keeping N, O, F,
-       S, Cl, Se, Br and I negative, then to smaller absolute states). This works for non-integer
-       amounts such as ``Li3.09BO2.53N0.52``, which pymatgen's own
-       ``oxi_state_guesses`` rejects.
-    3. If that yields no anion (e.g. intermetallics), the most electronegative
-       element, and any of N, O, F, S, Cl, Se, Br, I... with Pauling
-       electronegativity >= 2.5, are anions; all others are cations.
-
-    Pure elements are ``"neutral"``. Pass roles explicitly to the featurizers
-    when you know better.
-
-    Parameters
-    ----------
-    item : str, Composition or mapping
-        One composition.
-
-    Returns
-    -------
-    roles : dict of str to {"cation", "anion", "neutral"}
-
-    Examples
-    --------
-    >>> guess_roles("Li3PO4")
-    {'Li': 'cation', 'P': 'cation', 'O': 'anion'}
-    >>> guess_roles("Li3.09BO2.53N0.52")
-    {'Li': 'cation', 'B': 'cation', 'O': 'anion', 'N': 'anion'}
-    """
-    decorated = _species_signs(item)
-    if decorated is not None:
-        return decorated
-    amounts = item_amounts(item)
-    if len(amounts) == 1:
-        return dict.fromkeys(amounts, "neutral")
-    return dict(_roles_cached(tuple(amounts.items())))

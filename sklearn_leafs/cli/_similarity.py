@@ -2,7 +2,7 @@
 
 import re
 
-from ..chemistry import is_element
+from ..chemistry import is_element, is_species
 from ..similarity import composition_similarity, element_similarity
 from ._common import (
     DataError,
@@ -16,13 +16,16 @@ from ._common import (
 def _cmd_similarity(args):
 
     table = _load_table(args.table)
-    if is_element(args.a) and is_element(args.b):
-        frame = element_similarity(
-            table,
-            metric=args.metric,
-            standardize=not args.raw,
-            elements=[args.a, args.b],
-        )
+    if all(is_element(x) or is_species(x) for x in (args.a, args.b)):
+        try:
+            frame = element_similarity(
+                table,
+                metric=args.metric,
+                standardize=not args.raw,
+                elements=[args.a, args.b],
+            )
+        except ValueError as exc:
+            raise DataError(_one_line(exc)) from None
         value = float(frame.iloc[0, 1])
     else:
         try:
@@ -38,16 +41,19 @@ def add_parser(sub):
     """Register the command on the ``leafs`` subparsers."""
     p = sub.add_parser(
         "similarity",
-        help="similarity of two elements or two compositions",
+        help="similarity of two elements, species or compositions",
         description=(
-            "Print the similarity of A and B. For two element symbols: the Pearson "
-            "correlation (or cosine) of their LEAF vectors, standardised per "
-            "feature over the table (the Table 1 setting). For compositions: "
-            "exp(cos(a, b)) of their composition vectors (Eq. S.3)."
+            "Print the similarity of A and B. For two element symbols or species "
+            "(Ti4+, O2-, K0+; use a species table such as --table default-species): "
+            "the Pearson correlation (or cosine) of their LEAF vectors, "
+            "standardised per feature over the table (the Table 1 setting); a "
+            "species the table lacks, or with too few sites, uses its element's "
+            "row with a warning. For compositions: exp(cos(a, b)) of their "
+            "composition vectors (Eq. S.3)."
         ),
     )
-    p.add_argument("a", help="element symbol or formula")
-    p.add_argument("b", help="element symbol or formula")
+    p.add_argument("a", help="element symbol, species or formula")
+    p.add_argument("b", help="element symbol, species or formula")
     _add_table_option(p)
     _add_metric_option(p)
     p.add_argument(

@@ -18,9 +18,12 @@ from ._readers import (
 )
 from ._records import SiteRecords
 from ._sites import (
+    BV_MAX_SITES,
+    OXIDATION_RULES,
     SiteSimilarities,
     compute_values,
     element_symbol,
+    site_oxidation_states,
     site_similarities,
     symmetry_orbits,
 )
@@ -28,6 +31,8 @@ from ._sites import (
 __all__ = [
     "CHEMISTRY_WARNINGS",
     "DEFAULT_OCCUPANCY_TOLERANCE",
+    "BV_MAX_SITES",
+    "OXIDATION_RULES",
     "SiteRecords",
     "SiteSimilarities",
     "StructureItem",
@@ -37,6 +42,7 @@ __all__ = [
     "element_symbol",
     "iter_corpus",
     "read_structure_file",
+    "site_oxidation_states",
     "site_similarities",
     "symmetry_orbits",
 ]

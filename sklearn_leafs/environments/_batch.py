@@ -27,12 +27,18 @@ logger = logging.getLogger(__name__)
 ERROR_POLICIES = ("raise", "skip", "warn")
 
 
-def _one_structure(item, symmetry, engine, symprec, occupancy_tolerance):
+def _one_structure(
+    item, symmetry, engine, symprec, occupancy_tolerance, oxidation_states=False
+):
     """Worker: records of one item, or the reason it failed (never raises)."""
     try:
         structure, notes = item.read(occupancy_tolerance=occupancy_tolerance)
         result = site_similarities(
-            structure, symmetry=symmetry, engine=engine, symprec=symprec
+            structure,
+            symmetry=symmetry,
+            engine=engine,
+            symprec=symprec,
+            oxidation_states=oxidation_states,
         )
         formula = structure.composition.reduced_formula
     except Exception as exc:  # reported to the caller, who applies the policy
@@ -48,6 +54,8 @@ def _one_structure(item, symmetry, engine, symprec, occupancy_tolerance):
         "symmetry_reduced": result.symmetry_reduced,
         "n_vacancy_sites": len(result.vacancies),
         "read_warnings": notes,
+        "charges": result.charges,
+        "oxidation_rule": result.oxidation_rule,
     }
 
 
@@ -134,7 +142,10 @@ def _assemble(results, metadata):
         for r in done
         if r.get("read_warnings")
     ]
+    charged = bool(done) and all(r.get("charges") is not None for r in done)
     return SiteRecords(
+        charges=np.concatenate([r["charges"] for r in done]) if charged else None,
+        oxidation_rules=[r["oxidation_rule"] for r in done] if charged else None,
         values=values,
         elements=[e for r in done for e in r["elements"]],
         weights=np.concatenate([r["weights"] for r in done]) if done else [],
@@ -163,6 +174,7 @@ def compute_site_records(
     verbose=False,
     cache=None,
     occupancy_tolerance=DEFAULT_OCCUPANCY_TOLERANCE,
+    oxidation_states=False,
 ):
     """Compute the site records of many structures in parallel.
 
@@ -214,6 +226,12 @@ def compute_site_records(
         (or raises) with the sums in the reason. The default accepts the
         rounding of occupancies printed with two decimals (pymatgen's own
         default, 1.0, rejects even 1.00001).
+    oxidation_states : bool, default=False
+        Also record the oxidation state of every site's species, decided per
+        structure by :func:`~sklearn_leafs.environments.site_oxidation_states`
+        (bond valence, then the composition's charge-balanced species, else
+        metallic); needed for species tables. Costs about as much again as
+        the fast fingerprints.
 
     Returns
     -------
@@ -253,6 +271,8 @@ def compute_site_records(
         "symprec": float(symprec),
         "occupancy_tolerance": float(occupancy_tolerance),
     }
+    if oxidation_states:
+        params["oxidation_states"] = True
     key = _cache_key(items, params) if cache is not None else None
     if cache is not None and Path(cache).exists():
         records = SiteRecords.load(cache)
@@ -265,7 +285,9 @@ def compute_site_records(
 
     start = time.perf_counter()
     tasks = (
-        delayed(_one_structure)(item, symmetry, engine, symprec, occupancy_tolerance)
+        delayed(_one_structure)(
+            item, symmetry, engine, symprec, occupancy_tolerance, oxidation_states
+        )
         for item in items
     )
     config = {"backend": backend} if backend is not None else {}

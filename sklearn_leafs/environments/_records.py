@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..chemistry._elements import sort_by_atomic_number
+from ..chemistry._elements import atomic_number, sort_by_atomic_number
 from ..chemistry._motifs import MOTIF_LABELS, N_MOTIFS
+from ..chemistry._oxidation import format_species
 
-_FORMAT_VERSION = 1
+_FORMAT_VERSION = 2
+_READABLE_VERSIONS = (1, 2)
 
 
 @dataclass
@@ -42,6 +44,12 @@ class SiteRecords:
         records.
     metadata : dict
         How the records were computed (engine, symmetry, versions, ...).
+    charges : ndarray of int, shape (n_records,) or None
+        Oxidation state of each record's species (0: metallic), when the
+        records were computed with ``oxidation_states=True``.
+    oxidation_rules : ndarray of str, shape (n_structures,) or None
+        Which rule decided each structure's charges (see
+        :func:`~sklearn_leafs.environments.site_oxidation_states`).
 
     Examples
     --------
@@ -67,6 +75,8 @@ class SiteRecords:
     formulas: np.ndarray
     skipped: list = field(default_factory=list)
     metadata: dict = field(default_factory=dict)
+    charges: np.ndarray | None = None
+    oxidation_rules: np.ndarray | None = None
 
     def __post_init__(self):
         self.values = np.asarray(self.values, dtype=float).reshape(-1, N_MOTIFS)
@@ -86,6 +96,15 @@ class SiteRecords:
             raise ValueError("structure_ids, sources and formulas differ in length")
         if n and (self.structure_index.min() < 0 or self.structure_index.max() >= m):
             raise ValueError("structure_index points outside structure_ids")
+        if (self.charges is None) != (self.oxidation_rules is None):
+            raise ValueError("charges and oxidation_rules come together")
+        if self.charges is not None:
+            self.charges = np.asarray(self.charges, dtype=np.int64).reshape(-1)
+            self.oxidation_rules = np.asarray(self.oxidation_rules, dtype=str)
+            if len(self.charges) != n:
+                raise ValueError(f"charges has {len(self.charges)} rows, not {n}")
+            if len(self.oxidation_rules) != m:
+                raise ValueError("oxidation_rules and structure_ids differ in length")
 
     # -- construction ---------------------------------------------------------
     @classmethod
@@ -122,7 +141,12 @@ class SiteRecords:
             return cls.empty(metadata)
         offsets = np.cumsum([0] + [p.n_structures for p in parts[:-1]])
         skipped = [entry for p in parts for entry in p.skipped]
+        charged = all(p.charges is not None for p in parts)
         return cls(
+            charges=np.concatenate([p.charges for p in parts]) if charged else None,
+            oxidation_rules=(
+                np.concatenate([p.oxidation_rules for p in parts]) if charged else None
+            ),
             values=np.concatenate([p.values for p in parts]),
             elements=np.concatenate([p.elements for p in parts]),
             weights=np.concatenate([p.weights for p in parts]),
@@ -172,7 +196,10 @@ class SiteRecords:
             )
         new_position = np.cumsum(mask) - 1
         keep = mask[self.structure_index]
+        charged = self.charges is not None
         return SiteRecords(
+            charges=self.charges[keep] if charged else None,
+            oxidation_rules=self.oxidation_rules[mask] if charged else None,
             values=self.values[keep],
             elements=self.elements[keep],
             weights=self.weights[keep],
@@ -255,6 +282,82 @@ class SiteRecords:
             columns=list(MOTIF_LABELS),
         )
 
+    # -- species ----------------------------------------------------------------
+    def _require_charges(self):
+        if self.charges is None:
+            raise ValueError(
+                "these site records carry no oxidation states; compute them with "
+                "compute_site_records(..., oxidation_states=True)"
+            )
+
+    def species(self):
+        """Species of each record as pymatgen prints it (``"Ti4+"``, ``"K0+"``).
+
+        Returns
+        -------
+        ndarray of str, shape (n_records,)
+
+        Raises
+        ------
+        ValueError
+            If the records carry no oxidation states.
+        """
+        self._require_charges()
+        return np.array(
+            [format_species(pair) for pair in zip(self.elements, self.charges)],
+            dtype=str,
+        )
+
+    def _species_order(self):
+        self._require_charges()
+        pairs = set(zip(self.elements.tolist(), self.charges.tolist()))
+        ordered = sorted(pairs, key=lambda p: (atomic_number(p[0]), p[1]))
+        return [format_species(p) for p in ordered]
+
+    def species_counts(self):
+        """Weighted number of sites of each species.
+
+        Returns
+        -------
+        pandas.Series
+            Indexed by species (``"Fe2+"``, ``"O2-"``, ``"K0+"``), ordered by
+            atomic number then charge.
+        """
+        order = self._species_order()
+        codes = pd.Categorical(self.species(), categories=order).codes
+        counts = np.bincount(codes, weights=self.weights, minlength=len(order))
+        return pd.Series(counts, index=pd.Index(order, name="species"), name="count")
+
+    def species_means(self):
+        """Weighted mean motif vector of each species: species-resolved LEAFs.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Species (by atomic number, then charge) x 37 motif labels.
+        """
+        order = self._species_order()
+        codes = pd.Categorical(self.species(), categories=order).codes
+        totals = np.zeros((len(order), N_MOTIFS))
+        np.add.at(totals, codes, self.values * self.weights[:, None])
+        counts = np.bincount(codes, weights=self.weights, minlength=len(order))
+        return pd.DataFrame(
+            totals / counts[:, None],
+            index=pd.Index(order, name="species"),
+            columns=list(MOTIF_LABELS),
+        )
+
+    def oxidation_rule_counts(self):
+        """How many structures each oxidation rule decided.
+
+        Returns
+        -------
+        dict of str to int
+        """
+        self._require_charges()
+        rules, counts = np.unique(self.oxidation_rules, return_counts=True)
+        return {str(r): int(c) for r, c in zip(rules, counts)}
+
     def provenance(self):
         """Summary of where the records came from, as a JSON-ready dict."""
         sources, n_per_source = np.unique(self.sources, return_counts=True)
@@ -267,6 +370,11 @@ class SiteRecords:
             "sources": {s: int(n) for s, n in zip(sources.tolist(), n_per_source)},
             "n_skipped": len(self.skipped),
             "skipped": list(self.skipped),
+            **(
+                {"oxidation_rules": self.oxidation_rule_counts()}
+                if self.charges is not None
+                else {}
+            ),
             **{k: v for k, v in self.metadata.items() if k not in {"skipped"}},
         }
 
@@ -291,6 +399,11 @@ class SiteRecords:
             formulas=self.formulas,
             skipped=np.array(json.dumps(self.skipped)),
             metadata=np.array(json.dumps(self.metadata, default=str)),
+            **(
+                {"charges": self.charges, "oxidation_rules": self.oxidation_rules}
+                if self.charges is not None
+                else {}
+            ),
         )
 
     @classmethod
@@ -307,11 +420,15 @@ class SiteRecords:
         """
         with np.load(path, allow_pickle=False) as data:
             version = int(data["format_version"])
-            if version != _FORMAT_VERSION:
+            if version not in _READABLE_VERSIONS:
                 raise ValueError(
-                    f"{path}: site-record format {version}, expected {_FORMAT_VERSION}"
+                    f"{path}: site-record format {version}, expected one of "
+                    f"{_READABLE_VERSIONS}"
                 )
+            charged = "charges" in data.files
             return cls(
+                charges=data["charges"] if charged else None,
+                oxidation_rules=data["oxidation_rules"] if charged else None,
                 values=data["values"],
                 elements=data["elements"],
                 weights=data["weights"],
@@ -328,6 +445,8 @@ class SiteRecords:
         """One row per record: structure id, site, element, weight, 37 values."""
         frame = pd.DataFrame(self.values, columns=list(MOTIF_LABELS))
         frame.insert(0, "weight", self.weights)
+        if self.charges is not None:
+            frame.insert(0, "species", self.species())
         frame.insert(0, "element", self.elements)
         frame.insert(0, "site_index", self.site_index)
         frame.insert(0, "structure_id", self.structure_ids[self.structure_index])

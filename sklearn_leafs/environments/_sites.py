@@ -13,9 +13,20 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..chemistry._motifs import N_MOTIFS
+from ..chemistry._oxidation import guess_oxidation_states
 from ._fast_kernel import fast_site_fingerprints
 
 ENGINES = ("fast", "matminer")
+
+#: Largest cell (number of sites) given to pymatgen's ``BVAnalyzer``. Its
+#: cost grows with the cell and the number of distinct valence permutations:
+#: on 250 random structures of the open corpus it took 0.04 s on average and
+#: 3 s at most (a 120-site hydrocarbon); bigger cells go straight to the
+#: composition rule.
+BV_MAX_SITES = 200
+
+#: The rules that decide the oxidation states of a structure's sites, in order.
+OXIDATION_RULES = ("given", "bond-valence", "composition", "metallic")
 
 #: Highest atomic number accepted as a real element. Heavier "elements" (for
 #: example ``Nh``, which AFLOW prototype files use for an NH4 group) have no
@@ -50,6 +61,12 @@ class SiteSimilarities:
         contributes to no element.
     symmetry_reduced : bool
         Whether only one site per symmetry orbit was computed.
+    charges : ndarray of int, shape (n_rows,) or None
+        Oxidation state of each row's species (0 for metallic sites), when
+        computed with ``oxidation_states=True``
+        (see :func:`site_oxidation_states`).
+    oxidation_rule : str or None
+        Which rule of :data:`OXIDATION_RULES` decided the charges.
 
     Examples
     --------
@@ -72,6 +89,8 @@ class SiteSimilarities:
     site_indices: np.ndarray
     vacancies: list = field(default_factory=list)
     symmetry_reduced: bool = False
+    charges: np.ndarray | None = None
+    oxidation_rule: str | None = None
 
     def __len__(self):
         return len(self.elements)
@@ -114,6 +133,130 @@ def element_symbol(species):
             f"label, not an element (heavier than Lr)"
         )
     return element.symbol
+
+
+def _given_charges(structure):
+    """Per-site ``{element: charge}`` of a decorated structure, else None."""
+    out = []
+    for site in structure:
+        charges = {}
+        for sp in site.species:
+            q = getattr(sp, "oxi_state", None)
+            if q is None or not float(q).is_integer():
+                return None
+            charges[sp.symbol] = int(q)
+        out.append(charges)
+    return out
+
+
+def _bond_valence(structure):
+    """BVAnalyzer valences per site as ``{element: charge}``, else None."""
+    from pymatgen.analysis.bond_valence import BVAnalyzer
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            valences = BVAnalyzer().get_valences(structure)
+    except Exception:  # BVAnalyzer raises ValueError and others when it fails
+        return None
+    out = []
+    for site, valence in zip(structure, valences):
+        values = valence if isinstance(valence, list | tuple) else [valence]
+        elements = [sp.symbol for sp in site.species]
+        if len(values) != len(elements):
+            return None
+        out.append({el: int(round(v)) for el, v in zip(elements, values)})
+    return out
+
+
+#: Rules of :func:`~sklearn_leafs.chemistry.guess_oxidation_states` whose
+#: species the composition rule accepts: those over pymatgen's common and
+#: ICSD oxidation-state lists (the lists of ``Composition.oxi_state_guesses``).
+#: The steps over every known state find "balanced" assignments for
+#: intermetallics (``Hf4+ W2-`` for HfW2, ``Ge+`` in TbGePt), which would
+#: turn metallic sites into ionic species.
+COMPOSITION_RULES = ("common", "icsd-mixed", "icsd")
+
+
+def _composition_charges(structure):
+    """Element charges from the charge-balanced guess of the composition."""
+    guess = guess_oxidation_states(structure.composition.element_composition)
+    if guess.species is None or guess.rule not in COMPOSITION_RULES:
+        return None
+    charge = {}
+    for el, mean in guess.mean_states.items():
+        charge[el] = int(round(mean))  # mixed valence: nearest integer state
+    return [{sp.symbol: charge[sp.symbol] for sp in site.species} for site in structure]
+
+
+def site_oxidation_states(structure, *, max_sites=BV_MAX_SITES):
+    """Oxidation state of every species on every site, and the rule used.
+
+    The rules, in order (:data:`OXIDATION_RULES`):
+
+    1. ``"given"``: the structure is already decorated with integer
+       oxidation states;
+    2. ``"bond-valence"``: pymatgen's ``BVAnalyzer`` (bond-valence sums with
+       ICSD-derived priors, charge balanced) succeeds; only ordered cells of
+       at most ``max_sites`` sites are tried;
+    3. ``"composition"``: the composition has charge-balanced species over
+       pymatgen's common or ICSD oxidation-state lists in the package's
+       oxidation-state model (:func:`sklearn_leafs.chemistry.guess_oxidation_states`,
+       rules :data:`COMPOSITION_RULES`; the steps over every known state are
+       not used, as they make intermetallics ionic); every site
+       of an element takes the element's average state, rounded to the
+       nearest integer when it is mixed valence (BVAnalyzer is the rule that
+       tells Fe2+ from Fe3+ sites);
+    4. ``"metallic"``: otherwise (elements, intermetallics, alloys), every
+       site has charge 0.
+
+    Parameters
+    ----------
+    structure : pymatgen.core.Structure
+    max_sites : int, default=BV_MAX_SITES
+        Largest cell given to ``BVAnalyzer``.
+
+    Returns
+    -------
+    charges : list of dict
+        ``{element: charge}`` for each site.
+    rule : str
+        The rule that decided.
+
+    References
+    ----------
+    .. [1] I. D. Brown and D. Altermatt, "Bond-valence parameters obtained
+       from a systematic analysis of the Inorganic Crystal Structure
+       Database", Acta Cryst. B41, 244 (1985).
+    .. [2] M. O'Keeffe and N. E. Brese, "Atom sizes and bond lengths in
+       molecules and crystals", J. Am. Chem. Soc. 113, 3226 (1991).
+
+    Examples
+    --------
+    >>> from pymatgen.core import Lattice, Structure
+    >>> from sklearn_leafs.environments import site_oxidation_states
+    >>> mgo = Structure.from_spacegroup(
+    ...     "Fm-3m", Lattice.cubic(4.21), ["Mg", "O"], [[0, 0, 0], [0.5, 0.5, 0.5]]
+    ... )
+    >>> charges, rule = site_oxidation_states(mgo)
+    >>> rule, charges[0], charges[-1]
+    ('bond-valence', {'Mg': 2}, {'O': -2})
+    >>> site_oxidation_states(Structure(Lattice.cubic(3.0), ["Na"], [[0, 0, 0]]))
+    ([{'Na': 0}], 'metallic')
+    """
+    given = _given_charges(structure)
+    if given is not None:
+        return given, "given"
+    n_elements = len(structure.composition.elements)
+    if n_elements > 1 and structure.is_ordered and len(structure) <= max_sites:
+        charges = _bond_valence(structure)
+        if charges is not None:
+            return charges, "bond-valence"
+    if n_elements > 1:
+        charges = _composition_charges(structure)
+        if charges is not None:
+            return charges, "composition"
+    return [{sp.symbol: 0 for sp in site.species} for site in structure], "metallic"
 
 
 def symmetry_orbits(structure, symprec=0.01):
@@ -250,7 +393,9 @@ def _species_rows(structure, orbits):
     return site_rows, elements, weights, vacancies
 
 
-def site_similarities(structure, *, symmetry=False, engine="fast", symprec=0.01):
+def site_similarities(
+    structure, *, symmetry=False, engine="fast", symprec=0.01, oxidation_states=False
+):
     """Compute the motif similarities of every site of a structure.
 
     Parameters
@@ -275,6 +420,10 @@ def site_similarities(structure, *, symmetry=False, engine="fast", symprec=0.01)
         Implementation of the fingerprint (see :func:`compute_values`).
     symprec : float, default=0.01
         Symmetry tolerance passed to ``SpacegroupAnalyzer``.
+    oxidation_states : bool, default=False
+        Also give each row the oxidation state of its species
+        (:func:`site_oxidation_states`), in ``charges`` and
+        ``oxidation_rule``.
 
     Returns
     -------
@@ -327,8 +476,16 @@ def site_similarities(structure, *, symmetry=False, engine="fast", symprec=0.01)
     computed = [orbit[0] for orbit in orbits]
     values = compute_values(structure, computed, engine=engine)
     position = {index: row for row, index in enumerate(computed)}
+    charges = rule = None
+    if oxidation_states:
+        per_site, rule = site_oxidation_states(structure)
+        charges = np.array(
+            [per_site[i][el] for i, el in zip(site_rows, elements)], dtype=np.int64
+        )
     site_rows = np.asarray(site_rows, dtype=np.int64)
     return SiteSimilarities(
+        charges=charges,
+        oxidation_rule=rule,
         values=values[[position[i] for i in site_rows]].reshape(-1, N_MOTIFS),
         elements=elements,
         weights=np.asarray(weights, dtype=float),

@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from sklearn.utils._param_validation import StrOptions
 
 from ..chemistry._elements import is_element
-from ..chemistry._oxidation import _roles_cached, _species_signs
+from ..chemistry._oxidation import guess_roles
 from ._base import (
     FormulaTransformerMixin,
     caller_stacklevel,
@@ -32,9 +32,11 @@ class LiCationFeaturizer(FormulaTransformerMixin):
     With ``rest="anions"`` the second block pools the anions instead, and with
     ``rest="none"`` only the focus block is returned (Li alone).
 
-    Roles come from :func:`sklearn_leafs.chemistry.guess_roles` (charges of
-    oxidation-state decorated inputs, else the least charge-imbalanced
-    assignment of common oxidation states, else an electronegativity rule).
+    Roles come from :func:`sklearn_leafs.chemistry.guess_roles`, the sign of
+    each element's oxidation state in the package's one oxidation-state
+    model (:func:`sklearn_leafs.chemistry.guess_oxidation_states`: charges of
+    decorated inputs, else charge-balanced states, else an electronegativity
+    rule), the same states that give ``SubstitutionClassifier`` its species.
 
     Parameters
     ----------
@@ -129,9 +131,7 @@ class LiCationFeaturizer(FormulaTransformerMixin):
     def _row_roles(self, item, elements, fractions):
         if isinstance(self.roles, Callable) and not isinstance(self.roles, Mapping):
             return self.roles(item)
-        roles = _species_signs(item)
-        if roles is None:
-            roles = dict(_roles_cached(tuple(zip(elements, fractions))))
+        roles = guess_roles(item)
         if isinstance(self.roles, Mapping):
             roles = {**roles, **{k: v for k, v in self.roles.items() if k in roles}}
         return roles

@@ -8,11 +8,14 @@ from ._leaf_table import LeafTable
 __all__ = ["build_table", "table_from_records"]
 
 
-def table_from_records(records, provenance=None):
+def table_from_records(records, provenance=None, *, rows="elements"):
     """Aggregate site records into a :class:`LeafTable` of element means.
 
     The LEAFs of an element are the site-weighted mean of the 37 motif
     similarities over all its sites in the records (Vasylenko et al. 2024).
+    With ``rows="species"`` the mean is taken per species instead (``Ti4+``,
+    ``Ti3+``, metallic ``Ti0+``...), from records computed with
+    ``oxidation_states=True``.
 
     Parameters
     ----------
@@ -20,17 +23,20 @@ def table_from_records(records, provenance=None):
         From :func:`sklearn_leafs.environments.compute_site_records`.
     provenance : dict, optional
         Extra provenance entries, merged over ``records.provenance()``.
+    rows : {"elements", "species"}, default="elements"
+        One row per element, or one per species.
 
     Returns
     -------
     LeafTable
-        Elements (by atomic number) x 37 motif means, with per-element
-        weighted site counts.
+        Elements (by atomic number) or species (by atomic number, then
+        charge) x 37 motif means, with per-row weighted site counts.
 
     Raises
     ------
     ValueError
-        If the records are empty (every input skipped).
+        If the records are empty (every input skipped), or species rows are
+        asked of records without oxidation states.
 
     References
     ----------
@@ -49,10 +55,17 @@ def table_from_records(records, provenance=None):
     >>> table.counts.to_dict()
     {'O': 4.0, 'Mg': 4.0}
     """
+    if rows not in ("elements", "species"):
+        raise ValueError(f"rows must be 'elements' or 'species', got {rows!r}")
     if len(records) == 0:
         raise ValueError("no site records to aggregate (every input skipped?)")
     info = records.provenance()
+    info["rows"] = rows
     info.update(provenance or {})
+    if rows == "species":
+        return LeafTable(
+            records.species_means(), counts=records.species_counts(), provenance=info
+        )
     return LeafTable(
         records.element_means(), counts=records.element_counts(), provenance=info
     )
@@ -70,6 +83,7 @@ def build_table(
     verbose=False,
     cache=None,
     occupancy_tolerance=DEFAULT_OCCUPANCY_TOLERANCE,
+    rows="elements",
 ):
     """Compute LEAFs (element means of site motif similarities) from structures.
 
@@ -82,6 +96,10 @@ def build_table(
         ``backend``, ``errors``, ``verbose``, ``cache`` and
         ``occupancy_tolerance`` (CIF sites whose occupancies sum to at most
         this, default 1.02, are rescaled to 1; larger sums are reported).
+    rows : {"elements", "species"}, default="elements"
+        Element rows, or species rows (the sites' oxidation states are then
+        computed too, see
+        :func:`sklearn_leafs.environments.site_oxidation_states`).
 
     Returns
     -------
@@ -129,5 +147,6 @@ def build_table(
         verbose=verbose,
         cache=cache,
         occupancy_tolerance=occupancy_tolerance,
+        oxidation_states=(rows == "species"),
     )
-    return table_from_records(records)
+    return table_from_records(records, rows=rows)

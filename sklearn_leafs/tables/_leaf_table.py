@@ -10,8 +10,34 @@ import pandas as pd
 
 from ..chemistry._elements import atomic_number, is_element
 from ..chemistry._motifs import MOTIF_LABELS
+from ..chemistry._oxidation import format_species, is_species, parse_species
 
-__all__ = ["LeafTable", "as_table"]
+__all__ = ["LeafTable", "as_table", "row_element"]
+
+
+def row_element(label):
+    """Element symbol of a table row label (an element or a species string).
+
+    Examples
+    --------
+    >>> row_element("Ti4+"), row_element("Ti"), row_element("K0+")
+    ('Ti', 'Ti', 'K')
+    """
+    return label if is_element(label) else parse_species(label)[0]
+
+
+def _row_key(label):
+    if is_element(label):
+        return (atomic_number(label), -1000)
+    element, charge = parse_species(label)
+    return (atomic_number(element), charge)
+
+
+def _canonical_row(label):
+    label = str(label).strip()
+    if is_species(label):
+        return format_species(parse_species(label))
+    return label
 
 
 class LeafTable:
@@ -19,11 +45,17 @@ class LeafTable:
 
     Rows are elements ordered by atomic number; columns are named features,
     for LEAFs the 37 motif labels of :data:`sklearn_leafs.MOTIF_LABELS`.
+    Rows may also be species, named as pymatgen prints them (``"Ti4+"``,
+    ``"O2-"``, ``"K+"``, metallic ``"K0+"``): a species table, ordered by
+    atomic number then charge (an element row, if any, before its species).
+    Every function that takes a table accepts one; ``elements`` then lists
+    the row labels, and :meth:`index_of` looks up species strings.
 
     Parameters
     ----------
     frame : pandas.DataFrame
-        Rows indexed by element symbol, one numeric column per feature.
+        Rows indexed by element symbol or species string, one numeric column
+        per feature.
     counts : mapping or pandas.Series, default=None
         Number of sites (or structures) behind each element's row.
     provenance : dict, default=None
@@ -61,10 +93,13 @@ class LeafTable:
 
     def __init__(self, frame, counts=None, provenance=None):
         frame = pd.DataFrame(frame).copy()
-        frame.index = [str(i).strip() for i in frame.index]
-        bad = [el for el in frame.index if not is_element(el)]
+        frame.index = [_canonical_row(i) for i in frame.index]
+        bad = [el for el in frame.index if not (is_element(el) or is_species(el))]
         if bad:
-            raise ValueError(f"table rows must be element symbols; not elements: {bad}")
+            raise ValueError(
+                "table rows must be element symbols or species strings such as "
+                f"'Ti4+'; not elements: {bad}"
+            )
         dup = frame.index[frame.index.duplicated()].unique().tolist()
         if dup:
             raise ValueError(f"table has duplicated element rows: {dup}")
@@ -73,7 +108,7 @@ class LeafTable:
             frame = frame.astype(float)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"table values must be numeric: {exc}") from None
-        order = sorted(frame.index, key=atomic_number)
+        order = sorted(frame.index, key=_row_key)
         frame = frame.loc[order]
         frame.index.name = "element"
         self._frame = frame
@@ -98,6 +133,11 @@ class LeafTable:
     @property
     def elements(self):
         return list(self._frame.index)
+
+    @property
+    def has_species(self):
+        """True when some rows are species rather than elements."""
+        return any(not is_element(label) for label in self._row)
 
     @property
     def feature_names(self):

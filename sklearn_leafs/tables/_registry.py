@@ -65,6 +65,13 @@ _TABLES = {
         "the package's own LEAFs, computed from an open structure corpus by "
         "scripts/build_default_table.py and shipped with the package",
     ),
+    "default-species": (
+        _shipped("default_species_table.csv"),
+        "species-resolved LEAFs (rows such as 'Ti4+', 'O2-', metallic 'K0+') of "
+        "the same open corpus, sites decorated with oxidation states by bond "
+        "valence, else the composition's charge-balanced guess, else metallic; "
+        "built by scripts/build_default_table.py",
+    ),
     "vasylenko2024": (
         _published,
         "the published ICSD LEAF table (leaf.csv of Vasylenko et al. 2024), "

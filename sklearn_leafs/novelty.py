@@ -110,15 +110,6 @@ class PhaseFieldNoveltyScorer(OutlierMixin, BaseEstimator):
 
     References
     ----------
-    .. [1] F. T. Liu, K. M. Ting, Z.-H. Zhou, "Isolation forest", Proc. 8th
-       IEEE Int. Conf. Data Mining, 413-422 (2008).
-    .. [2] A. Vasylenko et al., "Element selection for functional materials
-       discovery by integrated machine learning of elemental contributions to
-       properties", npj Comput. Mater. 9, 164 (2023) (PhaseSelect, which ranks
-       candidate phase fields).
-
-    References
-    ----------
     .. [1] A. Vasylenko et al., "Element selection for functional materials
        discovery by integrated machine learning of elemental contributions to
        properties", npj Comput. Mater. 9, 164 (2023) (PhaseSelect). Code and

@@ -54,7 +54,8 @@ or mappings of species strings to amounts, see
 References
 ----------
 .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
-   from local geometries in crystal structures", Digital Discovery (2025);
+   from local geometries in crystal structures", 2024 (code and tables:
+   https://github.com/lrcfmd/LEAF);
    LEAFs, Eq. 1 and Table 1.
 .. [2] D. W. Davies et al., "SMACT: Semiconducting Materials by Analogy and
    Chemical Theory", J. Open Source Softw. 4, 1361 (2019); the
@@ -231,13 +232,6 @@ class SubstitutionClassifier(ClassifierMixin, BaseEstimator):
 
     References
     ----------
-    .. [1] A. Vasylenko et al., Digital Discovery (2025), Eq. 1 and Table 1.
-    .. [2] D. W. Davies et al., J. Open Source Softw. 4, 1361 (2019) (SMACT).
-    .. [3] G. Hautier et al., Inorg. Chem. 50, 656 (2011).
-    .. [4] C. Guo et al., ICML (2017) (temperature scaling).
-
-    References
-    ----------
     .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
        from local geometries in crystal structures", 2024 (LEAFs). Code and
        tables: https://github.com/lrcfmd/LEAF.
@@ -246,6 +240,8 @@ class SubstitutionClassifier(ClassifierMixin, BaseEstimator):
        Chem. 50, 656 (2011).
     .. [3] D. W. Davies et al., "SMACT: Semiconducting Materials by Analogy and
        Chemical Theory", J. Open Source Softw. 4, 1361 (2019).
+    .. [4] C. Guo, G. Pleiss, Y. Sun and K. Q. Weinberger, "On calibration of
+       modern neural networks", Proc. ICML (2017) (temperature scaling).
 
     Examples
     --------
@@ -1077,11 +1073,6 @@ def predict_structure_type(
     ------
     ValueError
         If a composition cannot be read (the message names the row).
-
-    References
-    ----------
-    .. [1] A. Vasylenko et al., Digital Discovery (2025), Table 1.
-    .. [2] G. Hautier et al., Inorg. Chem. 50, 656 (2011).
 
     References
     ----------

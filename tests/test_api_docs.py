@@ -59,3 +59,31 @@ def test_every_public_name_is_in_api_rst():
             continue
         missing.append(f"{module}.{name}")
     assert not missing, f"public names missing from docs/api.rst: {missing}"
+
+
+def test_every_public_docstring_is_valid_numpydoc():
+    """numpydoc parses every public docstring: no repeated or unknown section.
+
+    Sphinx (numpydoc) refuses a docstring with, for example, two
+    ``References`` sections; this catches it without building the docs.
+    """
+    import inspect
+    import warnings
+
+    from numpydoc.docscrape import ClassDoc, FunctionDoc, NumpyDocString
+
+    bad = {}
+    for name, obj in _entries().items():
+        if not (inspect.isclass(obj) or callable(obj)) or not obj.__doc__:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            try:
+                if inspect.isclass(obj):
+                    ClassDoc(obj)
+                    NumpyDocString(inspect.getdoc(obj))
+                else:
+                    FunctionDoc(obj)
+            except Exception as exc:  # noqa: BLE001 - the message is the finding
+                bad[name] = f"{type(exc).__name__}: {exc}"[:200]
+    assert not bad, bad

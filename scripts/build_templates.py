@@ -62,6 +62,10 @@ PLACEHOLDERS = {"Nh", "M"}
 #: about the 90th percentile of the metastability of known (ICSD) inorganic
 #: crystals (Sun et al., Sci. Adv. 2, e1600225 (2016)).
 UNSTABLE_ABOVE_HULL = 0.1
+#: eV/atom above the source's hull within which a polymorph that is the
+#: AFLOW Encyclopedia's prototype of this very compound overrules the DFT
+#: ground state (PBE misorders close polymorphs; B2 CsCl lies 0.048 above).
+DFT_POLYMORPH_TOLERANCE = 0.05
 #: |E_hull| at or below this is the ground state of the source.
 GROUND_STATE = 1e-6
 
@@ -363,6 +367,18 @@ def choose_polymorphs(group):
        ICSD-derived) over computed and prototype structures.
     6. ``split``: the rest share the weight equally; the aggregation over
        chemically similar templates decides at prediction time.
+    7. ``prototype compound``: the AFLOW Encyclopedia of Crystallographic
+       Prototypes names each prototype after a compound in which it was
+       observed (rock salt after NaCl, B2 after CsCl, zinc blende and
+       wurtzite after ZnS). When this formula is such a compound and the
+       rules above kept none of its prototype structures, the DFT energies
+       disagree with the experimental structure (PBE puts rock-salt CsCl on
+       the hull and the observed B2 CsCl 0.048 eV/atom above it): the
+       prototype structures then replace the ones kept, provided the source
+       computed them within :data:`DFT_POLYMORPH_TOLERANCE` of its hull (the
+       Encyclopedia also lists high-pressure phases, such as an oP2 CdTe,
+       which have no such support). When the energies keep one of them, they
+       stand (rutile TiO2 over anatase and brookite).
 
     A formula with one polymorph gets rule ``only polymorph``.  The kept
     polymorphs record the last rule that removed a competitor (or
@@ -397,6 +413,10 @@ def choose_polymorphs(group):
                 for p, i in reps.items()
             ],
             "ef": [group.loc[i, "formation_energy"] for i in reps.values()],
+            "prototype_entry": [
+                (group.loc[group["prototype"] == p, "origin"] == "prototype").any()
+                for p in reps
+            ],
             "ef_source": [group.loc[i, "energy_source"] for i in reps.values()],
         }
     )
@@ -426,6 +446,14 @@ def choose_polymorphs(group):
     reject(alive["origin"] == "mp", "experimental origin")
     if len(alive) > 1:
         decided = "split"
+    entries = poly[
+        poly["prototype_entry"] & (poly["e_hull"] <= DFT_POLYMORPH_TOLERANCE)
+    ]
+    if len(entries) and not alive["prototype_entry"].any():
+        for i in alive["index"]:
+            rule[i] = "rejected: prototype compound"
+        alive = entries
+        decided = "prototype compound"
     for i in alive["index"]:
         weight[i] = 1.0 / len(alive)
         rule[i] = decided

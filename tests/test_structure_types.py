@@ -310,3 +310,13 @@ def test_stored_calibration_is_the_lofo_fit():
     ).fit(X, templates["prototype"], sample_weight=templates["weight"])
     for key, value in _DEFAULT_CALIBRATION.items():
         assert clf.calibration_[key] == pytest.approx(value, abs=2e-3)
+
+
+def test_polymorph_rule_prototype_compound_cscl(rows):
+    # PBE puts rock-salt CsCl on the hull and B2 CsCl 0.048 eV/atom above it;
+    # the AFLOW Encyclopedia's B2 prototype compound is CsCl itself
+    cscl = polymorphs(rows, "CsCl")
+    assert cscl["AB_cP2_221_a_b"] == (1.0, "prototype compound")
+    assert cscl[ROCK_SALT] == (0.0, "rejected: prototype compound")
+    pred = predict_structure_type(["CsCl"])
+    assert pred["structure_type"].tolist() == ["CsCl"]

@@ -247,3 +247,10 @@ def test_leaf_table_and_frame_tables_give_the_same_names():
     a = ElementFeaturizer(table=frame).fit(["MgO"]).get_feature_names_out()
     b = ElementFeaturizer(table=LeafTable.from_frame(frame)).fit(["MgO"])
     assert a.tolist() == b.get_feature_names_out().tolist() == ["mean|f", "mean|g"]
+
+
+@pytest.mark.parametrize("cls", [ElementFeaturizer, LiCationFeaturizer])
+def test_species_tables_are_refused_with_the_reason(cls):
+    # featurizers pool element rows; a species table ("Ti4+", "O2-") is named
+    with pytest.raises(ValueError, match="has species rows"):
+        cls(table="default-species").fit(["Li2O", "LiCl"])

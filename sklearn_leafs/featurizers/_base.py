@@ -231,6 +231,14 @@ class FormulaTransformerMixin(TransformerMixin, BaseEstimator):
     def _fit_run(self, X):
         items, labels = self._input(X, reset=True)
         self.table_ = get_table(self.table)
+        if self.table_.has_species:
+            raise ValueError(
+                f"{type(self).__name__} pools element rows, but table "
+                f"{self.table!r} has species rows (such as "
+                f"{self.table_.elements[0]!r}); use an element table such as "
+                "'default', or sklearn_leafs.similarity.composition_vectors "
+                "for species-resolved composition vectors"
+            )
         self._fit(items)
         return self._run(items, labels)
 

@@ -212,3 +212,12 @@ def test_zero_amount_is_an_error_for_every_pooling(pooling):
     values = out.fit(["MgO"]).transform(["Li0O", "O"])
     assert np.isnan(values[0]).all()
     np.testing.assert_allclose(values[1], [2.0, 0.1])
+
+
+def test_subscript_digits_and_variable_amounts():
+    # subscripts pasted from papers read as digits; a variable amount is named
+    assert parse_formula("Ca₃(PO₄)₂") == parse_formula("Ca3(PO4)2")
+    F = fraction_matrix(["Li₂O", "Li2O"], ["Li", "O"]).toarray()
+    np.testing.assert_array_equal(F[0], F[1])
+    with pytest.raises(ValueError, match="variable amount '-x'"):
+        parse_formula("La2-xSrxCuO4")

@@ -86,7 +86,12 @@ def _tokens(formula):
         m = _TOKEN.match(formula, pos)
         if m is None:
             char = formula[pos]
-            if char in "+-":
+            if char in "+-" and pos + 1 < n and formula[pos + 1] in "xyzδ":
+                reason = (
+                    f"variable amount {formula[pos : pos + 2]!r}: the grammar takes "
+                    "numbers only (substitute a value of the variable)"
+                )
+            elif char in "+-":
                 reason = (
                     f"charge sign {char!r}: charges are not part of the formula "
                     "grammar (write the neutral formula)"
@@ -266,8 +271,13 @@ def _parse_full(formula):
     return total
 
 
+_SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
+
+
 @lru_cache(maxsize=1 << 18)
 def _parse_cached(formula):
+    # subscript digits pasted from papers or word processors ("Li₂O")
+    formula = formula.translate(_SUBSCRIPTS)
     simple = _SIMPLE.match(formula)
     if simple and ("." not in formula or not _HYDRATE_DOT.search(formula)):
         total = {}
@@ -321,6 +331,8 @@ def parse_formula(formula):
     {'Ca': 1.0, 'S': 1.0, 'O': 4.5, 'H': 1.0}
     >>> parse_formula("NbO1.9S1e-1")
     {'Nb': 1.0, 'O': 1.9, 'S': 0.1}
+    >>> parse_formula("Li₂O")  # subscript digits read as digits
+    {'Li': 2.0, 'O': 1.0}
     """
     if not isinstance(formula, str):
         raise ValueError(f"expected a formula string, got {formula!r}")

@@ -313,7 +313,7 @@ def _run(tasks, n_items, errors, verbose):
     if verbose:
         from tqdm.auto import tqdm
 
-        stream = tqdm(stream, total=n_items, desc="site environments", unit="str")
+        stream = tqdm(stream, total=n_items, desc="site environments", unit="structure")
     results = []
     for result in stream:
         if "reason" in result and errors == "raise":

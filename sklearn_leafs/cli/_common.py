@@ -1,6 +1,7 @@
 """Helpers shared by the ``leafs`` commands."""
 
 import argparse
+import re
 
 from ..tables import get_table
 
@@ -44,4 +45,16 @@ def _add_metric_option(parser):
         choices=("pearson", "cosine"),
         default="pearson",
         help="element similarity metric (default: pearson)",
+    )
+
+
+_ROW_PREFIX = re.compile(r"^row (\d+) (\((?:'[^']*'|\"[^\"]*\"|[^)]*)\)): ")
+
+
+def _formula_argument_message(exc):
+    """A row error of the FORMULA arguments, counted from 1 as the user typed them."""
+    return _ROW_PREFIX.sub(
+        lambda m: f"formula {int(m.group(1)) + 1} {m.group(2)}: ",
+        _one_line(exc),
+        count=1,
     )

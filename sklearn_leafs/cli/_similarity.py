@@ -1,13 +1,12 @@
 """``leafs similarity``: similarity of two elements or compositions."""
 
-import re
-
 from ..chemistry import is_element, is_species
 from ..similarity import composition_similarity, element_similarity
 from ._common import (
     DataError,
     _add_metric_option,
     _add_table_option,
+    _formula_argument_message,
     _load_table,
     _one_line,
 )
@@ -31,7 +30,7 @@ def _cmd_similarity(args):
         try:
             sim = composition_similarity([args.a], [args.b], table=table)
         except ValueError as exc:
-            raise DataError(re.sub(r"^row \d+ ", "", _one_line(exc))) from None
+            raise DataError(_formula_argument_message(exc)) from None
         value = float(sim[0, 0])
     print(f"{value:.6f}")
     return 0

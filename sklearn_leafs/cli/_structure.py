@@ -1,9 +1,12 @@
 """``leafs predict-structure``: structure types (prototypes) by substitution."""
 
-import re
-
 from ..substitution import _format_lines, predict_structure_type
-from ._common import DataError, _add_table_option, _one_line, _positive_int
+from ._common import (
+    DataError,
+    _add_table_option,
+    _formula_argument_message,
+    _positive_int,
+)
 
 
 def _cmd_predict_structure(args):
@@ -17,7 +20,7 @@ def _cmd_predict_structure(args):
             known="exclude" if args.exclude_known else "use",
         )
     except (ValueError, FileNotFoundError) as exc:
-        raise DataError(re.sub(r"^row \d+ ", "", _one_line(exc))) from None
+        raise DataError(_formula_argument_message(exc)) from None
     for line in _format_lines(result):
         print(line)
     return 0

@@ -103,3 +103,69 @@ def test_script_builds_outputs_from_a_small_corpus(shared_data, tmp_path):
     np.testing.assert_array_equal(table_from_records(records).values, table.values)
     leak_free = table_from_records(records.select(exclude_formulas=["YN"]))
     assert "Y" not in leak_free and "Pt" in leak_free
+
+
+def _records(sources, ids):
+    """Two sites (one Na+ and one Cl-) per structure."""
+    n = len(ids)
+    return SiteRecords(
+        values=np.full((2 * n, len(MOTIF_LABELS)), 0.5),
+        elements=np.array(["Na", "Cl"] * n),
+        weights=np.ones(2 * n),
+        structure_index=np.repeat(np.arange(n), 2),
+        site_index=np.tile([0, 1], n),
+        structure_ids=np.array(ids),
+        sources=np.array(sources),
+        formulas=np.array(["NaCl"] * n),
+        charges=np.array([1, -1] * n),
+        oxidation_rules=np.array(["bond-valence"] * n),
+    )
+
+
+def test_species_selection_keeps_known_ground_state_structures(tmp_path):
+    script = load_script()
+    ids = ["mp-1", "mp-2", "mp-3", "aflow:A", "wbm-1", "agm1", "jvasp-1"]
+    sources = ["mp:flla", "mp:flla", "mp:elastic", "aflow-prototypes:x",
+               "wbm:random", "alexandria:binary", "jarvis:dft_3d"]  # fmt: skip
+    metadata = tmp_path / "metadata.csv"
+    # mp-2 is a polymorph above the hull; "NaN" (sodium nitride) must not be
+    # read as a missing value, and mp-3 and jvasp-1 carry no energy
+    metadata.write_text(
+        "id,source,formula,is_ground_state_in_source\n"
+        "mp-1,mp:flla,NaN,True\nmp-2,mp:flla,NaN,False\nmp-3,mp:elastic,NaCl,\n"
+        "aflow:A,aflow-prototypes:x,NaCl,\nwbm-1,wbm:random,NaCl,\n"
+        "agm1,alexandria:binary,NaCl,False\njvasp-1,jarvis:dft_3d,NaCl,\n"
+    )
+    kept, selection = script.select_known_compounds(
+        _records(sources, ids), metadata=metadata
+    )
+    assert kept.structure_ids.tolist() == ["mp-1", "mp-3", "jvasp-1"]
+    assert len(kept) == 6 and kept.oxidation_rules.tolist() == ["bond-valence"] * 3
+    assert selection["n_excluded_generated"] == 3
+    assert selection["n_excluded_above_ground_state"] == 1  # agm1 counted once
+    assert selection["ground_state_only"] is True and selection["n_kept"] == 3
+    # every polymorph, every source
+    kept, selection = script.select_known_compounds(
+        _records(sources, ids), exclude_sources=(), ground_state_only=False,
+        metadata=metadata,
+    )  # fmt: skip
+    assert kept.n_structures == 7 and selection["n_kept"] == 7
+    # without a metadata file the ground-state rule cannot apply and says so
+    kept, selection = script.select_known_compounds(
+        _records(sources, ids), metadata=tmp_path / "absent.csv"
+    )
+    assert kept.n_structures == 4 and selection["ground_state_only"] is False
+
+
+def test_default_species_table_records_its_selection():
+    table = get_table("default-species")
+    info = table.provenance
+    selection = info["selection"]
+    assert selection["ground_state_only"] is True
+    assert set(selection["excluded_sources"]) == {"aflow-prototypes", "wbm",
+                                                  "alexandria"}  # fmt: skip
+    assert selection["n_kept"] == info["n_structures"]
+    assert not any(
+        s.startswith(("aflow", "wbm", "alexandria")) for s in info["sources"]
+    )
+    assert sum(info["oxidation_rules"].values()) == info["n_structures"]

@@ -209,3 +209,22 @@ def test_build_script_writes_a_species_table_from_a_small_corpus(shared_data, tm
     assert {label.rstrip("+-0123456789") for label in table.elements} == {
         "N", "Cr", "Mn", "Y", "Pt"
     }  # fmt: skip
+
+
+@pytest.mark.parametrize("a, b", [("K+", "Rb+"), ("Ca2+", "Sr2+")])
+def test_default_species_pairs_are_mutual_neighbours(a, b):
+    # issue 14: each partner in the other's top 10 among the species of other
+    # elements with at least MIN_SPECIES_SITES sites (benchmarks/species.py)
+    from sklearn_leafs.similarity import MIN_SPECIES_SITES, element_similarity
+
+    try:
+        table = get_table("default-species")
+    except FileNotFoundError:
+        pytest.skip("the species table is not built")
+    usable = [s for s in table.elements if table.counts[s] >= MIN_SPECIES_SITES]
+    S = element_similarity(table).loc[usable, usable]
+    assert S.loc[a, b] > 0
+    for x, y in ((a, b), (b, a)):
+        row = S.loc[x].drop([s for s in usable if s.rstrip("+-0123456789")
+                             == x.rstrip("+-0123456789")])  # fmt: skip
+        assert (row > row[y]).sum() + 1 <= 10

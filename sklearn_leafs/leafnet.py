@@ -34,9 +34,8 @@ from skorch import NeuralNet
 from skorch.dataset import ValidSplit
 from torch import nn
 
-from .autoencoder import (
+from ._torch import (
     TRAINING_CONSTRAINTS,
-    LeafAutoencoder,
     _adam_options,
     _check_validation_split,
     _draw_seed,
@@ -44,7 +43,9 @@ from .autoencoder import (
     _encoder_lr,
     _matrix_parts,
     _seeded_torch,
+    _sparse_tensor,
 )
+from .autoencoder import LeafAutoencoder
 from .composition import fraction_matrix
 from .featurizers._base import formula_items
 
@@ -54,15 +55,6 @@ __all__ = ["LeafNetRegressor", "LeafNetClassifier"]
 # --------------------------------------------------------------------------
 # the torch model
 # --------------------------------------------------------------------------
-def _sparse_tensor(matrix):
-    coo = sp.coo_matrix(matrix, dtype=np.float32)
-    indices = torch.from_numpy(np.vstack([coo.row, coo.col]).astype(np.int64))
-    values = torch.from_numpy(coo.data.astype(np.float32))
-    return torch.sparse_coo_tensor(
-        indices, values, coo.shape, check_invariants=True
-    ).coalesce()
-
-
 class _LeafNetModule(nn.Module):
     """``H(a . ReLU(M W + b))`` with an optional reconstruction of M.
 

@@ -168,6 +168,25 @@ def _adam_options():
     return {"optimizer__fused": True} if (major, minor) >= (2, 4) else {}
 
 
+class _WarmupCosine:
+    """Learning-rate factor: linear warm-up, then cosine decay to zero.
+
+    A picklable ``lr_lambda`` for ``torch.optim.lr_scheduler.LambdaLR``,
+    stepped once per batch; the first ``warmup`` (5%) of ``total`` steps ramp
+    the rate up from ``1 / warmup``.
+    """
+
+    def __init__(self, total, warmup_fraction=0.05):
+        self.total = max(1, int(total))
+        self.warmup = max(1, int(round(warmup_fraction * self.total)))
+
+    def __call__(self, step):
+        if step < self.warmup:
+            return (step + 1) / self.warmup
+        progress = min(1.0, (step - self.warmup) / max(1, self.total - self.warmup))
+        return 0.5 * (1.0 + np.cos(np.pi * progress))
+
+
 def _check_validation_split(n_samples, validation_fraction, name):
     """Raise when an early-stopping validation split would leave a side empty."""
     n_valid = int(np.ceil(n_samples * validation_fraction))

@@ -6,7 +6,10 @@ gives one learned vector per element; a composition's fraction vector ``a``
 over M's elements pools those vectors, and an MLP head ``H`` predicts the
 property. ``W``, ``b`` and ``H`` are trained together, optionally with the
 autoencoder's reconstruction loss of M added (the paper's joint training,
-Fig. 4). Built on skorch; torch is imported by this module only.
+Fig. 4). ``head="attention"`` replaces the pooling by a transformer over the
+element tokens of each composition (CrabNet's architecture, see
+:mod:`sklearn_leafs._attention`). Built on skorch; torch is imported by the
+torch modules only, not by ``import sklearn_leafs``.
 """
 
 from __future__ import annotations
@@ -27,13 +30,15 @@ from sklearn.base import (
 )
 from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 from skorch import NeuralNet
+from skorch.callbacks import LRScheduler
 from skorch.dataset import ValidSplit
 from torch import nn
 
+from ._attention import _AttentionModule, _RobustL1Loss, padded_tokens
 from ._torch import (
     TRAINING_CONSTRAINTS,
     _adam_options,
@@ -44,10 +49,12 @@ from ._torch import (
     _matrix_parts,
     _seeded_torch,
     _sparse_tensor,
+    _WarmupCosine,
 )
 from .autoencoder import LeafAutoencoder
 from .composition import fraction_matrix
 from .featurizers._base import formula_items
+from .table import resolve_table
 
 __all__ = ["LeafNetRegressor", "LeafNetClassifier"]
 
@@ -126,6 +133,9 @@ class _LeafNetNet(NeuralNet):
 # --------------------------------------------------------------------------
 _MATRIX_CACHE = {}
 
+#: Formulas per chunk when the attention model predicts.
+_INFERENCE_CHUNK = 4096
+
 
 def _resolve_matrix(M):
     """Return ``(csr float32 matrix, elements)`` for a matrix-like ``M``."""
@@ -158,25 +168,42 @@ class _BaseLeafNet(BaseEstimator):
 
     _parameter_constraints: dict = {
         "M": "no_validation",  # checked by _resolve_matrix in fit
+        "head": [StrOptions({"mlp", "attention"})],
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "hidden_layer_sizes": ["array-like"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "reconstruction_weight": [Interval(Real, 0, None, closed="left")],
         "encoder_init": [HasMethods(["fit", "transform"]), None],
+        "element_features": [StrOptions({"learned", "table", "both"})],
+        "table": "no_validation",  # checked by resolve_table in fit
+        "d_model": [Interval(Integral, 1, None, closed="left")],
+        "n_heads": [Interval(Integral, 1, None, closed="left")],
+        "n_layers": [Interval(Integral, 1, None, closed="left")],
+        "dim_feedforward": [Interval(Integral, 1, None, closed="left")],
+        "lr_schedule": [StrOptions({"auto", "constant", "cosine"})],
         **TRAINING_CONSTRAINTS,
+        "lr": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
     }
 
     def __init__(
         self,
         M="default",
         *,
+        head="mlp",
         n_components=59,
         hidden_layer_sizes=(128, 64),
         dropout=0.2,
         reconstruction_weight=0.0,
         encoder_init=None,
-        lr=1e-2,
+        element_features="learned",
+        table="default+",
+        d_model=128,
+        n_heads=4,
+        n_layers=3,
+        dim_feedforward=256,
+        lr="auto",
         encoder_lr="auto",
+        lr_schedule="auto",
         max_epochs=200,
         batch_size=None,
         weight_decay=0.0,
@@ -189,13 +216,21 @@ class _BaseLeafNet(BaseEstimator):
         verbose=0,
     ):
         self.M = M
+        self.head = head
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
         self.dropout = dropout
         self.reconstruction_weight = reconstruction_weight
         self.encoder_init = encoder_init
+        self.element_features = element_features
+        self.table = table
+        self.d_model = d_model
+        self.n_heads = n_heads
+        self.n_layers = n_layers
+        self.dim_feedforward = dim_feedforward
         self.lr = lr
         self.encoder_lr = encoder_lr
+        self.lr_schedule = lr_schedule
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.weight_decay = weight_decay
@@ -213,6 +248,9 @@ class _BaseLeafNet(BaseEstimator):
         if len(items) == 0:
             raise ValueError(f"{type(self).__name__} got no formulas (0 rows).")
         A = fraction_matrix(items, self.elements_, errors="raise")
+        if self.head == "attention":
+            index, fraction = padded_tokens(A)
+            return {"index": index, "fraction": fraction}
         return np.require(A.toarray(), dtype=np.float32, requirements=["C", "W"])
 
     def _hidden_sizes(self):
@@ -224,23 +262,36 @@ class _BaseLeafNet(BaseEstimator):
             )
         return [int(s) for s in sizes]
 
-    # -- training -----------------------------------------------------------
-    def _fit(self, X, y_tensor_fn, n_outputs, criterion, stratify):
-        """Shared training; ``y_tensor_fn`` encodes targets (sets attributes)."""
-        hidden = self._hidden_sizes()
-        matrix, self.elements_ = _resolve_matrix(self.M)
-        A = self._fractions(X, reset=True)
-        y = y_tensor_fn()
-        if len(y) != len(A):
-            raise ValueError(f"X has {len(A)} formulas but y has {len(y)} values.")
-        if self.early_stopping:
-            _check_validation_split(
-                len(A), self.validation_fraction, type(self).__name__
+    def _lr(self):
+        if self.lr != "auto":
+            return float(self.lr)
+        return 1e-3 if self.head == "attention" else 1e-2
+
+    def _table_features(self):
+        """Standardised rows of ``table`` for M's elements (NaN -> 0)."""
+        table = resolve_table(self.table)
+        missing = [e for e in self.elements_ if e not in table]
+        if missing:
+            raise ValueError(
+                f"table lacks {len(missing)} of M's elements: {missing[:10]}; "
+                "element_features='table' or 'both' needs a row for each."
             )
-        seed = _draw_seed(self.random_state)
-        batch_size = len(A) if self.batch_size is None else self.batch_size
-        with _seeded_torch(seed, self.device):
-            module = _LeafNetModule(
+        values = np.asarray(table.lookup(self.elements_), dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            mean = np.nanmean(values, axis=0)
+            std = np.nanstd(values, axis=0)
+        values = (values - mean) / np.where(std > 0, std, 1.0)
+        return np.nan_to_num(values, nan=0.0).astype(np.float32)
+
+    def _module(self, matrix, n_outputs):
+        hidden = self._hidden_sizes()
+        if self.head == "mlp":
+            if self.element_features != "learned":
+                raise ValueError(
+                    f"element_features={self.element_features!r} needs "
+                    "head='attention'; the MLP head pools the learned D(M) only."
+                )
+            return _LeafNetModule(
                 matrix,
                 self.n_components,
                 hidden,
@@ -248,17 +299,94 @@ class _BaseLeafNet(BaseEstimator):
                 dropout=self.dropout,
                 reconstruction_weight=self.reconstruction_weight,
             )
+        if self.d_model % self.n_heads:
+            raise ValueError(
+                f"d_model={self.d_model} must be a multiple of n_heads={self.n_heads}."
+            )
+        learned = self.element_features in ("learned", "both")
+        if not learned and (
+            self.encoder_init is not None or self.reconstruction_weight > 0
+        ):
+            raise ValueError(
+                "encoder_init and reconstruction_weight act on D(M), which "
+                "element_features='table' does not use."
+            )
+        table = None if self.element_features == "learned" else self._table_features()
+        return _AttentionModule(
+            matrix if learned else None,
+            table,
+            self.n_components,
+            self.d_model,
+            self.n_heads,
+            self.n_layers,
+            self.dim_feedforward,
+            hidden,
+            n_outputs,
+            dropout=self.dropout,
+            reconstruction_weight=self.reconstruction_weight,
+        )
+
+    def _callbacks(self, n_train, batch_size):
+        callbacks = _early_stopping_callbacks(self, type(self).__name__)
+        schedule = self.lr_schedule
+        if schedule == "auto":
+            schedule = "cosine" if self.head == "attention" else "constant"
+        if schedule == "cosine":
+            steps = self.max_epochs * int(np.ceil(n_train / batch_size))
+            callbacks.append(
+                (
+                    "lr_schedule",
+                    LRScheduler(
+                        policy=torch.optim.lr_scheduler.LambdaLR,
+                        lr_lambda=_WarmupCosine(steps),
+                        step_every="batch",
+                    ),
+                )
+            )
+        return callbacks
+
+    # -- training -----------------------------------------------------------
+    def _fit(self, X, y_tensor_fn, n_outputs, criterion, stratify):
+        """Shared training; ``y_tensor_fn`` encodes targets (sets attributes)."""
+        self._hidden_sizes()
+        matrix, self.elements_ = _resolve_matrix(self.M)
+        inputs = self._fractions(X, reset=True)
+        n_samples = len(inputs["index"]) if isinstance(inputs, dict) else len(inputs)
+        y = y_tensor_fn()
+        if len(y) != n_samples:
+            raise ValueError(f"X has {n_samples} formulas but y has {len(y)} values.")
+        n_train = n_samples
+        if self.early_stopping:
+            _check_validation_split(
+                n_samples, self.validation_fraction, type(self).__name__
+            )
+            n_train -= int(np.ceil(n_samples * self.validation_fraction))
+        seed = _draw_seed(self.random_state)
+        if self.batch_size is not None:
+            batch_size = self.batch_size
+        elif self.head == "attention":
+            batch_size = min(n_samples, 128)
+        else:
+            batch_size = n_samples
+        lr = self._lr()
+        if self.head == "attention":
+            optimizer = dict(optimizer=torch.optim.AdamW)
+        else:
+            optimizer = dict(optimizer=torch.optim.Adam)
+        with _seeded_torch(seed, self.device):
+            module = self._module(matrix, n_outputs)
             self._init_from_encoder(module, matrix)
+            groups = []
+            if getattr(module, "embed", None) is not None:
+                groups = [("embed.*", {"lr": _encoder_lr(self.encoder_lr, lr, matrix)})]
             self.net_ = _LeafNetNet(
                 module=module,
                 criterion=criterion,
-                optimizer=torch.optim.Adam,
+                **optimizer,
                 optimizer__weight_decay=self.weight_decay,
-                optimizer__param_groups=[
-                    ("embed.*", {"lr": _encoder_lr(self.encoder_lr, self.lr, matrix)})
-                ],
+                optimizer__param_groups=groups,
                 **_adam_options(),
-                lr=self.lr,
+                lr=lr,
                 max_epochs=self.max_epochs,
                 batch_size=batch_size,
                 iterator_train__shuffle=True,
@@ -271,15 +399,19 @@ class _BaseLeafNet(BaseEstimator):
                     if self.early_stopping
                     else None
                 ),
-                callbacks=_early_stopping_callbacks(self, type(self).__name__),
+                callbacks=self._callbacks(n_train, batch_size),
                 callbacks__print_log=None,
                 device=self.device,
                 verbose=0,
             )
-            self.net_.fit(A, y)
+            self.net_.fit(inputs, y)
         self.history_ = self.net_.history
         self.n_epochs_ = len(self.history_)
-        self.leaf_table_ = self._leaf_table(matrix)
+        self.leaf_table_ = (
+            self._leaf_table(matrix)
+            if getattr(self.net_.module_, "embed", None) is not None
+            else None
+        )
         return self
 
     def _init_from_encoder(self, module, matrix):
@@ -335,12 +467,25 @@ class _BaseLeafNet(BaseEstimator):
 
     def _forward(self, X):
         check_is_fitted(self)
-        A = self._fractions(X, reset=False)
+        inputs = self._fractions(X, reset=False)
         module = self.net_.module_
         module.eval()
+        device = self.net_.device
+        out = []
         with torch.no_grad():
-            out = module(torch.from_numpy(A).to(self.net_.device))
-        return out.cpu().numpy().astype(np.float64)
+            if isinstance(inputs, dict):
+                n = len(inputs["index"])
+                for start in range(0, n, _INFERENCE_CHUNK):
+                    part = {
+                        key: torch.from_numpy(value[start : start + _INFERENCE_CHUNK])
+                        for key, value in inputs.items()
+                    }
+                    out.append(
+                        module(**{k: v.to(device) for k, v in part.items()}).cpu()
+                    )
+            else:
+                out.append(module(torch.from_numpy(inputs).to(device)).cpu())
+        return torch.cat(out).numpy().astype(np.float64)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -470,6 +615,72 @@ class LeafNetRegressor(RegressorMixin, _BaseLeafNet):
     """
     )
 
+    _parameter_constraints: dict = {
+        **_BaseLeafNet._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "absolute_error", "robust"})],
+    }
+
+    def __init__(
+        self,
+        M="default",
+        *,
+        head="mlp",
+        n_components=59,
+        hidden_layer_sizes=(128, 64),
+        dropout=0.2,
+        reconstruction_weight=0.0,
+        encoder_init=None,
+        element_features="learned",
+        table="default+",
+        d_model=128,
+        n_heads=4,
+        n_layers=3,
+        dim_feedforward=256,
+        lr="auto",
+        encoder_lr="auto",
+        lr_schedule="auto",
+        max_epochs=200,
+        batch_size=None,
+        weight_decay=0.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        loss="squared_error",
+    ):
+        super().__init__(
+            M,
+            head=head,
+            n_components=n_components,
+            hidden_layer_sizes=hidden_layer_sizes,
+            dropout=dropout,
+            reconstruction_weight=reconstruction_weight,
+            encoder_init=encoder_init,
+            element_features=element_features,
+            table=table,
+            d_model=d_model,
+            n_heads=n_heads,
+            n_layers=n_layers,
+            dim_feedforward=dim_feedforward,
+            lr=lr,
+            encoder_lr=encoder_lr,
+            lr_schedule=lr_schedule,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            weight_decay=weight_decay,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            device=device,
+            random_state=random_state,
+            verbose=verbose,
+        )
+        self.loss = loss
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Train on formulas ``X`` and targets ``y``.
@@ -498,7 +709,11 @@ class LeafNetRegressor(RegressorMixin, _BaseLeafNet):
         def targets():
             return ((y2 - self._y_mean) / self._y_scale).astype(np.float32)
 
-        return self._fit(X, targets, y2.shape[1], nn.MSELoss, stratify=False)
+        n_outputs = y2.shape[1]
+        if self.loss == "robust":
+            return self._fit(X, targets, 2 * n_outputs, _RobustL1Loss, stratify=False)
+        criterion = nn.L1Loss if self.loss == "absolute_error" else nn.MSELoss
+        return self._fit(X, targets, n_outputs, criterion, stratify=False)
 
     def predict(self, X):
         """Predict targets for formulas.
@@ -513,7 +728,10 @@ class LeafNetRegressor(RegressorMixin, _BaseLeafNet):
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Predictions.
         """
-        out = self._forward(X) * self._y_scale + self._y_mean
+        out = self._forward(X)
+        if self.loss == "robust":  # (means, log-scales): keep the means
+            out = out[:, : out.shape[1] // 2]
+        out = out * self._y_scale + self._y_mean
         return out.ravel() if self._y_1d else out
 
 

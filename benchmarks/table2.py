@@ -71,9 +71,8 @@ RECOMMENDED = dict(
     dim_feedforward=256,
     hidden_layer_sizes=(256, 128),
     dropout=0.1,
-    lr=1e-3,
+    lr=2e-3,
     weight_decay=1e-2,
-    batch_size=128,
     max_epochs=150,
 )
 

@@ -365,7 +365,9 @@ class _BaseLeafNet(BaseEstimator):
         if self.batch_size is not None:
             batch_size = self.batch_size
         elif self.head == "attention":
-            batch_size = min(n_samples, 128)
+            # CrabNet's rule: about n / 16, a power of two, within [32, 256]
+            batch_size = int(2 ** np.clip(round(np.log2(n_samples) - 4), 5, 8))
+            batch_size = min(n_samples, batch_size)
         else:
             batch_size = n_samples
         lr = self._lr()
@@ -376,6 +378,8 @@ class _BaseLeafNet(BaseEstimator):
         with _seeded_torch(seed, self.device):
             module = self._module(matrix, n_outputs)
             self._init_from_encoder(module, matrix)
+            if getattr(module, "basis", None) is not None:
+                module.basis = None  # needed by _init_from_encoder only
             groups = []
             if getattr(module, "embed", None) is not None:
                 groups = [("embed.*", {"lr": _encoder_lr(self.encoder_lr, lr, matrix)})]
@@ -439,9 +443,15 @@ class _BaseLeafNet(BaseEstimator):
                 f"{matrix.shape[1]}."
             )
         source = ae.net_.module_
+        if hasattr(module, "load_encoder"):  # the attention head
+            module.load_encoder(
+                source.encoder.weight.detach().cpu().numpy().astype(np.float64),
+                source.encoder.bias.detach().cpu().numpy(),
+            )
         with torch.no_grad():
-            module.embed.weight.copy_(source.encoder.weight.detach().cpu())
-            module.embed.bias.copy_(source.encoder.bias.detach().cpu())
+            if not hasattr(module, "load_encoder"):
+                module.embed.weight.copy_(source.encoder.weight.detach().cpu())
+                module.embed.bias.copy_(source.encoder.bias.detach().cpu())
             if module.decoder is not None:
                 module.decoder.weight.copy_(source.decoder.weight.detach().cpu())
                 module.decoder.bias.copy_(source.decoder.bias.detach().cpu())
@@ -504,12 +514,24 @@ _SHARED_DOC = """
         ``LocalEnvironmentMatrix`` (or any object with ``matrix`` and
         ``elements``), or a DataFrame indexed by element symbol. Formulas may
         only contain M's elements.
+    head : {"mlp", "attention"}, default="mlp"
+        ``"mlp"``: the composition's fractions pool the element vectors and an
+        MLP ``H`` maps the pooled vector to the output (Eq. 4 as in the
+        paper). ``"attention"``: every element of a composition is a token
+        (its element vector projected to ``d_model``, plus a sinusoidal
+        encoding of its fraction and of the logarithm of its fraction); a
+        transformer encoder (``torch.nn.TransformerEncoder``, no positions,
+        padding masked) lets the tokens attend to each other; the
+        fraction-weighted and the plain mean of the tokens (padding masked)
+        feed the MLP ``H``. This is CrabNet's architecture with LEAF element
+        vectors. The prediction does not depend on the order of the elements.
     n_components : int, default=59
         Size of the learned element vectors ``D(M)``.
     hidden_layer_sizes : array-like of int, default=(128, 64)
         Hidden layers (ReLU) of the head ``H``; ``()`` makes ``H`` linear.
     dropout : float, default=0.2
-        Dropout after each hidden layer of the head.
+        Dropout after each hidden layer of the head (and, for
+        ``head="attention"``, inside the transformer layers).
     reconstruction_weight : float, default=0.0
         Weight of the autoencoder reconstruction loss of M (sigmoid decoder,
         mean squared error) added to the task loss; 0 turns joint training
@@ -521,22 +543,48 @@ _SHARED_DOC = """
         ``clone`` (used by ``cross_val_score`` and ``GridSearchCV``) unfits
         estimator parameters, pass a fitted autoencoder wrapped in
         ``sklearn.frozen.FrozenEstimator`` to train it only once.
-    lr : float, default=1e-2
-        Adam learning rate (of the head, and of ``D`` when ``encoder_lr`` is
-        None).
+    element_features : {"learned", "table", "both"}, default="learned"
+        Element vectors of the attention head's tokens: the learned
+        ``D(M)``, the frozen rows of ``table`` (standardised per column,
+        missing values set to 0), or both concatenated. Anything but
+        ``"learned"`` needs ``head="attention"``.
+    table : LeafTable, str, path or DataFrame, default="default+"
+        The table of ``element_features="table"`` or ``"both"`` (see
+        :func:`~sklearn_leafs.table.resolve_table`); it needs a row for
+        each of M's elements. ``"default+"`` is LEAF+.
+    d_model : int, default=128
+        Token width of the attention head; a multiple of ``n_heads``.
+    n_heads : int, default=4
+        Attention heads per transformer layer.
+    n_layers : int, default=3
+        Transformer layers (pre-layer-norm).
+    dim_feedforward : int, default=256
+        Width of the feed-forward block of each transformer layer.
+    lr : float or "auto", default="auto"
+        Learning rate (of the head, and of ``D`` when ``encoder_lr`` is
+        None). ``"auto"``: 1e-2 for ``head="mlp"``, 1e-3 for
+        ``head="attention"``. The optimizer is Adam for the MLP head and
+        AdamW (decoupled weight decay) for the attention head.
     encoder_lr : float, "auto" or None, default="auto"
         Adam learning rate of ``D``'s weights. ``"auto"`` uses
         ``lr / sqrt(mean number of ones per row of M)``: with one shared rate,
         the thousands of ones in each row of M push most ReLU units of ``D`` to
         zero within a few steps. ``None`` uses ``lr``.
+    lr_schedule : {"auto", "constant", "cosine"}, default="auto"
+        ``"cosine"``: linear warm-up over the first 5% of the optimizer steps
+        of ``max_epochs`` epochs, then cosine decay to zero. ``"auto"``:
+        constant for ``head="mlp"``, cosine for ``head="attention"``.
     max_epochs : int, default=200
         Passes over the training formulas.
     batch_size : int or None, default=None
-        Formulas per mini-batch; ``None`` uses all of them (full batch). Each
-        step recomputes ``D(M)``, whose cost does not depend on the batch
-        size, so full batches are the fastest per epoch.
+        Formulas per mini-batch. ``None``: all of them (full batch) for
+        ``head="mlp"``, whose steps recompute ``D(M)`` at a cost that does not
+        depend on the batch size; for ``head="attention"`` the power of two
+        nearest to ``n_samples / 16`` within [32, 256] (CrabNet's rule), at
+        most ``n_samples``.
     weight_decay : float, default=0.0
-        L2 penalty passed to Adam.
+        Weight decay: an L2 penalty in Adam (``head="mlp"``), decoupled in
+        AdamW (``head="attention"``).
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the formulas (stratified for the
         classifier) and stop when the validation loss stalls; the best
@@ -566,9 +614,10 @@ _SHARED_ATTRIBUTES = """
         Number of epochs run.
     elements_ : list of str
         M's elements, the order of the fraction vector ``a``.
-    leaf_table_ : LeafTable
+    leaf_table_ : LeafTable or None
         The learned element vectors ``D(M)``, elements x ``leafnet0..``; use
-        it anywhere a table is accepted.
+        it anywhere a table is accepted. None with
+        ``element_features="table"`` (no ``D(M)``).
     n_features_in_ : int
         Always 1 (one column of formulas).
     feature_names_in_ : ndarray of str
@@ -597,6 +646,18 @@ class LeafNetRegressor(RegressorMixin, _BaseLeafNet):
     LeafNetClassifier : The classification counterpart.
     LeafAutoencoder : Learned LEAFs without a property.
 
+    References
+    ----------
+    .. [1] A. Vasylenko, D. Antypov, S. Schewe, L. M. Daniels, J. B. Claridge,
+       M. S. Dyer and M. J. Rosseinsky, "Digital features of chemical elements
+       extracted from local geometries in crystal structures" (2024),
+       https://github.com/lrcfmd/LEAF (Eq. 4, Table 2).
+    .. [2] A. Y.-T. Wang, S. K. Kauwe, R. J. Murdock and T. D. Sparks,
+       "Compositionally restricted attention-based network for materials
+       property predictions", npj Comput. Mater. 7, 77 (2021) (CrabNet).
+    .. [3] A. Vaswani et al., "Attention is all you need", Advances in Neural
+       Information Processing Systems 30 (2017).
+
     Examples
     --------
     >>> import numpy as np
@@ -612,6 +673,16 @@ class LeafNetRegressor(RegressorMixin, _BaseLeafNet):
     array([2.])
     >>> reg.leaf_table_.values.shape
     (4, 8)
+
+    The attention head (CrabNet-like) on the same data, with a tiny
+    transformer; the order of the elements in a formula does not matter:
+
+    >>> att = LeafNetRegressor(
+    ...     M, head="attention", n_components=4, d_model=8, n_heads=2,
+    ...     n_layers=1, dim_feedforward=16, max_epochs=20, random_state=0,
+    ... ).fit(X, y)
+    >>> bool(np.allclose(att.predict(["NaCl"]), att.predict(["ClNa"])))
+    True
     """
     )
 
@@ -755,6 +826,18 @@ class LeafNetClassifier(ClassifierMixin, _BaseLeafNet):
     See Also
     --------
     LeafNetRegressor : The regression counterpart.
+
+    References
+    ----------
+    .. [1] A. Vasylenko, D. Antypov, S. Schewe, L. M. Daniels, J. B. Claridge,
+       M. S. Dyer and M. J. Rosseinsky, "Digital features of chemical elements
+       extracted from local geometries in crystal structures" (2024),
+       https://github.com/lrcfmd/LEAF (Eq. 4, Table 2).
+    .. [2] A. Y.-T. Wang, S. K. Kauwe, R. J. Murdock and T. D. Sparks,
+       "Compositionally restricted attention-based network for materials
+       property predictions", npj Comput. Mater. 7, 77 (2021) (CrabNet).
+    .. [3] A. Vaswani et al., "Attention is all you need", Advances in Neural
+       Information Processing Systems 30 (2017).
 
     Examples
     --------

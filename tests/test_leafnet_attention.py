@@ -274,3 +274,37 @@ def test_classifier_conformance(M_path):
         X,
         y,
     )
+
+
+def test_encoder_init_starts_d_from_the_autoencoder(M):
+    """D(M) is learned in M's row space; pretraining still gives ae's vectors."""
+    from sklearn_leafs.autoencoder import LeafAutoencoder
+
+    X = _compositions(30, seed=9)
+    ae = LeafAutoencoder(n_components=8, max_epochs=20, random_state=0).fit(M.matrix)
+    reg = LeafNetRegressor(
+        M, encoder_init=ae, random_state=0, **{**FAST, "lr": 1e-12, "max_epochs": 1}
+    ).fit(X, _mean_z(X))
+    np.testing.assert_allclose(
+        reg.leaf_table_.lookup(ELEMENTS),
+        ae.transform(M.matrix),
+        rtol=1e-4,
+        atol=1e-5,
+    )
+    assert reg.net_.module_.embed.in_features <= len(ELEMENTS)
+
+
+def test_joint_reconstruction_with_the_attention_head(M):
+    X = _compositions(40, seed=10)
+    reg = LeafNetRegressor(
+        M,
+        reconstruction_weight=1.0,
+        random_state=0,
+        **{**FAST, "lr": 2e-2, "lr_schedule": "constant", "max_epochs": 150},
+    ).fit(X, _mean_z(X))
+    module = reg.net_.module_.train()
+    index = torch.zeros(1, 1, dtype=torch.int64)
+    with torch.no_grad():
+        _, recon = module(index, torch.ones(1, 1))
+    # an untrained sigmoid decoder gives ~0.25 MSE on 0/1 entries
+    assert float(recon) < 0.1

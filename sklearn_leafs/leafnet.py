@@ -15,6 +15,7 @@ torch modules only, not by ``import sklearn_leafs``.
 from __future__ import annotations
 
 import os
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -277,7 +278,8 @@ class _BaseLeafNet(BaseEstimator):
                 "element_features='table' or 'both' needs a row for each."
             )
         values = np.asarray(table.lookup(self.elements_), dtype=np.float64)
-        with np.errstate(invalid="ignore"):
+        with warnings.catch_warnings():  # all-NaN columns become 0 below
+            warnings.simplefilter("ignore", RuntimeWarning)
             mean = np.nanmean(values, axis=0)
             std = np.nanstd(values, axis=0)
         values = (values - mean) / np.where(std > 0, std, 1.0)

@@ -308,3 +308,19 @@ def test_joint_reconstruction_with_the_attention_head(M):
         _, recon = module(index, torch.ones(1, 1))
     # an untrained sigmoid decoder gives ~0.25 MSE on 0/1 entries
     assert float(recon) < 0.1
+
+
+def test_warmup_cosine_schedule():
+    from sklearn_leafs._torch import _WarmupCosine
+
+    schedule = _WarmupCosine(200)
+    assert schedule.warmup == 10
+    assert schedule(0) == pytest.approx(0.1)
+    assert schedule(9) == pytest.approx(1.0)
+    assert schedule(10) == pytest.approx(1.0)
+    assert schedule(105) == pytest.approx(0.5)
+    assert schedule(200) == pytest.approx(0.0, abs=1e-12)
+    values = [schedule(step) for step in range(10, 201)]
+    assert all(a >= b for a, b in zip(values, values[1:]))
+    restored = pickle.loads(pickle.dumps(schedule))
+    assert restored(50) == schedule(50)

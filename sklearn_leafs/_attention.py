@@ -110,22 +110,13 @@ class _AttentionModule(nn.Module):
         super().__init__()
         self.reconstruction_weight = float(reconstruction_weight)
         width = 0
-        self.basis = None
         if M is not None:
-            # M has one row per element, so rank(M) <= n_elements: with the
-            # thin SVD M = U S V^T, ReLU(M W + b) = ReLU((U S)(V^T W) + b), and
-            # D(M) is learned as ReLU(R W' + b) with R = U S, exactly the same
-            # set of functions at a cost independent of M's ~20k columns.
-            rows, self.basis = _row_space(M)
-            self.register_buffer("R", torch.as_tensor(rows, dtype=torch.float32))
-            self.embed = nn.Linear(rows.shape[1], n_components)
+            self.register_buffer("M", _sparse_tensor(M))
+            self.embed = nn.Linear(M.shape[1], n_components)
             width += n_components
         else:
-            self.R = None
+            self.M = None
             self.embed = None
-        self.M = (
-            _sparse_tensor(M) if M is not None and reconstruction_weight > 0 else None
-        )
         self.decoder = (
             nn.Linear(n_components, M.shape[1])
             if M is not None and self.reconstruction_weight > 0
@@ -163,18 +154,9 @@ class _AttentionModule(nn.Module):
 
     def embeddings(self):
         """``D(M) = ReLU(M W + b)``: one learned vector per element."""
-        return torch.relu(self.embed(self.R))
-
-    def load_encoder(self, weight, bias):
-        """Start ``D`` from an encoder ``ReLU(M W + b)`` of M's columns.
-
-        ``weight`` has shape (n_components, n_columns of M); it is projected
-        on M's row space (``W' = W V``), which leaves ``D(M)`` unchanged.
-        """
-        with torch.no_grad():
-            projected = torch.as_tensor(weight @ self.basis.T, dtype=torch.float32)
-            self.embed.weight.copy_(projected)
-            self.embed.bias.copy_(torch.as_tensor(bias, dtype=torch.float32))
+        return torch.relu(
+            torch.sparse.mm(self.M, self.embed.weight.T) + self.embed.bias
+        )
 
     def element_vectors(self):
         """Token inputs of all elements: ``D(M)``, table rows, or both."""
@@ -209,18 +191,6 @@ class _AttentionModule(nn.Module):
             torch.sigmoid(self.decoder(self.embeddings())), target
         )
         return out, recon
-
-
-def _row_space(M):
-    """``(U S, V^T)`` of the thin SVD of M, without null directions.
-
-    Returns float64 arrays of shapes (n_elements, rank) and (rank, n_columns).
-    """
-    dense = M.toarray() if sp.issparse(M) else np.asarray(M)
-    U, S, Vt = np.linalg.svd(np.asarray(dense, dtype=np.float64), full_matrices=False)
-    keep = S > S[0] * 1e-7 if len(S) and S[0] > 0 else np.zeros(len(S), bool)
-    keep[0] = True  # a zero M still gets one (zero) input column
-    return U[:, keep] * S[keep], Vt[keep]
 
 
 class _RobustL1Loss(nn.Module):

@@ -268,18 +268,6 @@ class _BaseLeafNet(BaseEstimator):
             return float(self.lr)
         return 1e-3 if self.head == "attention" else 1e-2
 
-    def _encoder_lr(self, lr, module, matrix):
-        """Learning rate of ``D``'s weights (see ``encoder_lr``)."""
-        rows = getattr(module, "R", None)
-        if self.encoder_lr != "auto" or rows is None:
-            return _encoder_lr(self.encoder_lr, lr, matrix)
-        # the attention head learns D on M's row coordinates R = U S: the rate
-        # that moves a row's pre-activation as lr / sqrt(nnz) does on binary M
-        rows = rows.cpu().numpy().astype(np.float64)
-        l2 = np.linalg.norm(rows, axis=1).mean()
-        l1 = np.abs(rows).sum(axis=1).mean()
-        return float(lr) * float(l2 / l1) if l1 > 0 else float(lr)
-
     def _table_features(self):
         """Standardised rows of ``table`` for M's elements (NaN -> 0)."""
         table = resolve_table(self.table)
@@ -393,11 +381,9 @@ class _BaseLeafNet(BaseEstimator):
         with _seeded_torch(seed, self.device):
             module = self._module(matrix, n_outputs)
             self._init_from_encoder(module, matrix)
-            if getattr(module, "basis", None) is not None:
-                module.basis = None  # needed by _init_from_encoder only
             groups = []
             if getattr(module, "embed", None) is not None:
-                groups = [("embed.*", {"lr": self._encoder_lr(lr, module, matrix)})]
+                groups = [("embed.*", {"lr": _encoder_lr(self.encoder_lr, lr, matrix)})]
             self.net_ = _LeafNetNet(
                 module=module,
                 criterion=criterion,
@@ -458,15 +444,9 @@ class _BaseLeafNet(BaseEstimator):
                 f"{matrix.shape[1]}."
             )
         source = ae.net_.module_
-        if hasattr(module, "load_encoder"):  # the attention head
-            module.load_encoder(
-                source.encoder.weight.detach().cpu().numpy().astype(np.float64),
-                source.encoder.bias.detach().cpu().numpy(),
-            )
         with torch.no_grad():
-            if not hasattr(module, "load_encoder"):
-                module.embed.weight.copy_(source.encoder.weight.detach().cpu())
-                module.embed.bias.copy_(source.encoder.bias.detach().cpu())
+            module.embed.weight.copy_(source.encoder.weight.detach().cpu())
+            module.embed.bias.copy_(source.encoder.bias.detach().cpu())
             if module.decoder is not None:
                 module.decoder.weight.copy_(source.decoder.weight.detach().cpu())
                 module.decoder.bias.copy_(source.decoder.bias.detach().cpu())
@@ -584,11 +564,7 @@ _SHARED_DOC = """
         Adam learning rate of ``D``'s weights. ``"auto"`` uses
         ``lr / sqrt(mean number of ones per row of M)``: with one shared rate,
         the thousands of ones in each row of M push most ReLU units of ``D`` to
-        zero within a few steps. The attention head learns ``D`` on the
-        coordinates of M's rows in their own span (thin SVD, ``M = U S V^T``,
-        ``D(M) = ReLU(U S W' + b)``: the same functions); there ``"auto"``
-        uses ``lr * mean L2 / mean L1 norm`` of the rows of ``U S``, which is
-        ``lr / sqrt(ones per row)`` for a binary M. ``None`` uses ``lr``.
+        zero within a few steps. ``None`` uses ``lr``.
     lr_schedule : {"auto", "constant", "cosine"}, default="auto"
         ``"cosine"``: linear warm-up over the first 5% of the optimizer steps
         of ``max_epochs`` epochs, then cosine decay to zero. ``"auto"``:

@@ -14,6 +14,8 @@ Models:
     Eq. 2 features (mean, max and min pooling of the ``--table`` rows with
     :class:`~sklearn_leafs.ElementFeaturizer`) and a
     ``HistGradientBoostingRegressor``.
+``hgb_mae``
+    The same with ``loss="absolute_error"`` (the metric is an MAE).
 ``mlp``
     ``LeafNetRegressor()`` with its defaults (fraction pooling of ``D(M)``,
     MLP head).
@@ -106,11 +108,14 @@ def make_model(name, table, params, epochs, seed):
 
     from sklearn_leafs import ElementFeaturizer, LeafNetRegressor
 
-    if name == "hgb":
+    if name in ("hgb", "hgb_mae"):
         features = make_union(
             *(ElementFeaturizer(table=table, pooling=p) for p in ("mean", "max", "min"))
         )
-        return make_pipeline(features, HistGradientBoostingRegressor(random_state=seed))
+        loss = "absolute_error" if name == "hgb_mae" else "squared_error"
+        return make_pipeline(
+            features, HistGradientBoostingRegressor(loss=loss, random_state=seed)
+        )
     if name == "mlp":
         settings = {}
     elif name == "attention":

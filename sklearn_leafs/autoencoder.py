@@ -13,8 +13,7 @@ Torch is imported by this module only, so ``import sklearn_leafs`` stays light.
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
@@ -25,14 +24,25 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
-from sklearn.utils import check_array, check_random_state
+from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping
 from skorch.dataset import ValidSplit
 from torch import nn
 
+from ._torch import (
+    TRAINING_CONSTRAINTS,
+    _adam_options,
+    _check_validation_split,
+    _dense_float32,
+    _draw_seed,
+    _early_stopping_callbacks,
+    _encoder_lr,
+    _matrix_parts,
+    _seeded_torch,
+    _training_input,
+)
 from .tables import LeafTable
 
 __all__ = ["LeafAutoencoder", "table_from_autoencoder"]
@@ -41,160 +51,6 @@ logger = logging.getLogger(__name__)
 
 #: Rows per chunk when the fitted model is applied (transform, score, ...).
 _INFERENCE_CHUNK = 4096
-
-
-# --------------------------------------------------------------------------
-# torch helpers shared with sklearn_leafs.leafnet
-# --------------------------------------------------------------------------
-def _draw_seed(random_state):
-    """Draw a torch seed from a scikit-learn ``random_state``."""
-    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
-
-
-@contextmanager
-def _seeded_torch(seed, device="cpu"):
-    """Run a block with torch seeded by ``seed`` and deterministic algorithms.
-
-    The global torch RNG state and the deterministic-algorithms flag are
-    restored on exit, so fitting a model leaks no global state.
-    """
-    devices = []
-    if str(device).startswith("cuda") and torch.cuda.is_available():
-        devices = [torch.device(device).index or 0]
-    was_deterministic = torch.are_deterministic_algorithms_enabled()
-    was_warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
-    with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(seed)
-        # On CUDA some kernels have no deterministic variant without extra
-        # environment settings: warn there instead of failing.
-        torch.use_deterministic_algorithms(True, warn_only=bool(devices))
-        try:
-            yield
-        finally:
-            torch.use_deterministic_algorithms(
-                was_deterministic, warn_only=was_warn_only
-            )
-
-
-def _dense_float32(X):
-    """Return a writable, C-contiguous float32 array (sparse input densified)."""
-    if sp.issparse(X):
-        X = X.toarray()
-    return np.require(X, dtype=np.float32, requirements=["C", "W"])
-
-
-#: Sparse training input up to this many bytes (as dense float32) is densified
-#: once; larger input stays CSR and skorch densifies it row by row.
-_DENSIFY_BYTES = 256 * 2**20
-
-
-def _training_input(X):
-    """Input for skorch: dense float32, or CSR float32 when that is too large."""
-    if sp.issparse(X) and 4 * X.shape[0] * X.shape[1] > _DENSIFY_BYTES:
-        return sp.csr_matrix(X, dtype=np.float32)
-    return _dense_float32(X)
-
-
-class _EpochProgress(Callback):
-    """Per-epoch progress: a tqdm bar (``verbose``) and an INFO log record."""
-
-    def __init__(self, total, desc="epochs", show=True):
-        self.total = total
-        self.desc = desc
-        self.show = show
-
-    def on_train_begin(self, net, **kwargs):
-        self.bar_ = None
-        if self.show:
-            from tqdm.auto import tqdm
-
-            self.bar_ = tqdm(total=self.total, desc=self.desc, leave=False)
-
-    def on_epoch_end(self, net, **kwargs):
-        row = net.history[-1]
-        values = {
-            key: row[key]
-            for key in ("train_loss", "valid_loss")
-            if key in row and row[key] is not None
-        }
-        logger.info(
-            "%s epoch %d: %s",
-            self.desc,
-            row["epoch"],
-            ", ".join(f"{k}={v:.6g}" for k, v in values.items()),
-        )
-        if self.bar_ is not None:
-            self.bar_.set_postfix({k: f"{v:.4g}" for k, v in values.items()})
-            self.bar_.update(1)
-
-    def on_train_end(self, net, **kwargs):
-        if self.bar_ is not None:
-            self.bar_.close()
-        self.bar_ = None
-
-
-def _early_stopping_callbacks(estimator, desc):
-    """skorch callbacks for progress and (optionally) early stopping."""
-    callbacks = [
-        (
-            "progress",
-            _EpochProgress(
-                estimator.max_epochs, desc=desc, show=bool(estimator.verbose)
-            ),
-        )
-    ]
-    if estimator.early_stopping:
-        callbacks.append(
-            (
-                "early_stopping",
-                EarlyStopping(
-                    monitor="valid_loss",
-                    patience=estimator.n_iter_no_change,
-                    threshold=estimator.tol,
-                    threshold_mode="rel",
-                    load_best=True,
-                    sink=logger.info,
-                ),
-            )
-        )
-    return callbacks
-
-
-def _encoder_lr(encoder_lr, lr, X):
-    """Learning rate of the encoder (``"auto"``: ``lr / sqrt(mean row nnz)``).
-
-    Adam moves every weight by about ``lr`` per step whatever its gradient's
-    size, so the pre-activation of an input row with ``k`` ones moves by up to
-    ``k * lr``. M has thousands of ones per row, and with one shared rate most
-    ReLU units die in the first steps (46 of 59 on the default M with
-    ``lr=1e-3``). Scaling the encoder's rate by ``1 / sqrt(k)`` keeps them alive.
-    """
-    if encoder_lr is None:
-        return float(lr)
-    if encoder_lr != "auto":
-        return float(encoder_lr)
-    if sp.issparse(X):
-        nnz = np.diff(sp.csr_matrix(X).indptr)
-    else:
-        nnz = np.count_nonzero(X, axis=1)
-    return float(lr) / max(1.0, float(np.sqrt(np.mean(nnz))))
-
-
-def _adam_options():
-    """Fused (much faster) Adam on torch versions that have it on CPU."""
-    major, minor = (int(part) for part in torch.__version__.split(".")[:2])
-    return {"optimizer__fused": True} if (major, minor) >= (2, 4) else {}
-
-
-def _check_validation_split(n_samples, validation_fraction, name):
-    """Raise when an early-stopping validation split would leave a side empty."""
-    n_valid = int(np.ceil(n_samples * validation_fraction))
-    if n_valid < 1 or n_samples - n_valid < 1:
-        raise ValueError(
-            f"{name}: early_stopping needs a validation split with at least one "
-            f"sample on each side; got {n_samples} samples and "
-            f"validation_fraction={validation_fraction}."
-        )
 
 
 # --------------------------------------------------------------------------
@@ -248,27 +104,6 @@ class _AutoencoderNet(NeuralNet):
 # --------------------------------------------------------------------------
 # the estimator
 # --------------------------------------------------------------------------
-#: Parameter constraints of the torch training loop, shared with LeafNet*.
-TRAINING_CONSTRAINTS = {
-    "lr": [Interval(Real, 0, None, closed="neither")],
-    "encoder_lr": [
-        Interval(Real, 0, None, closed="neither"),
-        StrOptions({"auto"}),
-        None,
-    ],
-    "max_epochs": [Interval(Integral, 1, None, closed="left")],
-    "batch_size": [Interval(Integral, 1, None, closed="left"), None],
-    "weight_decay": [Interval(Real, 0, None, closed="left")],
-    "early_stopping": ["boolean"],
-    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-    "tol": [Interval(Real, 0, None, closed="left")],
-    "device": [str],
-    "random_state": ["random_state"],
-    "verbose": ["verbose"],
-}
-
-
 class LeafAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Shallow autoencoder that learns dense element vectors from M.
 
@@ -577,37 +412,6 @@ class LeafAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         tags.input_tags.sparse = True
         tags.transformer_tags.preserves_dtype = ["float64"]
         return tags
-
-
-def _matrix_parts(M, elements):
-    """Split ``M`` into (matrix, elements, counts, provenance)."""
-    counts = getattr(M, "counts", None)
-    provenance = dict(getattr(M, "provenance", None) or {})
-    if hasattr(M, "matrix") and hasattr(M, "elements"):
-        matrix, m_elements = M.matrix, list(M.elements)
-        if elements is not None and list(elements) != m_elements:
-            raise ValueError(
-                "elements given together with a LocalEnvironmentMatrix must match "
-                "its own elements."
-            )
-        return matrix, m_elements, counts, provenance
-    if hasattr(M, "index") and hasattr(M, "columns"):  # DataFrame
-        frame = M
-        if elements is None:
-            elements = [str(e) for e in frame.index]
-        if hasattr(frame, "sparse") and all(
-            str(d).startswith("Sparse") for d in frame.dtypes
-        ):
-            matrix = sp.csr_matrix(frame.sparse.to_coo())
-        else:
-            matrix = frame.to_numpy()
-        return matrix, list(elements), counts, provenance
-    if elements is None:
-        raise ValueError(
-            "elements is required when M is a plain array or sparse matrix: give "
-            "one element symbol per row of M."
-        )
-    return M, list(elements), counts, provenance
 
 
 def table_from_autoencoder(ae, M, elements=None):

@@ -62,24 +62,17 @@ ESTIMATORS = [
     PhaseFieldNoveltyScorer(estimator=IsolationForest(n_estimators=20, random_state=0)),
     pytest.param(_leafnet("LeafNetRegressor"), marks=pytest.mark.slow),
     pytest.param(_leafnet("LeafNetClassifier"), marks=pytest.mark.slow),
+    pytest.param(
+        _leafnet("LeafNetRegressor").set_params(head="attention"),
+        marks=pytest.mark.slow,
+    ),
 ]
 
-# Failures known when this suite was written, each with its reason. The marks
-# are strict: once an estimator is fixed its check passes, the run fails, and
-# the entry must go.
-_LEAFNET_UNFITTED = (
-    "LeafNetClassifier.predict reads classes_ before checking that it is "
-    "fitted: AttributeError instead of NotFittedError"
-)
 
-
+# Known failures would be listed here as {check name: reason} (strict xfail
+# marks: a fixed check then fails the run until its entry goes). None remain.
 def _expected_failed_checks(estimator):
-    name = type(estimator).__name__
-    failed = {}
-    if name == "LeafNetClassifier":
-        failed["check_unfitted_raises_not_fitted"] = _LEAFNET_UNFITTED
-        failed["check_estimators_unfitted"] = _LEAFNET_UNFITTED
-    return failed
+    return {}
 
 
 @parametrize_with_formula_checks(

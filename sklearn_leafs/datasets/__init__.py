@@ -6,6 +6,7 @@ from ._leaf import (
     fetch_leaf_table,
     fetch_li_ion_conductivity,
 )
+from ._matbench import fetch_matbench
 from ._phase_fields import fetch_phase_fields
 
 __all__ = [
@@ -15,4 +16,5 @@ __all__ = [
     "fetch_binary_structure_types",
     "fetch_li_ion_conductivity",
     "fetch_phase_fields",
+    "fetch_matbench",
 ]

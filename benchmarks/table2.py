@@ -1,0 +1,192 @@
+"""Table 2 of Vasylenko et al.: MatBench composition tasks, LEAF property models.
+
+The paper trains CrabNet with LEAFs as element vectors and reports MatBench
+mean absolute errors next to CrabNet with Mat2Vec. This script runs the
+package's models on CrabNet's own 5-fold split of the six composition tasks
+(``matbench-crabnet/<task>/{train,val,test}{k}.csv`` in the shared data;
+train = train{k} + val{k}, test = test{k}) and prints, for every task and
+model, the MAE over the folds run next to the paper's figure, and the training
+time of each fold on this machine.
+
+Models:
+
+``hgb``
+    Eq. 2 features (mean, max and min pooling of the ``--table`` rows with
+    :class:`~sklearn_leafs.ElementFeaturizer`) and a
+    ``HistGradientBoostingRegressor``.
+``hgb_mae``
+    The same with ``loss="absolute_error"`` (the metric is an MAE).
+``mlp``
+    ``LeafNetRegressor()`` with its defaults (fraction pooling of ``D(M)``,
+    MLP head).
+``attention``
+    ``LeafNetRegressor(head="attention")`` with its defaults.
+``recommended``
+    The settings the user guide ("Property models") recommends:
+    :data:`RECOMMENDED`.
+
+Usage::
+
+    python benchmarks/table2.py
+    python benchmarks/table2.py --tasks expt_gap,jdft2d,dielectric \\
+        --models recommended
+    python benchmarks/table2.py --tasks jdft2d --folds 0 --models attention \\
+        --params '{"d_model": 64}' --epochs 100
+
+``--params`` (JSON) overrides estimator parameters of the neural models,
+``--epochs`` their ``max_epochs``; ``--threads`` sets torch's thread count.
+Data come from ``$SKLEARN_LEAFS_DATA/matbench-crabnet`` (default
+``../shared/data``).
+"""
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+
+TASKS = ["castelli", "dielectric", "log_gvrh", "log_kvrh", "jdft2d", "expt_gap"]
+
+#: Paper Table 2: MAE of CrabNet with Mat2Vec and with LEAFs.
+PAPER = {
+    "castelli": (0.3473, 0.3495),
+    "dielectric": (0.4439, 0.4254),
+    "log_gvrh": (0.0994, 0.0973),
+    "log_kvrh": (0.0741, 0.0761),
+    "jdft2d": (49.86, 52.82),
+    "expt_gap": (0.3463, 0.343),
+}
+
+#: The recommended attention settings (docs/user_guide/property_models.rst).
+RECOMMENDED = dict(
+    head="attention",
+    element_features="both",
+    loss="absolute_error",
+    d_model=128,
+    n_heads=4,
+    n_layers=3,
+    dim_feedforward=256,
+    hidden_layer_sizes=(256, 128),
+    dropout=0.1,
+    lr=2e-3,
+    weight_decay=1e-2,
+    max_epochs=150,
+)
+
+
+def data_home():
+    return os.environ.get("SKLEARN_LEAFS_DATA") or str(ROOT.parent / "shared" / "data")
+
+
+def load_fold(task, fold):
+    """(train formulas, train targets, test formulas, test targets)."""
+    folder = Path(data_home()) / "matbench-crabnet" / task
+    train = pd.concat(
+        [
+            pd.read_csv(folder / f"train{fold}.csv"),
+            pd.read_csv(folder / f"val{fold}.csv"),
+        ],
+        ignore_index=True,
+    )
+    test = pd.read_csv(folder / f"test{fold}.csv")
+    return (
+        train["formula"].tolist(),
+        train["target"].to_numpy(float),
+        test["formula"].tolist(),
+        test["target"].to_numpy(float),
+    )
+
+
+def make_model(name, table, params, epochs, seed):
+    from sklearn.ensemble import HistGradientBoostingRegressor
+    from sklearn.pipeline import make_pipeline, make_union
+
+    from sklearn_leafs import ElementFeaturizer, LeafNetRegressor
+
+    if name in ("hgb", "hgb_mae"):
+        features = make_union(
+            *(ElementFeaturizer(table=table, pooling=p) for p in ("mean", "max", "min"))
+        )
+        loss = "absolute_error" if name == "hgb_mae" else "squared_error"
+        return make_pipeline(
+            features, HistGradientBoostingRegressor(loss=loss, random_state=seed)
+        )
+    if name == "mlp":
+        settings = {}
+    elif name == "attention":
+        settings = dict(head="attention")
+    elif name == "recommended":
+        settings = dict(RECOMMENDED)
+    else:
+        raise SystemExit(f"unknown model {name!r}")
+    if settings.get("element_features", "learned") != "learned":
+        settings["table"] = table
+    settings.update(params)
+    if epochs is not None:
+        settings["max_epochs"] = epochs
+    return LeafNetRegressor(random_state=seed, **settings)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tasks", default=",".join(TASKS))
+    parser.add_argument("--folds", default="0,1,2,3,4")
+    parser.add_argument("--models", default="hgb,mlp,attention,recommended")
+    parser.add_argument(
+        "--table", default="default+", help="LEAF table for hgb and table rows"
+    )
+    parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument("--params", default="{}", help="JSON estimator overrides")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+
+    import torch
+
+    torch.set_num_threads(args.threads)
+    params = json.loads(args.params)
+    folds = [int(f) for f in args.folds.split(",")]
+    from sklearn_leafs.tables import get_table
+
+    table = get_table(args.table, data_home=data_home())
+    print(
+        f"table {args.table}; folds {folds}; torch threads {args.threads}; "
+        f"params {params or '-'}; epochs {args.epochs or 'model default'}",
+        flush=True,
+    )
+    results = {}
+    for task in args.tasks.split(","):
+        for name in args.models.split(","):
+            errors, seconds = [], []
+            for fold in folds:
+                X_train, y_train, X_test, y_test = load_fold(task, fold)
+                model = make_model(name, table, params, args.epochs, args.seed)
+                start = time.perf_counter()
+                model.fit(X_train, y_train)
+                seconds.append(time.perf_counter() - start)
+                mae = float(np.mean(np.abs(model.predict(X_test) - y_test)))
+                errors.append(mae)
+                epochs = getattr(model, "n_epochs_", "-")
+                print(
+                    f"  {task} {name} fold {fold}: MAE {mae:.4f}, "
+                    f"train {len(y_train)} rows in {seconds[-1]:.0f} s, "
+                    f"epochs {epochs}",
+                    flush=True,
+                )
+            mae = float(np.mean(errors))
+            results[task, name] = (mae, seconds)
+            print(
+                f"{task} {name} MAE {mae:.4f} (paper LEAFs {PAPER[task][1]:g}) "
+                f"{np.mean(seconds):.0f} s per fold ({len(folds)} folds)",
+                flush=True,
+            )
+    return results
+
+
+if __name__ == "__main__":
+    main()

@@ -419,7 +419,6 @@ def table_from_autoencoder(ae, M, elements=None):
 
     Each row of the multi-hot matrix M belongs to one element; its latent
     vector ``ae.transform(M)`` becomes that element's learned LEAF vector.
-    ``table_from_autoencoder(ae, M)`` delegates here.
 
     Parameters
     ----------

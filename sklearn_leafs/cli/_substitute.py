@@ -1,6 +1,7 @@
 """``leafs substitute``: charge-balanced substitutions of a whole formula."""
 
 import math
+import sys
 import warnings
 
 from ..chemistry import format_species, guess_oxidation_states, parse_species
@@ -116,6 +117,11 @@ def _cmd_substitute(args):
     table = _load_table(args.table)
     parent, ranked = candidates(args.formula, table, args)
     name = args.formula.strip()
+    print(
+        f"leafs: substitutions by table {str(args.table)!r} "
+        f"({len(table)} rows, source {table.provenance.get('source', 'unknown')!r})",
+        file=sys.stderr,
+    )
     if not ranked:
         print(
             f"{args.formula}: no charge-balanced candidate among the top "

@@ -685,3 +685,11 @@ def test_installed_script(table_path):
     )
     assert done.returncode == 0, done.stderr
     assert float(done.stdout) == pytest.approx(1.0)
+
+
+def test_predict_structure_answers_the_readable_formulas(capsys):
+    # one bad formula is reported; the others are still answered; exit code 1
+    assert main(["predict-structure", "NaCl", "Xx2O", "ZnO"]) == 1
+    out, err = capsys.readouterr()
+    assert [line.split()[0] for line in out.splitlines()] == ["NaCl", "ZnO"]
+    assert "formula 2 ('Xx2O')" in err

@@ -1,5 +1,8 @@
 """``leafs predict-structure``: structure types (prototypes) by substitution."""
 
+import sys
+
+from ..chemistry import parse_formula
 from ..substitution import _format_lines, predict_structure_type
 from ._common import (
     DataError,
@@ -10,9 +13,22 @@ from ._common import (
 
 
 def _cmd_predict_structure(args):
+    # a formula that cannot be read is reported and the others still answered
+    good, failed = [], []
+    for position, formula in enumerate(args.formulas, start=1):
+        try:
+            parse_formula(formula)
+        except ValueError as exc:
+            failed.append(f"formula {position} ({formula!r}): {exc}")
+        else:
+            good.append(formula)
+    if not good:
+        raise DataError("; ".join(failed))
+    for message in failed:
+        print(f"leafs: {message}", file=sys.stderr)
     try:
         result = predict_structure_type(
-            list(args.formulas),
+            good,
             args.table,
             top=args.top,
             protocol=args.protocol,
@@ -23,7 +39,7 @@ def _cmd_predict_structure(args):
         raise DataError(_formula_argument_message(exc)) from None
     for line in _format_lines(result):
         print(line)
-    return 0
+    return 1 if failed else 0
 
 
 def add_parser(sub):

@@ -19,7 +19,7 @@ import scipy.sparse as sp
 import torch
 from torch import nn
 
-from ._torch import _sparse_tensor
+from ._torch import _learned_embeddings, _mlp_head, _sparse_tensor
 
 #: Smallest fraction the log-amount encoding distinguishes.
 _MIN_FRACTION = 1e-4
@@ -143,20 +143,11 @@ class _AttentionModule(nn.Module):
             norm=nn.LayerNorm(d_model),
             enable_nested_tensor=False,
         )
-        layers, width = [], 2 * d_model
-        for size in hidden_layer_sizes:
-            layers += [nn.Linear(width, size), nn.ReLU()]
-            if dropout > 0:
-                layers.append(nn.Dropout(dropout))
-            width = size
-        layers.append(nn.Linear(width, n_outputs))
-        self.head = nn.Sequential(*layers)
+        self.head = _mlp_head(2 * d_model, hidden_layer_sizes, dropout, n_outputs)
 
     def embeddings(self):
         """``D(M) = ReLU(M W + b)``: one learned vector per element."""
-        return torch.relu(
-            torch.sparse.mm(self.M, self.embed.weight.T) + self.embed.bias
-        )
+        return _learned_embeddings(self.M, self.embed)
 
     def element_vectors(self):
         """Token inputs of all elements: ``D(M)``, table rows, or both."""

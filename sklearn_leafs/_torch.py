@@ -260,3 +260,20 @@ def _matrix_parts(M, elements):
             "one element symbol per row of M."
         )
     return M, list(elements), counts, provenance
+
+
+def _mlp_head(width, hidden_layer_sizes, dropout, n_outputs):
+    """``Linear -> ReLU [-> Dropout]`` per hidden size, then a linear output."""
+    layers = []
+    for size in hidden_layer_sizes:
+        layers += [torch.nn.Linear(width, size), torch.nn.ReLU()]
+        if dropout > 0:
+            layers.append(torch.nn.Dropout(dropout))
+        width = size
+    layers.append(torch.nn.Linear(width, n_outputs))
+    return torch.nn.Sequential(*layers)
+
+
+def _learned_embeddings(M, embed):
+    """``D(M) = ReLU(M W + b)``: one learned vector per row of the sparse M."""
+    return torch.relu(torch.sparse.mm(M, embed.weight.T) + embed.bias)

@@ -47,7 +47,9 @@ from ._torch import (
     _draw_seed,
     _early_stopping_callbacks,
     _encoder_lr,
+    _learned_embeddings,
     _matrix_parts,
+    _mlp_head,
     _seeded_torch,
     _sparse_tensor,
     _WarmupCosine,
@@ -86,20 +88,11 @@ class _LeafNetModule(nn.Module):
         self.decoder = (
             nn.Linear(n_components, n_env) if self.reconstruction_weight > 0 else None
         )
-        layers, width = [], n_components
-        for size in hidden_layer_sizes:
-            layers += [nn.Linear(width, size), nn.ReLU()]
-            if dropout > 0:
-                layers.append(nn.Dropout(dropout))
-            width = size
-        layers.append(nn.Linear(width, n_outputs))
-        self.head = nn.Sequential(*layers)
+        self.head = _mlp_head(n_components, hidden_layer_sizes, dropout, n_outputs)
 
     def embeddings(self):
         """``D(M) = ReLU(M W + b)``: one learned vector per element."""
-        return torch.relu(
-            torch.sparse.mm(self.M, self.embed.weight.T) + self.embed.bias
-        )
+        return _learned_embeddings(self.M, self.embed)
 
     def forward(self, A):
         E = self.embeddings()

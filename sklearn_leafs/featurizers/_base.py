@@ -7,7 +7,7 @@ same way:
 - :data:`TABLE_CONSTRAINT`, the one ``_parameter_constraints`` entry of a
   ``table`` parameter; names, paths, DataFrames and LeafTables are resolved
   by :func:`sklearn_leafs.tables.get_table` and nothing else;
-- :func:`formula_items` / :func:`formula_input`, which flatten the input and
+- :func:`formula_input`, which flattens the input and
   record ``n_features_in_`` and ``feature_names_in_`` the scikit-learn way;
 - :func:`row_message` and :class:`BadRowsError`: every error about one input
   row reads ``row 3 ('Xx2O'): <reason>``, the row counted from 0 by position,
@@ -43,7 +43,6 @@ __all__ = [
     "FormulaTransformerMixin",
     "TABLE_CONSTRAINT",
     "formula_input",
-    "formula_items",
     "fractions",
     "row_message",
 ]
@@ -168,17 +167,6 @@ def formula_input(estimator, X, *, reset, flatten=as_items):
     if reset:
         estimator.n_features_in_ = 1
     return items, _labels(X)
-
-
-def formula_items(estimator, X, *, reset):
-    """Validate formula input of ``estimator`` and return it as a flat list.
-
-    As :func:`formula_input`, without the index labels. With ``reset=True``
-    (in ``fit``) record ``n_features_in_`` (always 1) and, for a DataFrame,
-    ``feature_names_in_``; otherwise check that a DataFrame has the column
-    seen in ``fit``.
-    """
-    return formula_input(estimator, X, reset=reset)[0]
 
 
 def fractions(items, elements, *, normalize=True, errors="raise"):

@@ -94,7 +94,13 @@ from .chemistry._oxidation import (
     species_amounts,
 )
 from .featurizers._base import formula_input
-from .similarity import _normalization_weights, _probabilities, _similarity
+from .similarity import (
+    MIN_SPECIES_SITES,
+    _normalization_weights,
+    _probabilities,
+    _probability_frame,
+    _similarity,
+)
 from .tables import get_table
 
 __all__ = ["SubstitutionClassifier", "load_templates", "predict_structure_type"]
@@ -142,6 +148,11 @@ def _anonymous_formula(comp):
         letters[i] + ("" if a == 1 else str(a))
         for i, a in enumerate(_element_amounts(comp))
     )
+
+
+def _element_key(species):
+    """The row of a species in an element table: its element's."""
+    return species[0]
 
 
 class SubstitutionClassifier(ClassifierMixin, BaseEstimator):
@@ -333,19 +344,23 @@ class SubstitutionClassifier(ClassifierMixin, BaseEstimator):
         self.template_labels_ = labels
         self.template_weights_ = weights
         self.table_ = get_table(self.table)
-        elements = self.table_.elements
-        self._row = {el: i for i, el in enumerate(elements)}
-        S = _similarity(self.table_.values, self.metric, self.standardize)
-        norm = _normalization_weights(elements, self.oxidation_states)
-        P = _probabilities(S, norm, "conditional")
-        P[:, norm == 0] = np.nan
-        P[norm == 0, :] = np.nan
-        self._P = P
-        self._inside = {el for el, w in zip(elements, norm) if w > 0}
-        self.probabilities_ = _frame(P, elements)
         self.templates_ = [
             self._species_of(item, row) for row, item in enumerate(items)
         ]
+        if self.table_.has_species:
+            self._fit_species_probabilities()
+        else:
+            elements = self.table_.elements
+            self._key = _element_key
+            self._row = {el: i for i, el in enumerate(elements)}
+            S = _similarity(self.table_.values, self.metric, self.standardize)
+            norm = _normalization_weights(elements, self.oxidation_states)
+            P = _probabilities(S, norm, "conditional")
+            P[:, norm == 0] = np.nan
+            P[norm == 0, :] = np.nan
+            self._P = P
+            self._inside = {el for el, w in zip(elements, norm) if w > 0}
+            self.probabilities_ = _frame(P, elements)
         usable = np.array(
             [c is not None and w > 0 for c, w in zip(self.templates_, weights)]
         )
@@ -378,9 +393,37 @@ class SubstitutionClassifier(ClassifierMixin, BaseEstimator):
         except ValueError as exc:
             raise ValueError(f"row {row} ({item!r}): {exc}") from None
 
+    def _fit_species_probabilities(self):
+        """Eq. 1 between the rows of a species table (``"Ti4+"``, ``"O2-"``).
+
+        The probabilities are those of
+        :func:`sklearn_leafs.similarity.substitution_probabilities` on the
+        table, with the templates' species asked for by name (a species below
+        the site threshold, or absent, takes its element's row, with a
+        warning); species outside the normalisation set are not admissible.
+        """
+        wanted = sorted(
+            {format_species(s) for comp in self.templates_ if comp for s, _ in comp}
+        )
+        frame = _probability_frame(
+            self.table_,
+            self.metric,
+            self.standardize,
+            "conditional",
+            self.oxidation_states,
+            MIN_SPECIES_SITES,
+            wanted,
+        )
+        self._key = format_species
+        self._row = {label: i for i, label in enumerate(frame.index)}
+        self._P = frame.to_numpy()
+        inside = np.isfinite(self._P).any(axis=0)
+        self._inside = {label for label, ok in zip(frame.index, inside) if ok}
+        self.probabilities_ = frame
+
     def _admissible(self, species):
         element, charge = species
-        if element not in self._inside:
+        if self._key(species) not in self._inside:
             return False
         if self.oxidation_states == "smact" and charge != 0:
             return charge in smact_oxidation_states().get(element, ())
@@ -410,7 +453,9 @@ class SubstitutionClassifier(ClassifierMixin, BaseEstimator):
                     slots.setdefault(key, []).append(species)
             arrays = {}
             for key, rows in slots.items():
-                el = np.array([[self._row.get(s[0], -1) for s in r] for r in rows])
+                el = np.array(
+                    [[self._row.get(self._key(s), -1) for s in r] for r in rows]
+                )
                 q = np.array([[s[1] for s in r] for r in rows])
                 ok = np.array([[self._admissible(s) for s in r] for r in rows])
                 arrays[key] = (el, q, ok)
@@ -419,7 +464,7 @@ class SubstitutionClassifier(ClassifierMixin, BaseEstimator):
     # -- scoring -------------------------------------------------------------
     def _p(self, target, parent):
         """``p(target <- parent)`` for two admissible species."""
-        return self._P[self._row[target[0]], self._row[parent[0]]]
+        return self._P[self._row[self._key(target)], self._row[self._key(parent)]]
 
     def _candidates_single(self, comp):
         found = []
@@ -446,9 +491,10 @@ class SubstitutionClassifier(ClassifierMixin, BaseEstimator):
             # F[a, b]: p(target a <- template site b), per template
             F = np.empty((m, m, len(members)))
             for a, (t_el, t_q) in enumerate(species):
-                row = self._P[self._row[t_el]]
+                t_row = self._row[self._key((t_el, t_q))]
+                row = self._P[t_row]
                 p = np.where(ok, row[np.where(el >= 0, el, 0)], 0.0)
-                same = (el == self._row[t_el]) & (q == t_q)
+                same = (el == t_row) & (q == t_q)
                 F[a] = np.where(same, 1.0, p).T
             if m == 1:
                 score *= F[0, 0]

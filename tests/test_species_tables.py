@@ -228,3 +228,20 @@ def test_default_species_pairs_are_mutual_neighbours(a, b):
         row = S.loc[x].drop([s for s in usable if s.rstrip("+-0123456789")
                              == x.rstrip("+-0123456789")])  # fmt: skip
         assert (row > row[y]).sum() + 1 <= 10
+
+
+def test_substitution_classifier_reads_species_rows():
+    # on a species table, p(Ca2+ <- Sr2+) is read from the species rows
+    from sklearn_leafs import SubstitutionClassifier
+    from sklearn_leafs.similarity import substitution_probabilities
+
+    clf = SubstitutionClassifier(table="default-species").fit(
+        ["SrO", "NaCl"], ["rock salt", "rock salt"]
+    )
+    P = substitution_probabilities("default-species")
+    assert clf.probabilities_.loc["Ca2+", "Sr2+"] == pytest.approx(
+        P.loc["Ca2+", "Sr2+"]
+    )
+    proba, idx = clf.kneighbors(["CaO"], n_neighbors=1)
+    assert idx[0, 0] == 0
+    assert proba[0, 0] == pytest.approx(P.loc["Ca2+", "Sr2+"])

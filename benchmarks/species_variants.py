@@ -17,9 +17,15 @@ substituting elements into prototypes (AFLOW prototype decorations, WBM,
 Alexandria: ``GENERATED_SOURCES`` of the build script); only ground-state
 polymorphs or those within 0.05 eV/atom of the hull where
 ``metadata.csv`` gives energies; without structures whose charges came from
-the composition rule.  Weightings: per site (the LEAF mean) or per
-structure (each structure's sites of a species share weight 1, so large
-cells do not dominate).  Site counts for thresholds stay per site.
+the composition rule; known ground-state compounds whose assigned
+oxidation states are all ICSD-observed ones (pymatgen's
+``Element.icsd_oxidation_states``; the other structures' sites become
+metallic, so HfAs does not make an Hf3+ row), alone and with only strong
+anion formers (Pauling EN >= 2.5).  Weightings: per site (the LEAF mean),
+per structure (each structure's sites of a species share weight 1, so large
+cells do not dominate) or per formula (each reduced formula shares weight 1
+among its polymorphs, so the many computed polymorphs of MgO count once).
+Site counts for thresholds stay per site.
 
 Usage::
 
@@ -35,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pymatgen.core import Element
+from pymatgen.core import Composition, Element
 
 from sklearn_leafs.datasets import fetch_binary_structure_types
 from sklearn_leafs.environments import SiteRecords
@@ -63,8 +69,46 @@ def per_structure_weights(records):
     return dataclasses.replace(records, weights=records.weights / totals[codes])
 
 
+def per_formula_weights(records):
+    """Per-structure weights further shared among the polymorphs of a
+    reduced formula."""
+    weighted = per_structure_weights(records)
+    reduced = {f: Composition(f).reduced_formula for f in set(records.formulas)}
+    formula = pd.Series([reduced[f] for f in records.formulas])
+    polymorphs = formula.map(formula.value_counts()).to_numpy()
+    return dataclasses.replace(
+        weighted, weights=weighted.weights / polymorphs[records.structure_index]
+    )
+
+
+def icsd_states_only(records):
+    """Structures with an oxidation state outside the element's ICSD-observed
+    states become metallic (all their charges 0)."""
+    charges = records.charges.astype(float)
+    allowed = {}
+    outside = np.zeros(records.n_structures, dtype=bool)
+    for i in np.flatnonzero(charges != 0):
+        key = (records.elements[i], charges[i])
+        if key not in allowed:
+            allowed[key] = key[1] in Element(key[0]).icsd_oxidation_states
+        if not allowed[key]:
+            outside[records.structure_index[i]] = True
+    charges[outside[records.structure_index]] = 0
+    rules = records.oxidation_rules.astype(object)
+    rules[outside] = "metallic"
+    return dataclasses.replace(
+        records,
+        charges=charges.astype(records.charges.dtype),
+        oxidation_rules=rules.astype(records.oxidation_rules.dtype),
+    )
+
+
 def species_table(records, weighting):
-    weighted = records if weighting == "site" else per_structure_weights(records)
+    weighted = {
+        "site": lambda r: r,
+        "structure": per_structure_weights,
+        "formula": per_formula_weights,
+    }[weighting](records)
     table = table_from_records(weighted, rows="species")
     counts = records.species_counts().reindex(table.frame.index)
     return LeafTable(table.frame, counts=counts, provenance=table.provenance)
@@ -173,13 +217,18 @@ def main():
     icsd = get_table(data / "leaf-vasylenko2024" / "leaf.csv")
     ab = fetch_binary_structure_types(data_home=str(data))
     formulas, labels = list(ab.frame["formula"]), np.asarray(ab.target, dtype=object)
+    variants = {name: records.select_structures(m) for name, m in selections.items()}
+    variants["known, ground state, ICSD oxidation states"] = icsd_states_only(chosen)
+    strong = records.select_structures(known & ground & strong_anions)
+    variants["known, ground state, ICSD states, anions EN >= 2.5"] = icsd_states_only(
+        strong
+    )
     rows = []
-    for name, mask in selections.items():
-        selected = records.select_structures(mask)
-        for weighting in ("site", "structure"):
+    for name, selected in variants.items():
+        for weighting in ("site", "structure", "formula"):
             table = species_table(selected, weighting)
             row = {"selection": name, "weighting": weighting,
-                   "structures": int(mask.sum())}  # fmt: skip
+                   "structures": selected.n_structures}  # fmt: skip
             row.update(evaluate(table, formulas, labels, icsd))
             rows.append(row)
             print(row, flush=True)

@@ -21,9 +21,17 @@ Models:
     MLP head).
 ``attention``
     ``LeafNetRegressor(head="attention")`` with its defaults.
+``attention_ensemble``
+    The mean of ``--members`` attention models with the recommended settings
+    and seeds ``seed, seed + 1, ...``, as scikit-learn's ``VotingRegressor``
+    (members fitted in parallel with ``--jobs`` processes).
 ``recommended``
-    The settings the user guide ("Property models") recommends:
-    :data:`RECOMMENDED`.
+    What the user guide ("Property models") recommends:
+    :data:`RECOMMENDED` attention settings, averaged over
+    :data:`RECOMMENDED_MEMBERS` seeds.
+
+``--validation`` fits on ``train{k}`` only and scores ``val{k}``: settings
+are chosen that way, never on the test files.
 
 Usage::
 
@@ -62,6 +70,9 @@ PAPER = {
     "expt_gap": (0.3463, 0.343),
 }
 
+#: Members (seeds) of the recommended ensemble.
+RECOMMENDED_MEMBERS = 3
+
 #: The recommended attention settings (docs/user_guide/property_models.rst).
 RECOMMENDED = dict(
     head="attention",
@@ -83,17 +94,20 @@ def data_home():
     return os.environ.get("SKLEARN_LEAFS_DATA") or str(ROOT.parent / "shared" / "data")
 
 
-def load_fold(task, fold):
-    """(train formulas, train targets, test formulas, test targets)."""
+def load_fold(task, fold, validation=False):
+    """(train formulas, train targets, test formulas, test targets).
+
+    With ``validation``: train{k} and val{k}; else train{k} + val{k} and
+    test{k}.
+    """
     folder = Path(data_home()) / "matbench-crabnet" / task
-    train = pd.concat(
-        [
-            pd.read_csv(folder / f"train{fold}.csv"),
-            pd.read_csv(folder / f"val{fold}.csv"),
-        ],
-        ignore_index=True,
-    )
-    test = pd.read_csv(folder / f"test{fold}.csv")
+    train = pd.read_csv(folder / f"train{fold}.csv")
+    val = pd.read_csv(folder / f"val{fold}.csv")
+    if validation:
+        train, test = train, val
+    else:
+        train = pd.concat([train, val], ignore_index=True)
+        test = pd.read_csv(folder / f"test{fold}.csv")
     return (
         train["formula"].tolist(),
         train["target"].to_numpy(float),
@@ -102,8 +116,8 @@ def load_fold(task, fold):
     )
 
 
-def make_model(name, table, params, epochs, seed):
-    from sklearn.ensemble import HistGradientBoostingRegressor
+def make_model(name, table, params, epochs, seed, members=None, n_jobs=2):
+    from sklearn.ensemble import HistGradientBoostingRegressor, VotingRegressor
     from sklearn.pipeline import make_pipeline, make_union
 
     from sklearn_leafs import ElementFeaturizer, LeafNetRegressor
@@ -120,8 +134,10 @@ def make_model(name, table, params, epochs, seed):
         settings = {}
     elif name == "attention":
         settings = dict(head="attention")
-    elif name == "recommended":
+    elif name in ("recommended", "attention_ensemble"):
         settings = dict(RECOMMENDED)
+        if members is None or name == "recommended":
+            members = RECOMMENDED_MEMBERS
     else:
         raise SystemExit(f"unknown model {name!r}")
     if settings.get("element_features", "learned") != "learned":
@@ -129,7 +145,15 @@ def make_model(name, table, params, epochs, seed):
     settings.update(params)
     if epochs is not None:
         settings["max_epochs"] = epochs
-    return LeafNetRegressor(random_state=seed, **settings)
+    if name not in ("recommended", "attention_ensemble"):
+        return LeafNetRegressor(random_state=seed, **settings)
+    return VotingRegressor(
+        [
+            (f"seed{seed + i}", LeafNetRegressor(random_state=seed + i, **settings))
+            for i in range(members)
+        ],
+        n_jobs=n_jobs,
+    )
 
 
 def main(argv=None):
@@ -144,6 +168,17 @@ def main(argv=None):
     parser.add_argument("--params", default="{}", help="JSON estimator overrides")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--members", type=int, default=3, help="members of attention_ensemble"
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=2, help="processes fitting ensemble members"
+    )
+    parser.add_argument(
+        "--validation",
+        action="store_true",
+        help="fit on train{k}, score val{k} (for choosing settings)",
+    )
     args = parser.parse_args(argv)
 
     import torch
@@ -156,7 +191,8 @@ def main(argv=None):
     table = get_table(args.table, data_home=data_home())
     print(
         f"table {args.table}; folds {folds}; torch threads {args.threads}; "
-        f"params {params or '-'}; epochs {args.epochs or 'model default'}",
+        f"params {params or '-'}; epochs {args.epochs or 'model default'}; "
+        f"{'validation (train -> val)' if args.validation else 'train + val -> test'}",
         flush=True,
     )
     results = {}
@@ -164,14 +200,22 @@ def main(argv=None):
         for name in args.models.split(","):
             errors, seconds = [], []
             for fold in folds:
-                X_train, y_train, X_test, y_test = load_fold(task, fold)
-                model = make_model(name, table, params, args.epochs, args.seed)
+                X_train, y_train, X_test, y_test = load_fold(
+                    task, fold, args.validation
+                )
+                model = make_model(
+                    name, table, params, args.epochs, args.seed, args.members,
+                    args.jobs,
+                )  # fmt: skip
                 start = time.perf_counter()
                 model.fit(X_train, y_train)
                 seconds.append(time.perf_counter() - start)
                 mae = float(np.mean(np.abs(model.predict(X_test) - y_test)))
                 errors.append(mae)
-                epochs = getattr(model, "n_epochs_", "-")
+                epochs = getattr(model, "n_epochs_", None) or [
+                    getattr(m, "n_epochs_", "-")
+                    for m in getattr(model, "estimators_", [])
+                ]
                 print(
                     f"  {task} {name} fold {fold}: MAE {mae:.4f}, "
                     f"train {len(y_train)} rows in {seconds[-1]:.0f} s, "

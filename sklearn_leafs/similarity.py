@@ -22,7 +22,11 @@ Substitution probability (Eq. 1 of Vasylenko et al.)
     have SMACT oxidation states, each weighted by its number of states
     (SMACT's lambda tables are indexed by *species*, so an element with five
     oxidation states appears five times in the denominator).  With
-    ``oxidation_states=None`` it is every element of the table, weight 1.
+    ``oxidation_states="icsd"`` the same holds for pymatgen's ICSD-observed
+    states (:func:`sklearn_leafs.chemistry.oxidation_state_set`), which leave
+    out formal states such as Hf3+, Zr2+ or N2-; ``leafs substitute`` uses
+    it.  With ``oxidation_states=None`` it is every element of the table,
+    weight 1.
 
 Composition similarity (Eq. S.3 of the supplementary information of Vasylenko et al. 2024)
     ``exp(cos(a, b))`` between composition vectors, the fraction-weighted
@@ -61,15 +65,14 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted
 
-from .chemistry._elements import atomic_number, is_element
+from .chemistry._elements import is_element
 from .chemistry._formula import as_items, fraction_matrix, item_amounts
 from .chemistry._oxidation import (
-    SMACT_MAX_Z,
     format_species,
     guess_oxidation_states,
     is_species,
+    oxidation_state_set,
     parse_species,
-    smact_oxidation_states,
 )
 from .featurizers._base import formula_input
 from .tables import get_table
@@ -126,14 +129,8 @@ def _normalization_weights(elements, oxidation_states):
     """Weights ``w`` of the normalisation set over ``elements`` (0 = outside)."""
     if oxidation_states is None:
         return np.ones(len(elements))
-    states = smact_oxidation_states()
-    return np.array(
-        [
-            len(states.get(el, ())) if atomic_number(el) <= SMACT_MAX_Z else 0
-            for el in elements
-        ],
-        dtype=float,
-    )
+    states = oxidation_state_set(oxidation_states)
+    return np.array([len(states.get(el, ())) for el in elements], dtype=float)
 
 
 def _probabilities(S, weights, normalization="conditional"):
@@ -245,7 +242,7 @@ def _similarity_over(table, values, metric, standardize):
 
 def _weights(labels, usable, oxidation_states):
     """Normalisation weights over element or species row labels."""
-    states = smact_oxidation_states()
+    states = {} if oxidation_states is None else oxidation_state_set(oxidation_states)
     out = np.zeros(len(labels))
     for i, (label, ok) in enumerate(zip(labels, usable)):
         if not ok:
@@ -254,11 +251,10 @@ def _weights(labels, usable, oxidation_states):
             out[i] = 1.0
             continue
         if is_element(label):
-            if atomic_number(label) <= SMACT_MAX_Z:
-                out[i] = len(states.get(label, ()))
+            out[i] = len(states.get(label, ()))
             continue
         element, charge = parse_species(label)
-        if atomic_number(element) <= SMACT_MAX_Z and charge in states.get(element, ()):
+        if charge in states.get(element, ()):
             out[i] = 1.0
     return out
 
@@ -370,7 +366,7 @@ def element_similarity(
         "metric": [_METRICS],
         "standardize": ["boolean"],
         "normalization": [StrOptions({"conditional", "global"})],
-        "oxidation_states": [StrOptions({"smact"}), None],
+        "oxidation_states": [StrOptions({"smact", "icsd"}), None],
         "min_sites": [Interval(Real, 0, None, closed="left")],
     },
     prefer_skip_nested_validation=True,
@@ -400,12 +396,15 @@ def substitution_probabilities(
         element ``X'`` (SMACT's conditional probability, used for Table 1).
         ``"global"``: ``Z = sum_{Y, Y'} w_Y w_Y' exp(s(Y, Y'))`` over all pairs,
         as in the paper's SI.
-    oxidation_states : {"smact"} or None, default="smact"
+    oxidation_states : {"smact", "icsd"} or None, default="smact"
         ``"smact"``: the sums run over the elements up to Bi with SMACT
         oxidation states, each weighted by its number of states (species-level
         normalisation, as SMACT does); on a species table over the species
         whose charge is one of SMACT's states, weight 1.  Others get NaN
-        probabilities.  None: over all rows of the table with weight 1.
+        probabilities.  ``"icsd"``: the same over pymatgen's ICSD-observed
+        states (:func:`sklearn_leafs.chemistry.oxidation_state_set`), which
+        leaves out formal states such as Hf3+ or N2-.  None: over all rows
+        of the table with weight 1.
     min_sites : float, default=MIN_SPECIES_SITES
         Species rows with fewer weighted sites are left out (NaN).
 
@@ -453,7 +452,7 @@ def substitution_probabilities(
         "metric": [_METRICS],
         "standardize": ["boolean"],
         "normalization": [StrOptions({"conditional", "global"})],
-        "oxidation_states": [StrOptions({"smact"}), None],
+        "oxidation_states": [StrOptions({"smact", "icsd"}), None],
         "min_sites": [Interval(Real, 0, None, closed="left")],
     },
     prefer_skip_nested_validation=True,

@@ -89,8 +89,8 @@ from sklearn.utils.validation import (
 from .chemistry._formula import as_items, item_amounts
 from .chemistry._oxidation import (
     format_species,
+    oxidation_state_set,
     reduced_species,
-    smact_oxidation_states,
     species_amounts,
 )
 from .featurizers._base import formula_input
@@ -174,11 +174,14 @@ class SubstitutionClassifier(ClassifierMixin, BaseEstimator):
         by ``p(T <- P)`` (SMACT-compatible; reproduces Table 1).  ``"all"``:
         all templates with the same anonymous formula, scored by the product
         of per-site probabilities (see the module docstring).
-    oxidation_states : {"smact"} or None, default="smact"
+    oxidation_states : {"smact", "icsd"} or None, default="smact"
         ``"smact"``: species must be in SMACT's default oxidation-state list
         (elements up to Bi), and each element is weighted by its number of
-        states in the normalisation.  None: any charge of an element of the
-        table is admissible, every element weighs 1.
+        states in the normalisation.  ``"icsd"``: the same with pymatgen's
+        ICSD-observed states
+        (:func:`sklearn_leafs.chemistry.oxidation_state_set`).  None: any
+        charge of an element of the table is admissible, every element
+        weighs 1.
     aggregate : {"max", "sum"}, default="max"
         Score of a label from its templates' scores (each multiplied by its
         ``sample_weight``): the best one (``"max"``; ``predict`` is then the
@@ -276,7 +279,7 @@ class SubstitutionClassifier(ClassifierMixin, BaseEstimator):
         "metric": [StrOptions({"pearson", "cosine"})],
         "standardize": ["boolean"],
         "protocol": [StrOptions({"single", "all"})],
-        "oxidation_states": [StrOptions({"smact"}), None],
+        "oxidation_states": [StrOptions({"smact", "icsd"}), None],
         "aggregate": [StrOptions({"max", "sum"})],
         "sharpness": [Interval(Real, 0, None, closed="neither")],
         "calibration": [StrOptions({"lofo"}), dict, None],
@@ -425,8 +428,8 @@ class SubstitutionClassifier(ClassifierMixin, BaseEstimator):
         element, charge = species
         if self._key(species) not in self._inside:
             return False
-        if self.oxidation_states == "smact" and charge != 0:
-            return charge in smact_oxidation_states().get(element, ())
+        if self.oxidation_states is not None and charge != 0:
+            return charge in oxidation_state_set(self.oxidation_states).get(element, ())
         return True
 
     def _build_index(self, usable):

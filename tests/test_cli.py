@@ -396,15 +396,21 @@ def _parsed(line):
     return parent, Composition(formula), pairs
 
 
-def test_substitute_lists_only_charge_balanced_candidates(species_table_path, capsys):
-    from sklearn_leafs.chemistry import format_species
+@pytest.mark.parametrize("states", ["icsd", "smact"])
+def test_substitute_lists_only_charge_balanced_candidates(
+    species_table_path, capsys, states
+):
+    from sklearn_leafs.chemistry import format_species, oxidation_state_set
     from sklearn_leafs.similarity import substitution_probabilities
 
     argv = ["substitute", "CaTiO3", "--table", species_table_path, "--top", "50"]
+    if states != "icsd":  # the default
+        argv += ["--oxidation-states", states]
     assert main(argv) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) > 5
-    P = substitution_probabilities(species_table_path)
+    P = substitution_probabilities(species_table_path, oxidation_states=states)
+    admitted = oxidation_state_set(states)
     parent = {("Ca", 2): 1, ("Ti", 4): 1, ("O", -2): 3}
     products, kinds = [], set()
     for line in lines:
@@ -416,6 +422,7 @@ def test_substitute_lists_only_charge_balanced_candidates(species_table_path, ca
             species[new] = species.get(new, 0) + amount
             expected = P.loc[format_species(new), format_species(old)]
             assert p == pytest.approx(expected, abs=5e-5)
+            assert new[1] in admitted[new[0]]
         # every candidate is charge balanced, and is the printed formula
         assert sum(q * a for (_, q), a in species.items()) == 0
         amounts = {}

@@ -219,3 +219,26 @@ def test_predict_structure_type_returns_for_a_huge_formula():
     elapsed = time.perf_counter() - start
     assert elapsed < 2.0 + 5.0  # + loading the template library once
     assert pred["structure_type"].tolist() == ["no prediction"]
+
+
+def test_oxidation_state_sets_against_their_sources():
+    from pymatgen.core import Element
+
+    from sklearn_leafs.chemistry import oxidation_state_set
+    from sklearn_leafs.chemistry._oxidation import SMACT_MAX_Z, smact_oxidation_states
+
+    smact = oxidation_state_set("smact")
+    full = smact_oxidation_states()
+    assert set(smact) == {el for el in full if Element(el).Z <= SMACT_MAX_Z}
+    assert all(smact[el] == full[el] for el in smact)
+    icsd = oxidation_state_set("icsd")
+    # pymatgen's ICSD-observed states, zero left out, element by element
+    for el, states in icsd.items():
+        expected = sorted(int(q) for q in Element(el).icsd_oxidation_states if q != 0)
+        assert list(states) == expected
+    # formal states of metal-rich compounds are SMACT states, not ICSD ones
+    assert icsd["Hf"] == (4,) and 3 in smact["Hf"]
+    assert icsd["Ca"] == (2,) and icsd["O"] == (-2,)
+    assert "He" not in icsd
+    with pytest.raises(ValueError, match="unknown oxidation-state set 'x'"):
+        oxidation_state_set("x")

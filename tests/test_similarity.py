@@ -251,3 +251,24 @@ def test_composition_vectors_on_a_species_table():
     table = _species_table()
     v = composition_vectors(["NaCl"], table)
     np.testing.assert_allclose(v[0], (SPECIES.loc["Na+"] + SPECIES.loc["Cl-"]) / 2)
+
+
+def test_icsd_normalisation_set_leaves_out_formal_species():
+    from sklearn_leafs.similarity import substitution_probabilities
+
+    rng = np.random.default_rng(0)
+    labels = ["Ti4+", "Zr4+", "Hf4+", "Hf3+", "Sc3+", "O2-", "N2-", "U4+"]
+    table = pd.DataFrame(rng.random((len(labels), 5)), index=labels)
+    smact = substitution_probabilities(table)
+    icsd = substitution_probabilities(table, oxidation_states="icsd")
+    # SMACT admits Hf3+ but not U4+ (beyond Bi); ICSD admits U4+ (observed)
+    # but not Hf3+ (pymatgen: Hf only 4+)
+    assert np.isnan(icsd.loc["Hf3+", "Ti4+"]) and np.isfinite(smact.loc["Hf3+", "Ti4+"])
+    assert np.isnan(smact.loc["U4+", "Ti4+"]) and np.isfinite(icsd.loc["U4+", "Ti4+"])
+    # conditional normalisation: each admitted column sums to one
+    inside = icsd.columns[np.isfinite(icsd.to_numpy()).any(axis=0)]
+    np.testing.assert_allclose(icsd.loc[inside, inside].sum(axis=0), 1.0)
+    # same similarities, only the set differs: the ratio of two admitted rows
+    ratio_smact = smact.loc["Zr4+", "Ti4+"] / smact.loc["Sc3+", "Ti4+"]
+    ratio_icsd = icsd.loc["Zr4+", "Ti4+"] / icsd.loc["Sc3+", "Ti4+"]
+    assert ratio_icsd == pytest.approx(ratio_smact)

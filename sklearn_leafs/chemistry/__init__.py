@@ -13,6 +13,7 @@ from ._oxidation import (
     guess_oxidation_states,
     guess_roles,
     is_species,
+    oxidation_state_set,
     parse_species,
     species_amounts,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "is_element",
     "is_species",
     "item_amounts",
+    "oxidation_state_set",
     "parse_formula",
     "parse_species",
     "species_amounts",

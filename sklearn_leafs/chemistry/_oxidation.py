@@ -88,7 +88,7 @@ from itertools import product
 
 import numpy as np
 
-from ._elements import ANION_FORMERS, atomic_number, is_element
+from ._elements import ANION_FORMERS, ELEMENTS, atomic_number, is_element
 from ._formula import _is_composition, item_amounts
 
 __all__ = [
@@ -100,6 +100,7 @@ __all__ = [
     "parse_species",
     "format_species",
     "smact_oxidation_states",
+    "oxidation_state_set",
     "SMACT_MAX_Z",
 ]
 
@@ -169,6 +170,66 @@ def smact_oxidation_states():
         element, values = line.split(",")
         states[element] = tuple(int(q) for q in values.split())
     return states
+
+
+@cache
+def oxidation_state_set(name):
+    """The oxidation states admitted as substitution candidates by a named set.
+
+    Parameters
+    ----------
+    name : {"smact", "icsd"}
+        ``"smact"``: SMACT's default list (:func:`smact_oxidation_states`) for
+        the elements up to Bi (``SMACT_MAX_Z``), the set of the Table 1
+        protocol.  ``"icsd"``: the non-zero states pymatgen lists as observed
+        in the ICSD (``Element.icsd_oxidation_states``, from the bond-valence
+        statistics of O'Keeffe and Brese); narrower, it leaves out formal
+        states such as Hf3+, Zr2+, N2- or C2- that SMACT's list allows.
+
+    Returns
+    -------
+    states : dict of str to tuple of int
+        Element symbol to its admitted states (elements with none absent).
+
+    Raises
+    ------
+    ValueError
+        For another name.
+
+    References
+    ----------
+    .. [1] D. W. Davies et al., "SMACT: Semiconducting Materials by Analogy and
+       Chemical Theory", J. Open Source Softw. 4, 1361 (2019).
+    .. [2] S. P. Ong et al., "Python Materials Genomics (pymatgen): A robust,
+       open-source python library for materials analysis", Comput. Mater.
+       Sci. 68, 314 (2013).
+
+    Examples
+    --------
+    >>> oxidation_state_set("icsd")["Hf"]
+    (4,)
+    >>> 3 in oxidation_state_set("smact")["Hf"]
+    True
+    >>> "Po" in oxidation_state_set("smact")  # beyond Bi
+    False
+    """
+    if name == "smact":
+        return {
+            el: states
+            for el, states in smact_oxidation_states().items()
+            if atomic_number(el) <= SMACT_MAX_Z
+        }
+    if name == "icsd":
+        from pymatgen.core import Element
+
+        out = {}
+        for el in ELEMENTS:
+            states = Element(el).icsd_oxidation_states or ()
+            states = tuple(sorted(int(q) for q in states if q != 0))
+            if states:
+                out[el] = states
+        return out
+    raise ValueError(f"unknown oxidation-state set {name!r}; use 'smact' or 'icsd'")
 
 
 def parse_species(text):

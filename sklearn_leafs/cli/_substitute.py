@@ -4,7 +4,12 @@ import math
 import sys
 import warnings
 
-from ..chemistry import format_species, guess_oxidation_states, parse_species
+from ..chemistry import (
+    format_species,
+    guess_oxidation_states,
+    oxidation_state_set,
+    parse_species,
+)
 from ..chemistry._oxidation import _element_info, reduced_species
 from ..similarity import best_substitutions
 from ._common import (
@@ -40,7 +45,7 @@ def _substitutes(species, table, args):
             table,
             top=args.per_species,
             metric=args.metric,
-            oxidation_states=None if args.all_elements else "smact",
+            oxidation_states=None if args.all_elements else args.oxidation_states,
         )
     out = []
     for label, p in column.items():
@@ -48,7 +53,12 @@ def _substitutes(species, table, args):
             out.append((parse_species(label), float(p)))
         else:  # element table: the substitute may take any common state
             states = _element_info(label)[0]["common"]
-            out.extend(((label, q), float(p)) for q in states)
+            allowed = (
+                oxidation_state_set(args.oxidation_states).get(label, ())
+                if not args.all_elements
+                else states
+            )
+            out.extend(((label, q), float(p)) for q in states if q in allowed)
     return out
 
 
@@ -168,9 +178,17 @@ def add_parser(sub):
     )
     _add_metric_option(p)
     p.add_argument(
+        "--oxidation-states",
+        choices=["icsd", "smact"],
+        default="icsd",
+        help="candidate species and normalisation set: pymatgen's ICSD-observed "
+        "oxidation states (icsd, default; leaves out formal states such as Hf3+ "
+        "or N2-) or SMACT's wider default list (smact, elements up to Bi)",
+    )
+    p.add_argument(
         "--all-elements",
         action="store_true",
-        help="normalise over every row of the table instead of the species with "
-        "SMACT oxidation states (needed for elements such as noble gases)",
+        help="normalise over every row of the table, any charge (needed for "
+        "elements such as noble gases)",
     )
     p.set_defaults(func=_cmd_substitute)

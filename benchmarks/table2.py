@@ -71,7 +71,7 @@ PAPER = {
 }
 
 #: Members (seeds) of the recommended ensemble.
-RECOMMENDED_MEMBERS = 3
+RECOMMENDED_MEMBERS = 4
 
 #: The recommended attention settings (docs/user_guide/property_models.rst).
 RECOMMENDED = dict(
@@ -169,7 +169,10 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
-        "--members", type=int, default=3, help="members of attention_ensemble"
+        "--members",
+        type=int,
+        default=RECOMMENDED_MEMBERS,
+        help="members of attention_ensemble",
     )
     parser.add_argument(
         "--jobs", type=int, default=2, help="processes fitting ensemble members"

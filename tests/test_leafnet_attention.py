@@ -320,3 +320,24 @@ def test_warmup_cosine_schedule():
     assert all(a >= b for a, b in zip(values, values[1:]))
     restored = pickle.loads(pickle.dumps(schedule))
     assert restored(50) == schedule(50)
+
+
+def test_seed_ensemble_by_voting_regressor(M):
+    """The recommended ensemble is scikit-learn's VotingRegressor over seeds:
+    it reads formulas unchanged, averages its members, and two processes give
+    the members a single process gives."""
+    from sklearn.ensemble import VotingRegressor
+
+    X_train, X_test = _compositions(200, seed=1), _compositions(50, seed=2)
+    y_train = _mean_z(X_train)
+    members = [
+        (f"seed{s}", LeafNetRegressor(M, random_state=s, **FAST)) for s in (0, 1, 2)
+    ]
+    serial = VotingRegressor(members).fit(X_train, y_train)
+    parallel = VotingRegressor(members, n_jobs=2).fit(X_train, y_train)
+    each = np.array([m.predict(X_test) for m in serial.estimators_])
+    np.testing.assert_allclose(serial.predict(X_test), each.mean(axis=0), rtol=1e-6)
+    assert not np.allclose(each[0], each[1])  # the seeds differ
+    np.testing.assert_allclose(
+        parallel.predict(X_test), serial.predict(X_test), rtol=1e-5, atol=1e-5
+    )

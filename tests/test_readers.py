@@ -210,6 +210,15 @@ def test_cache_follows_file_content_not_size_or_time(tmp_path, monkeypatch):
     # a parameter that changes the values invalidates it too
     compute_site_records(folder, cache=cache, occupancy_tolerance=1.1)
     assert calls["n"] == 2
+    # and so do a new records format and a new package version
+    compute_site_records(folder, cache=cache, occupancy_tolerance=1.1)
+    assert calls["n"] == 2
+    monkeypatch.setattr(batch, "RECORDS_FORMAT", batch.RECORDS_FORMAT + "-next")
+    compute_site_records(folder, cache=cache, occupancy_tolerance=1.1)
+    assert calls["n"] == 3
+    monkeypatch.setattr(batch, "_own_version", lambda: "99.0")
+    compute_site_records(folder, cache=cache, occupancy_tolerance=1.1)
+    assert calls["n"] == 4
 
 
 # -- the 928 Li-conductor CIFs --------------------------------------------------

@@ -26,6 +26,13 @@ logger = logging.getLogger(__name__)
 
 ERROR_POLICIES = ("raise", "skip", "warn")
 
+#: Version of what a site record holds and how it is computed (the motif
+#: kernel, the reading rules and the oxidation-state rules).  Part of the
+#: cache key with the package's own version, so records cached before a
+#: change of either are recomputed instead of reused.  Bump it with any
+#: change of the values a record holds.
+RECORDS_FORMAT = "2"
+
 
 def _one_structure(
     item, symmetry, engine, symprec, occupancy_tolerance, oxidation_states=False
@@ -110,7 +117,18 @@ def _cache_key(items, params):
     from importlib.metadata import version
 
     versions = {name: version(name) for name in ("pymatgen", "matminer")}
+    versions["sklearn-leafs"] = _own_version()
+    versions["records format"] = RECORDS_FORMAT
     return joblib_hash(([_item_key(item) for item in items], params, versions))
+
+
+def _own_version():
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("sklearn-leafs")
+    except PackageNotFoundError:  # a source tree on sys.path, not installed
+        return "not installed"
 
 
 def _metadata(params, key):
@@ -121,6 +139,8 @@ def _metadata(params, key):
         "cache_key": key,
         "matminer_version": version("matminer"),
         "pymatgen_version": version("pymatgen"),
+        "sklearn_leafs_version": _own_version(),
+        "records_format": RECORDS_FORMAT,
     }
 
 

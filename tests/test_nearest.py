@@ -131,3 +131,23 @@ def test_cli_nearest(capsys):
     assert main(["nearest", "LiCoO2", "--top", "0"]) == 2
     assert main(["nearest", "LiXx2"]) == 1
     assert "leafs: error:" in capsys.readouterr().err
+
+
+def test_cli_nearest_answers_the_readable_formulas(capsys, tmp_path):
+    # a bad formula among good ones is reported; the others are answered
+    assert main(["nearest", "NaCl", "Xx2O", "LiCoO2", "--top", "1"]) == 1
+    out, err = capsys.readouterr()
+    headers = [line.split(":")[0] for line in out.splitlines() if "nearest" in line]
+    assert headers == ["NaCl", "LiCoO2"]
+    assert "formula 2 ('Xx2O'): unknown element symbol 'Xx'" in err
+    # a readable formula with an element the table lacks is reported too
+    path = tmp_path / "table.csv"
+    pd.DataFrame(
+        {"a": [1.0, 0.0, 0.5], "b": [0.0, 1.0, 0.5]}, index=["Na", "Cl", "O"]
+    ).to_csv(path)
+    argv = ["nearest", "KCl", "NaCl", "--top", "1", "--table", str(path)]
+    assert main(argv) == 1
+    out, err = capsys.readouterr()
+    assert out.startswith("(left out") and "NaCl: 1 nearest" in out
+    assert "KCl: 1 nearest" not in out
+    assert "formula 1 ('KCl'): element(s) K not in the table" in err

@@ -2,7 +2,9 @@
 
 import argparse
 import re
+import sys
 
+from ..chemistry import parse_formula
 from ..tables import get_table
 
 
@@ -58,3 +60,25 @@ def _formula_argument_message(exc):
         _one_line(exc),
         count=1,
     )
+
+
+def _readable_formulas(formulas):
+    """The formulas that parse, after listing the others on stderr.
+
+    A batch answers what it can: each unreadable formula is reported with its
+    position and cause, and the command then exits 1 (``failed`` is True).
+    Raises DataError when none is readable.
+    """
+    good, failed = [], []
+    for position, formula in enumerate(formulas, start=1):
+        try:
+            parse_formula(formula)
+        except ValueError as exc:
+            failed.append(f"formula {position} ({formula!r}): {_one_line(exc)}")
+        else:
+            good.append(formula)
+    if not good:
+        raise DataError("; ".join(failed))
+    for message in failed:
+        print(f"leafs: {message}", file=sys.stderr)
+    return good, bool(failed)

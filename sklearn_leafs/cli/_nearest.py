@@ -1,9 +1,22 @@
 """``leafs nearest``: the most similar known compositions."""
 
+import re
+import sys
 import warnings
 
+import pandas as pd
+
 from ..similarity import NearestCompositions
-from ._common import _add_table_option, _load_table, _positive_int
+from ._common import (
+    DataError,
+    _add_table_option,
+    _load_table,
+    _one_line,
+    _positive_int,
+)
+
+#: The single-query row prefix of the estimator's messages.
+_ROW_PREFIX = re.compile(r"^row 0 \('[^']*'(, index [^)]*)?\): ")
 
 
 def _cmd_nearest(args):
@@ -18,7 +31,19 @@ def _cmd_nearest(args):
             "table lacks)",
         )
     k = min(args.top, len(nn.formulas_))
-    result = nn.query(args.formulas, n_neighbors=k)
+    # every formula that can be answered is; the others are listed on stderr
+    answers, failed = [], []
+    for position, formula in enumerate(args.formulas, start=1):
+        try:
+            answers.append(nn.query([formula], n_neighbors=k))
+        except ValueError as exc:
+            reason = _ROW_PREFIX.sub("", _one_line(exc))
+            failed.append(f"formula {position} ({formula!r}): {reason}")
+    if not answers:
+        raise DataError("; ".join(failed))
+    for message in failed:
+        print(f"leafs: {message}", file=sys.stderr)
+    result = pd.concat(answers, ignore_index=True)
     score = "exp(cos)" if args.score == "exp_cosine" else "cosine"
     for query, rows in result.groupby("query", sort=False):
         print(f"{query}: {k} nearest known compositions ({score}, table {args.table})")
@@ -34,7 +59,7 @@ def _cmd_nearest(args):
                 f"{row.rank:>4}  {row.formula:<18} {row.similarity:>8.4f}  "
                 f"{str(row.label):<28} {sg:>3}  {source}"
             )
-    return 0
+    return 1 if failed else 0
 
 
 def add_parser(sub):

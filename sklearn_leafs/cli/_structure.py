@@ -1,31 +1,18 @@
 """``leafs predict-structure``: structure types (prototypes) by substitution."""
 
-import sys
-
-from ..chemistry import parse_formula
 from ..substitution import _format_lines, predict_structure_type
 from ._common import (
     DataError,
     _add_table_option,
     _formula_argument_message,
     _positive_int,
+    _readable_formulas,
 )
 
 
 def _cmd_predict_structure(args):
     # a formula that cannot be read is reported and the others still answered
-    good, failed = [], []
-    for position, formula in enumerate(args.formulas, start=1):
-        try:
-            parse_formula(formula)
-        except ValueError as exc:
-            failed.append(f"formula {position} ({formula!r}): {exc}")
-        else:
-            good.append(formula)
-    if not good:
-        raise DataError("; ".join(failed))
-    for message in failed:
-        print(f"leafs: {message}", file=sys.stderr)
+    good, failed = _readable_formulas(args.formulas)
     try:
         result = predict_structure_type(
             good,

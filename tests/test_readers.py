@@ -281,3 +281,22 @@ def test_numerical_notes_are_recorded_but_not_emitted(tmp_path):
         records = compute_site_records([str(path)], errors="warn")
     (entry,) = records.metadata["read_warnings"]
     assert any("rounded to ideal values" in n for n in entry["warnings"])
+
+
+def test_truncated_cif_is_named_as_such(tmp_path):
+    from sklearn_leafs.environments._readers import read_structure_file
+
+    text = mgo_cif("Mg")
+    cut = text[: text.index("_atom_site_label")]  # ends on an empty loop_
+    path = tmp_path / "cut.cif"
+    path.write_text(cut)
+    with pytest.raises(ValueError, match="malformed or truncated CIF") as info:
+        read_structure_file(path)
+    assert "pymatgen's CIF reader: ZeroDivisionError" in str(info.value)
+    # in a batch it is one reported skip, not a failure of the batch
+    good = tmp_path / "MgO.cif"
+    good.write_text(text)
+    records = compute_site_records([path, good], errors="skip")
+    assert records.formulas.tolist() == ["MgO"]
+    (skip,) = records.skipped
+    assert "cut.cif" in str(skip) and "malformed or truncated CIF" in str(skip)

@@ -213,7 +213,10 @@ def _read(path, fmt, occupancy_tolerance):
     if fmt != "cif":
         return Structure.from_file(path), []
     # what Structure.from_file does for a CIF, keeping the count of blocks
-    parser = CifParser(path, occupancy_tolerance=float(occupancy_tolerance))
+    try:
+        parser = CifParser(path, occupancy_tolerance=float(occupancy_tolerance))
+    except Exception as exc:  # the CIF text itself, before any structure
+        raise _MalformedCif(exc) from exc
     structures = parser.parse_structures(primitive=False)
     extra = []
     if len(structures) > 1:
@@ -221,7 +224,19 @@ def _read(path, fmt, occupancy_tolerance):
     return structures[0], extra
 
 
+class _MalformedCif(Exception):
+    """pymatgen could not tokenise the CIF text (truncated or malformed)."""
+
+    def __init__(self, cause):
+        super().__init__(f"{type(cause).__name__}: {cause}")
+
+
 def _failure_reason(error, notes, fmt, occupancy_tolerance):
+    if isinstance(error, _MalformedCif):
+        return (
+            "malformed or truncated CIF: its text could not be read into data "
+            f"blocks (pymatgen's CIF reader: {error})"
+        )
     text = _note(error) or type(error).__name__
     causes = [n for n in notes if not n.startswith("No structure parsed for section")]
     if fmt == "cif" and "no structures" in text.lower():

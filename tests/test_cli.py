@@ -332,20 +332,26 @@ def test_similarity(table_path, capsys):
     from sklearn_leafs.similarity import composition_similarity, element_similarity
 
     assert main(["similarity", "Na", "K", "--table", table_path]) == 0
-    value = float(capsys.readouterr().out)
+    out, err = capsys.readouterr()
+    value = float(out)
+    assert "Pearson r of standardised table rows" in err  # says what it is
     expected = element_similarity(table_path, elements=["Na", "K"]).loc["Na", "K"]
     assert value == pytest.approx(expected, abs=1e-6)
     assert -1 <= value <= 1
 
     argv = ["similarity", "Na", "K", "--table", table_path, "--metric", "cosine"]
     assert main(argv + ["--raw"]) == 0
-    cos = float(capsys.readouterr().out)
+    out, err = capsys.readouterr()
+    cos = float(out)
+    assert "cosine of raw table rows" in err
     frame = pd.read_csv(table_path, index_col=0)
     a, b = frame.loc["Na"].to_numpy(), frame.loc["K"].to_numpy()
     assert cos == pytest.approx(a @ b / np.linalg.norm(a) / np.linalg.norm(b), abs=1e-6)
 
     assert main(["similarity", "NaCl", "NaCl", "--table", table_path]) == 0
-    assert float(capsys.readouterr().out) == pytest.approx(math.e, abs=1e-6)
+    out, err = capsys.readouterr()
+    assert float(out) == pytest.approx(math.e, abs=1e-6)
+    assert "exp(cos) of composition vectors" in err
     assert main(["similarity", "NaCl", "KBr", "--table", table_path]) == 0
     expected = composition_similarity(["NaCl"], ["KBr"], table=table_path)[0, 0]
     assert float(capsys.readouterr().out) == pytest.approx(expected, abs=1e-6)

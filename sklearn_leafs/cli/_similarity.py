@@ -1,5 +1,7 @@
 """``leafs similarity``: similarity of two elements or compositions."""
 
+import sys
+
 from ..chemistry import is_element, is_species
 from ..similarity import composition_similarity, element_similarity
 from ._common import (
@@ -26,12 +28,20 @@ def _cmd_similarity(args):
         except ValueError as exc:
             raise DataError(_one_line(exc)) from None
         value = float(frame.iloc[0, 1])
+        measure = (
+            ("Pearson r" if args.metric == "pearson" else "cosine")
+            + (" of raw" if args.raw else " of standardised")
+            + " table rows"
+        )
     else:
         try:
             sim = composition_similarity([args.a], [args.b], table=table)
         except ValueError as exc:
             raise DataError(_formula_argument_message(exc)) from None
         value = float(sim[0, 0])
+        measure = "exp(cos) of composition vectors (Eq. S.3), in [1/e, e]"
+    # the number alone on stdout (for scripts); what it is on stderr
+    print(f"leafs: {measure}, table {str(args.table)!r}", file=sys.stderr)
     print(f"{value:.6f}")
     return 0
 

@@ -129,21 +129,25 @@ def run_lists(tables):
     out = {}
     for species, published in PUBLISHED.items():
         for name, table in tables.items():
-            query = (
-                species
-                if get_table(table).has_species
-                else species.rstrip("+-0123456789")
-            )
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)
-                top = best_substitutions(query, table, top=5)
-            names = list(top.index)
-            elements = [n.rstrip("+-0123456789") for n in names]
-            shared = "" if published is None else (
-                f"  shares {len(set(elements) & set(published))}/5 with {published}"
-            )  # fmt: skip
-            out[(species, name)] = names
-            print(f"{species:5s} {name:24s} {', '.join(names)}{shared}")
+            species_rows = get_table(table).has_species
+            query = species if species_rows else species.rstrip("+-0123456789")
+            # SMACT's states (the Table 1 set); species tables also with
+            # pymatgen's ICSD-observed states (what leafs substitute uses)
+            for states in ("smact", "icsd") if species_rows else ("smact",):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", UserWarning)
+                    top = best_substitutions(
+                        query, table, top=5, oxidation_states=states
+                    )
+                names = list(top.index)
+                elements = [n.rstrip("+-0123456789") for n in names]
+                shared = "" if published is None else (
+                    f"  shares {len(set(elements) & set(published))}/5 with "
+                    f"{published}"
+                )  # fmt: skip
+                label = name if states == "smact" else f"{name} (ICSD states)"
+                out[(species, label)] = names
+                print(f"{species:5s} {label:36s} {', '.join(names)}{shared}")
     return out
 
 

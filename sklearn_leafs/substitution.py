@@ -102,6 +102,7 @@ from .similarity import (
     _similarity,
 )
 from .tables import get_table
+from .tables._leaf_table import row_element
 
 __all__ = ["SubstitutionClassifier", "load_templates", "predict_structure_type"]
 
@@ -405,8 +406,17 @@ class SubstitutionClassifier(ClassifierMixin, BaseEstimator):
         the site threshold, or absent, takes its element's row, with a
         warning); species outside the normalisation set are not admissible.
         """
+        # species of elements the table lacks altogether cannot be scored:
+        # their templates are never matched (as with an element table)
+        present = {row_element(label) for label in self.table_.elements}
         wanted = sorted(
-            {format_species(s) for comp in self.templates_ if comp for s, _ in comp}
+            {
+                format_species(s)
+                for comp in self.templates_
+                if comp
+                for s, _ in comp
+                if s[0] in present
+            }
         )
         frame = _probability_frame(
             self.table_,

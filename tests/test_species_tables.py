@@ -245,3 +245,27 @@ def test_substitution_classifier_reads_species_rows():
     proba, idx = clf.kneighbors(["CaO"], n_neighbors=1)
     assert idx[0, 0] == 0
     assert proba[0, 0] == pytest.approx(P.loc["Ca2+", "Sr2+"])
+
+
+def test_species_table_with_templates_of_absent_elements():
+    # templates holding an element the species table lacks altogether are
+    # never matched; they do not stop the fit (as with an element table)
+    import warnings
+
+    from sklearn_leafs import SubstitutionClassifier
+    from sklearn_leafs.substitution import predict_structure_type
+
+    table = pd.DataFrame(
+        {"a": [1.0, 0.9, 0.1, 0.0], "b": [0.0, 0.2, 1.0, 0.9]},
+        index=["Na+", "K+", "Cl-", "Br-"],
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # no site counts given
+        clf = SubstitutionClassifier(table, oxidation_states=None).fit(
+            ["NaCl", "CfO2", "KBr"], ["rock salt", "fluorite", "rock salt"]
+        )
+        assert clf.predict(["KCl"]).tolist() == ["rock salt"]
+        assert "Cf4+" not in clf.probabilities_.index
+        # the shipped species table against the whole template library
+        result = predict_structure_type(["ZnO", "NaCl", "CsCl"], "default-species")
+    assert result["structure_type"].tolist() == ["wurtzite", "rock salt", "CsCl"]

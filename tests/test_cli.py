@@ -429,6 +429,7 @@ def test_substitute_lists_only_charge_balanced_candidates(
             expected = P.loc[format_species(new), format_species(old)]
             assert p == pytest.approx(expected, abs=5e-5)
             assert new[1] in admitted[new[0]]
+            assert (new[1] > 0) == (old[1] > 0)  # cation for cation
         # every candidate is charge balanced, and is the printed formula
         assert sum(q * a for (_, q), a in species.items()) == 0
         amounts = {}

@@ -59,7 +59,12 @@ def _substitutes(species, table, args):
                 else states
             )
             out.extend(((label, q), float(p)) for q in states if q in allowed)
-    return out
+    # a cation is replaced by a cation, an anion by an anion
+    return [(new, p) for new, p in out if _sign(new[1]) == _sign(charge)]
+
+
+def _sign(q):
+    return (q > 0) - (q < 0)
 
 
 def candidates(formula, table, args):
@@ -154,8 +159,8 @@ def add_parser(sub):
         help="charge-balanced substitutions of a whole formula",
         description=(
             "Guess the species of FORMULA, replace one species by a species of the "
-            "same charge, or two species by two whose charge changes cancel, and "
-            "list the TOP charge-balanced candidates ranked by the product of the "
+            "same charge, or two species by two whose charge changes cancel (a "
+            "cation always by a cation, an anion by an anion), and list the TOP charge-balanced candidates ranked by the product of the "
             "species substitution probabilities (Eq. 1, normalised over the "
             "replaced species), each with the replaced species shown."
         ),
@@ -183,7 +188,8 @@ def add_parser(sub):
         default="icsd",
         help="candidate species and normalisation set: pymatgen's ICSD-observed "
         "oxidation states (icsd, default; leaves out formal states such as Hf3+ "
-        "or N2-) or SMACT's wider default list (smact, elements up to Bi)",
+        "that SMACT lists) or SMACT's wider default list (smact, elements up to "
+        "Bi)",
     )
     p.add_argument(
         "--all-elements",

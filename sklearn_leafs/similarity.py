@@ -53,9 +53,12 @@ Species
 
 import json
 import math
+import os
+import sys
 import warnings
 from importlib import resources
 from numbers import Integral, Real
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -184,7 +187,29 @@ def _label_key(label):
     return label
 
 
-def _resolve(table, wanted, min_sites, stacklevel=3):
+#: Species named in one fallback warning before "and N more".
+_MAX_NOTES = 8
+
+_INTERNAL_PREFIXES = tuple(
+    str(Path(module.__file__).resolve().parent) + os.sep
+    for module in (sys.modules[__name__.split(".")[0]], sys.modules["sklearn"])
+)
+
+
+def _caller_stacklevel():
+    """``stacklevel`` that points a warning raised by the calling function at
+    the first frame outside sklearn-leafs and scikit-learn (the user's code),
+    however deep the package's own calls and scikit-learn's validation
+    wrappers are."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.realpath(frame.f_code.co_filename).startswith(
+        _INTERNAL_PREFIXES
+    ):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def _resolve(table, wanted, min_sites):
     """Values and labels of the table rows plus fallback rows for ``wanted``.
 
     Returns ``(values, labels, n_table)``: the table's rows (a row below the
@@ -218,11 +243,14 @@ def _resolve(table, wanted, min_sites, stacklevel=3):
             extra_labels.append(label)
             extra_rows.append(row)
     if notes:
+        shown = "; ".join(notes[:_MAX_NOTES])
+        if len(notes) > _MAX_NOTES:
+            shown += f"; and {len(notes) - _MAX_NOTES} more"
         warnings.warn(
-            "; ".join(notes) + ": using the element's row instead "
+            f"{len(notes)} species use their element's row instead: {shown} "
             "(see sklearn_leafs.similarity.MIN_SPECIES_SITES)",
             UserWarning,
-            stacklevel=stacklevel,
+            stacklevel=_caller_stacklevel(),
         )
     if extra_rows:
         values = np.vstack([values, np.array(extra_rows)])
@@ -262,7 +290,7 @@ def _weights(labels, usable, oxidation_states):
 def _probability_frame(
     table, metric, standardize, normalization, oxidation_states, min_sites, wanted
 ):
-    values, labels, n_table = _resolve(table, wanted, min_sites, stacklevel=4)
+    values, labels, n_table = _resolve(table, wanted, min_sites)
     S = _similarity_over(table, values, metric, standardize)
     usable = np.zeros(len(labels), dtype=bool)
     usable[:n_table] = _usable(table, min_sites)
@@ -697,7 +725,7 @@ def _species_vectors(items, table, min_sites):
             raise ValueError(f"row {row} ({item!r}): {exc}") from None
     wanted = sorted({label for species in per_item for label in species})
     try:
-        values, labels, _ = _resolve(table, wanted, min_sites, stacklevel=4)
+        values, labels, _ = _resolve(table, wanted, min_sites)
     except ValueError as exc:
         raise ValueError(f"composition species: {exc}") from None
     position = {label: i for i, label in enumerate(labels)}

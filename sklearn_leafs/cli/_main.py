@@ -2,6 +2,7 @@
 
 import argparse
 import sys
+import warnings
 
 from .. import __version__
 from . import (
@@ -75,7 +76,14 @@ def main(argv=None):
         print("leafs: error: a COMMAND is required", file=sys.stderr)
         return 2
     try:
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning  # one line, no source path
+            return int(args.func(args) or 0)
     except (ValueError, KeyError, OSError, ImportError) as exc:
         print(f"leafs: error: {_one_line(exc)}", file=sys.stderr)
         return 1
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """Warnings of a command as one ``leafs: warning:`` line on stderr."""
+    print(f"leafs: warning: {_one_line(message)}", file=sys.stderr)

@@ -89,3 +89,14 @@ def test_structure_task_gives_formulas(fake_loader, tmp_path):
 def test_unknown_task(tmp_path):
     with pytest.raises(ValueError, match="unknown matbench task 'gap'"):
         fetch_matbench("gap", data_home=tmp_path)
+
+
+def test_failed_download_leaves_the_data_home_as_it_was(monkeypatch, tmp_path):
+    def offline(name, data_home=None, download_if_missing=True, pbar=False):
+        raise ConnectionError("HTTPSConnectionPool(host='ml.materialsproject.org')")
+
+    monkeypatch.setattr(matminer_datasets, "load_dataset", offline)
+    with pytest.raises(OSError, match="could not load matbench_jdft2d") as info:
+        fetch_matbench("jdft2d", data_home=tmp_path)
+    assert "ConnectionError" in str(info.value) and "offline" in str(info.value)
+    assert list(tmp_path.iterdir()) == []  # no empty matbench/ left behind

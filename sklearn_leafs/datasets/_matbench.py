@@ -101,8 +101,19 @@ def fetch_matbench(task, *, data_home=None):
             "fetch_matbench needs matminer: pip install matminer"
         ) from exc
     folder = get_data_home(data_home) / "matbench"
+    created = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
-    frame = load_dataset(f"matbench_{name}", data_home=str(folder))
+    try:
+        frame = load_dataset(f"matbench_{name}", data_home=str(folder))
+    except Exception as exc:
+        if created and not any(folder.iterdir()):
+            folder.rmdir()  # leave the data home as it was
+        raise OSError(
+            f"could not load matbench_{name} through matminer into {folder} "
+            f"({type(exc).__name__}: {exc}). If you are offline, place "
+            f"matminer's matbench_{name}.json.gz there or set SKLEARN_LEAFS_DATA "
+            "to a folder whose matbench/ has it."
+        ) from exc
     frame = frame.reset_index(drop=True)
     if "composition" in frame.columns:
         formulas = [_formula(c) for c in frame["composition"]]

@@ -35,13 +35,16 @@ One row per structure of the open corpus
 
 Labelling every structure takes about 2 minutes and guessing oxidation
 states about 4 on two cores; both are cached in ``--cache`` (``.cache/`` by
-default), so a rebuild after changing the rules takes seconds.  Run::
+default; the species under a key of the oxidation model's source, so a
+changed model is guessed again), so a rebuild after changing the polymorph
+or naming rules takes seconds.  Run::
 
     SKLEARN_LEAFS_DATA=/path/to/data nice -n 10 python scripts/build_templates.py --n-jobs 2
 """
 
 import argparse
 import gzip
+import hashlib
 import json
 import os
 import signal
@@ -269,10 +272,24 @@ def _species_of(formula, timeout):
     return formula, text, note
 
 
+def oxidation_model_key():
+    """SHA-256 of the oxidation-state model's source and the package and
+    pymatgen versions: the species cache is valid only for the model that
+    wrote it."""
+    from importlib.metadata import version
+
+    import sklearn_leafs.chemistry._oxidation as model
+
+    digest = hashlib.sha256(Path(model.__file__).read_bytes())
+    digest.update(f"pymatgen {version('pymatgen')}".encode())
+    return digest.hexdigest()[:16]
+
+
 def species(formulas, cache, n_jobs, timeout):
     from joblib import Parallel, delayed
 
-    path = cache / "template_species.csv"
+    key = oxidation_model_key()
+    path = cache / f"template_species_{key}.csv"
     done = {}
     if path.exists():
         old = pd.read_csv(path, keep_default_na=False)

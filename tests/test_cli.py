@@ -549,8 +549,13 @@ def test_predict_structure_options(capsys):
     ]
     argv = ["predict-structure", "HeNe", "--protocol", "single", "--polymorphs", "all"]
     assert main(argv) == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert "no prediction  (no charge-balanced oxidation states" in out
+    # stderr says which table and library answered
+    assert err.strip() == (
+        "leafs: structure types by substitution with table 'default', "
+        "template library polymorphs 'all'"
+    )
 
 
 def test_predict_structure_errors(capsys):

@@ -622,9 +622,11 @@ def _integer_counts(amounts):
     from pymatgen.core import Composition
 
     comp = Composition(amounts)
-    formula, factor = comp.get_integer_formula_and_factor(
-        max_denominator=MAX_DENOMINATOR
-    )
+    with warnings.catch_warnings():  # pymatgen sorts noble gases by their NaN
+        warnings.filterwarnings("ignore", message="No Pauling electronegativity")
+        formula, factor = comp.get_integer_formula_and_factor(
+            max_denominator=MAX_DENOMINATOR
+        )
     integer = Composition(formula)
     counts = {str(el): int(round(integer[el])) for el in comp.elements}
     return counts, float(factor)

@@ -1,5 +1,7 @@
 """``leafs predict-structure``: structure types (prototypes) by substitution."""
 
+import sys
+
 from ..substitution import _format_lines, predict_structure_type
 from ._common import (
     DataError,
@@ -24,6 +26,11 @@ def _cmd_predict_structure(args):
         )
     except (ValueError, FileNotFoundError) as exc:
         raise DataError(_formula_argument_message(exc)) from None
+    print(
+        f"leafs: structure types by substitution with table {str(args.table)!r}, "
+        f"template library polymorphs {args.polymorphs!r}",
+        file=sys.stderr,
+    )
     for line in _format_lines(result):
         print(line)
     return 1 if failed else 0

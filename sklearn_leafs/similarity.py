@@ -482,6 +482,7 @@ def substitution_probabilities(
         "normalization": [StrOptions({"conditional", "global"})],
         "oxidation_states": [StrOptions({"smact", "icsd"}), None],
         "min_sites": [Interval(Real, 0, None, closed="left")],
+        "same_sign": ["boolean"],
     },
     prefer_skip_nested_validation=True,
 )
@@ -495,6 +496,7 @@ def best_substitutions(
     normalization="conditional",
     oxidation_states="smact",
     min_sites=MIN_SPECIES_SITES,
+    same_sign=True,
 ):
     """The elements (or species) most likely to replace ``element``.
 
@@ -508,6 +510,12 @@ def best_substitutions(
         How many substitutes to return (None: all).
     metric, standardize, normalization, oxidation_states, min_sites
         See :func:`substitution_probabilities`.
+    same_sign : bool, default=True
+        For a charged species: list only species whose charge has the same
+        sign (a cation is replaced by cations, an anion by anions; neutral
+        metallic rows are left out too).  The probabilities are unchanged
+        (Eq. 1 over the whole normalisation set); only the list is filtered.
+        No effect for elements or element tables.
 
     Returns
     -------
@@ -560,7 +568,16 @@ def best_substitutions(
         )
     own = row_element(key)
     drop = [label for label in column.index if row_element(label) == own]
-    column = column.drop(drop).dropna().sort_values(ascending=False, kind="stable")
+    charged = is_species(key) and parse_species(key)[1] != 0
+    if same_sign and table.has_species and charged:
+        sign = np.sign(parse_species(key)[1])
+        drop += [
+            label
+            for label in column.index
+            if not is_species(label) or np.sign(parse_species(label)[1]) != sign
+        ]
+    column = column.drop(list(dict.fromkeys(drop)))
+    column = column.dropna().sort_values(ascending=False, kind="stable")
     column.name = f"p(X <- {key})"
     return column if top is None else column.iloc[:top]
 

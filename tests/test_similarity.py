@@ -212,13 +212,17 @@ def test_species_below_the_site_threshold_fall_back_to_the_element_row():
 
 def test_best_substitutions_of_a_species():
     table = _species_table()
-    subs = best_substitutions("Na+", table, top=None, oxidation_states=None)
+    subs = best_substitutions(
+        "Na+", table, top=None, oxidation_states=None, same_sign=False
+    )
     assert "Na+" not in subs.index and "K0+" not in subs.index
     P = substitution_probabilities(table, oxidation_states=None)
     assert subs.iloc[0] == pytest.approx(P["Na+"].drop("Na+").max())
     # SMACT normalisation: only species whose charge SMACT lists (Ti4+, K+...)
-    smact = best_substitutions("Na+", table, top=None)
+    smact = best_substitutions("Na+", table, top=None, same_sign=False)
     assert set(smact.index) == {"K+", "Cl-", "Br-", "Ti4+"}
+    # by default a cation is replaced by cations only
+    assert set(best_substitutions("Na+", table, top=None).index) == {"K+", "Ti4+"}
     # a species on an element table uses the element row, with a warning
     with pytest.warns(UserWarning, match="Na\\+ is not a row"):
         on_elements = best_substitutions("Na+", TOY, top=1, oxidation_states=None)
@@ -272,3 +276,22 @@ def test_icsd_normalisation_set_leaves_out_formal_species():
     ratio_smact = smact.loc["Zr4+", "Ti4+"] / smact.loc["Sc3+", "Ti4+"]
     ratio_icsd = icsd.loc["Zr4+", "Ti4+"] / icsd.loc["Sc3+", "Ti4+"]
     assert ratio_icsd == pytest.approx(ratio_smact)
+
+
+def test_best_substitutions_keeps_the_sign_of_the_charge():
+    from sklearn_leafs.similarity import best_substitutions
+
+    # Ag+ sits closest to O2- in these rows, but an anion is replaced by anions
+    table = pd.DataFrame(
+        {"a": [1.0, 0.95, 0.7, 0.1, 0.0, 0.5], "b": [0.0, 0.05, 0.3, 1.0, 0.9, 0.5]},
+        index=["O2-", "Ag+", "F-", "Na+", "K+", "Na0+"],
+    )
+    every = best_substitutions("O2-", table, top=None, oxidation_states=None,
+                               same_sign=False)  # fmt: skip
+    assert every.index[0] == "Ag+"
+    anions = best_substitutions("O2-", table, top=None, oxidation_states=None)
+    assert anions.index.tolist() == ["F-"]
+    # the probabilities themselves are Eq. 1's, only the list is filtered
+    assert anions["F-"] == pytest.approx(every["F-"])
+    cations = best_substitutions("Na+", table, top=None, oxidation_states=None)
+    assert set(cations.index) == {"Ag+", "K+"}  # no anion, no metallic Na0+

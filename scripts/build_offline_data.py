@@ -246,9 +246,10 @@ def build_known():
     )
     meta["_ehull"] = meta["e_above_hull_eV_per_atom"].fillna(0.0)
     meta["_source"] = meta["source"].str.split("/").str[0]
-    meta["_by_weight"] = -meta["_weight"]
     meta = meta.sort_values(
-        ["reduced_formula", "_by_weight", "_rank", "_ehull", "id"], kind="stable"
+        ["reduced_formula", "_weight", "_rank", "_ehull", "id"],
+        ascending=[True, False, True, True, True],
+        kind="stable",
     )
     rows = []
     for formula, group in meta.groupby("reduced_formula", sort=True):

@@ -128,14 +128,6 @@ def _similarity(values, metric="pearson", standardize=True):
     return S
 
 
-def _normalization_weights(elements, oxidation_states):
-    """Weights ``w`` of the normalisation set over ``elements`` (0 = outside)."""
-    if oxidation_states is None:
-        return np.ones(len(elements))
-    states = oxidation_state_set(oxidation_states)
-    return np.array([len(states.get(el, ())) for el in elements], dtype=float)
-
-
 def _probabilities(S, weights, normalization="conditional"):
     """``P[t, p] = exp(S[t, p]) / Z`` (rows: substituting, columns: replaced)."""
     E = np.exp(S)
@@ -568,9 +560,9 @@ def best_substitutions(
         )
     own = row_element(key)
     drop = [label for label in column.index if row_element(label) == own]
-    charged = is_species(key) and parse_species(key)[1] != 0
-    if same_sign and table.has_species and charged:
-        sign = np.sign(parse_species(key)[1])
+    charge = parse_species(key)[1] if is_species(key) else 0
+    if same_sign and table.has_species and charge != 0:
+        sign = np.sign(charge)
         drop += [
             label
             for label in column.index

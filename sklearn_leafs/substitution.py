@@ -96,10 +96,10 @@ from .chemistry._oxidation import (
 from .featurizers._base import formula_input
 from .similarity import (
     MIN_SPECIES_SITES,
-    _normalization_weights,
     _probabilities,
     _probability_frame,
     _similarity,
+    _weights,
 )
 from .tables import get_table
 from .tables._leaf_table import row_element
@@ -358,7 +358,9 @@ class SubstitutionClassifier(ClassifierMixin, BaseEstimator):
             self._key = _element_key
             self._row = {el: i for i, el in enumerate(elements)}
             S = _similarity(self.table_.values, self.metric, self.standardize)
-            norm = _normalization_weights(elements, self.oxidation_states)
+            norm = _weights(
+                elements, np.ones(len(elements), bool), self.oxidation_states
+            )
             P = _probabilities(S, norm, "conditional")
             P[:, norm == 0] = np.nan
             P[norm == 0, :] = np.nan

@@ -10,7 +10,7 @@ from ..chemistry import (
     oxidation_state_set,
     parse_species,
 )
-from ..chemistry._oxidation import _element_info, reduced_species
+from ..chemistry._oxidation import _element_info, _sign, reduced_species
 from ..similarity import best_substitutions
 from ._common import (
     DataError,
@@ -61,10 +61,6 @@ def _substitutes(species, table, args):
             out.extend(((label, q), float(p)) for q in states if q in allowed)
     # a cation is replaced by a cation, an anion by an anion
     return [(new, p) for new, p in out if _sign(new[1]) == _sign(charge)]
-
-
-def _sign(q):
-    return (q > 0) - (q < 0)
 
 
 def candidates(formula, table, args):

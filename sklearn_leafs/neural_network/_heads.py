@@ -22,8 +22,12 @@ from numbers import Integral
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.base import BaseEstimator, clone
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+)
 
 from ..tables import get_table
 from ._attention import _AttentionModule, padded_tokens
@@ -33,6 +37,9 @@ __all__ = ["LeafNetHead", "MLPHead", "AttentionHead"]
 
 #: Formulas per chunk when the attention network predicts.
 _INFERENCE_CHUNK = 4096
+
+#: Prefix of the options routed to the head (skorch's ``module__`` style).
+_HEAD_PREFIX = "head__"
 
 
 class LeafNetHead(BaseEstimator):
@@ -291,3 +298,106 @@ class AttentionHead(LeafNetHead):
 
 #: The head names accepted by the estimators' ``head`` parameter.
 HEADS = {"mlp": MLPHead, "attention": AttentionHead}
+
+
+class _HeadRouting:
+    """``head__*`` options of an estimator, routed to its head in ``fit``.
+
+    The estimator's ``__init__`` takes them as ``**head_params`` and hands
+    them to :meth:`_set_head_params`; ``get_params`` reports them next to the
+    signature's parameters, so ``set_params``, ``clone`` and ``GridSearchCV``
+    treat them as parameters, as skorch does with ``module__*``.
+    :meth:`_resolve_head` builds the head in ``fit``.
+    """
+
+    def _set_head_params(self, params):
+        # stored as given: scikit-learn wants __init__ and set_params never to
+        # raise, so a keyword that is not ``head__<option>`` fails in fit; a
+        # new dict, so that a shallow copy of the estimator keeps its own
+        self._head_options = {**getattr(self, "_head_options", {}), **params}
+
+    def _head_params(self):
+        """The extra keyword parameters (``head__*`` options), by full name."""
+        return dict(self._head_options)
+
+    def _check_extra_params(self):
+        """Refuse extra keywords that are not ``head__<option>``, with a hint."""
+        for key, value in self._head_options.items():
+            if key.startswith(_HEAD_PREFIX) and key != _HEAD_PREFIX:
+                continue
+            hint = ""
+            for name, head in HEADS.items():
+                if key in head().get_params():
+                    hint = (
+                        f"; {key} is an option of the {name} head: pass "
+                        f"head={name!r}, {_HEAD_PREFIX}{key}={value!r}"
+                    )
+            raise InvalidParameterError(
+                f"{type(self).__name__} got an unexpected keyword argument "
+                f"{key!r}{hint}."
+            )
+
+    def __getattr__(self, name):
+        # ``est.head__n_layers`` reads a routed option, as skorch's attributes
+        options = self.__dict__.get("_head_options", {})
+        if name in options:
+            return options[name]
+        raise AttributeError(
+            f"{type(self).__name__!r} object has no attribute {name!r}"
+        )
+
+    def get_params(self, deep=True):
+        """Parameters of this estimator, ``head__*`` options included.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also return the parameters of contained estimators.
+
+        Returns
+        -------
+        params : dict
+            Parameter names mapped to their values.
+        """
+        params = super().get_params(deep=deep)
+        params.update(self._head_params())
+        return params
+
+    def set_params(self, **params):
+        """Set parameters; ``head__*`` options are stored for the head.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters, and head options as ``head__<option>``
+            (checked against the head in ``fit``).
+
+        Returns
+        -------
+        self : estimator instance
+            This estimator.
+        """
+        names = self._get_param_names()
+        extra = {
+            key: params.pop(key)
+            for key in list(params)
+            if key.startswith(_HEAD_PREFIX) or ("__" not in key and key not in names)
+        }
+        self._set_head_params(extra)
+        return super().set_params(**params)
+
+    def _resolve_head(self):
+        """A fresh head from ``head`` with the ``head__*`` options applied."""
+        self._check_extra_params()
+        head = HEADS[self.head]() if isinstance(self.head, str) else clone(self.head)
+        options = {k[len(_HEAD_PREFIX) :]: v for k, v in self._head_params().items()}
+        valid = head.get_params(deep=False)
+        for name in options:
+            if name not in valid:
+                raise ValueError(
+                    f"{_HEAD_PREFIX}{name}: {type(head).__name__} has no option "
+                    f"{name!r} (its options: {sorted(valid) or 'none'})."
+                )
+        head.set_params(**options)
+        head._validate_params()
+        return head

@@ -6,9 +6,10 @@ gives one learned vector per element; a composition's fraction vector ``a``
 over M's elements pools those vectors, and an MLP head ``H`` predicts the
 property. ``W``, ``b`` and ``H`` are trained together, optionally with the
 autoencoder's reconstruction loss of M added (the paper's joint training,
-Fig. 4). What lies between the element vectors and ``H`` is the estimator's
-head (:mod:`._heads`): fraction pooling, or a transformer over the element
-tokens of each composition (CrabNet's architecture). Built on skorch.
+Fig. 4). What lies between the element vectors and the output is the
+estimator's head (:class:`MLPHead` or :class:`AttentionHead`): fraction
+pooling, or a transformer over the element tokens of each composition
+(CrabNet's architecture). Built on skorch.
 """
 
 from __future__ import annotations
@@ -28,7 +29,11 @@ from sklearn.base import (
 )
 from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    StrOptions,
+)
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 from skorch import NeuralNet
@@ -38,7 +43,7 @@ from skorch.dataset import ValidSplit
 from ..featurizers._base import BadRowsError, formula_input, fractions, row_message
 from ..tables import LeafTable
 from ._autoencoder import LeafAutoencoder
-from ._heads import HEADS, LeafNetHead
+from ._heads import HEADS, LeafNetHead, _HeadRouting
 from ._losses import CLASSIFICATION_LOSSES, REGRESSION_LOSSES
 from ._matrix import _resolve_matrix
 from ._training import (
@@ -53,9 +58,6 @@ from ._training import (
 )
 
 __all__ = ["LeafNetRegressor", "LeafNetClassifier"]
-
-#: Prefix of the options routed to the head (skorch's ``module__`` style).
-_HEAD_PREFIX = "head__"
 
 
 class _LeafNetNet(NeuralNet):
@@ -130,12 +132,14 @@ def _leafnet_init(default_loss):
         self.random_state = random_state
         self.verbose = verbose
         self.loss = loss
+        # kept privately, by full name: scikit-learn's checks allow no public
+        # attribute outside the signature; get_params reports them
         self._set_head_params(head_params)
 
     return __init__
 
 
-class _BaseLeafNet(BaseEstimator):
+class _BaseLeafNet(_HeadRouting, BaseEstimator):
     """Shared fit/predict machinery of LeafNetRegressor and LeafNetClassifier."""
 
     #: ``loss`` name -> :class:`~._losses._TaskLoss` (set by the subclass).
@@ -153,76 +157,6 @@ class _BaseLeafNet(BaseEstimator):
         **TRAINING_CONSTRAINTS,
         "lr": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
     }
-
-    # -- parameters routed to the head ----------------------------------------
-    def _set_head_params(self, params):
-        for key, value in params.items():
-            if not key.startswith(_HEAD_PREFIX) or key == _HEAD_PREFIX:
-                hint = ""
-                for name, head in HEADS.items():
-                    if key in head().get_params():
-                        hint = (
-                            f"; {key} is an option of the {name} head: pass "
-                            f"head={name!r}, {_HEAD_PREFIX}{key}={value!r}"
-                        )
-                raise TypeError(
-                    f"{type(self).__name__} got an unexpected keyword argument "
-                    f"{key!r}{hint}"
-                )
-            setattr(self, key, value)
-
-    def _head_params(self):
-        """The ``head__*`` options, by their full names."""
-        return {k: v for k, v in vars(self).items() if k.startswith(_HEAD_PREFIX)}
-
-    def get_params(self, deep=True):
-        """Parameters of this estimator, ``head__*`` options included.
-
-        Parameters
-        ----------
-        deep : bool, default=True
-            Also return the parameters of contained estimators.
-
-        Returns
-        -------
-        params : dict
-            Parameter names mapped to their values.
-        """
-        params = super().get_params(deep=deep)
-        params.update(self._head_params())
-        return params
-
-    def set_params(self, **params):
-        """Set parameters; ``head__*`` options are stored for the head.
-
-        Parameters
-        ----------
-        **params : dict
-            Estimator parameters, and head options as ``head__<option>``.
-
-        Returns
-        -------
-        self : estimator instance
-            This estimator.
-        """
-        routed = {k: params.pop(k) for k in list(params) if k.startswith("head__")}
-        self._set_head_params(routed)
-        return super().set_params(**params)
-
-    def _resolve_head(self):
-        """A fresh head from ``head`` with the ``head__*`` options applied."""
-        head = HEADS[self.head]() if isinstance(self.head, str) else clone(self.head)
-        options = {k[len(_HEAD_PREFIX) :]: v for k, v in self._head_params().items()}
-        valid = head.get_params(deep=False)
-        for name in options:
-            if name not in valid:
-                raise ValueError(
-                    f"{_HEAD_PREFIX}{name}: {type(head).__name__} has no option "
-                    f"{name!r} (its options: {sorted(valid) or 'none'})."
-                )
-        head.set_params(**options)
-        head._validate_params()
-        return head
 
     # -- input --------------------------------------------------------------
     def _inputs(self, X, *, reset):

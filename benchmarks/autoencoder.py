@@ -1,6 +1,6 @@
 """LeafAutoencoder on the multi-hot matrix M: time, loss, recovery and Table 1.
 
-Trains :class:`~sklearn_leafs.autoencoder.LeafAutoencoder` on the package's
+Trains :class:`~sklearn_leafs.neural_network.LeafAutoencoder` on the package's
 local-environment matrix M (or another ``.npz`` saved by
 ``LocalEnvironmentMatrix.save``) and reports:
 
@@ -35,8 +35,8 @@ import torch
 from sklearn.metrics import matthews_corrcoef
 
 from sklearn_leafs import SubstitutionClassifier
-from sklearn_leafs.autoencoder import LeafAutoencoder, table_from_autoencoder
 from sklearn_leafs.datasets import fetch_binary_structure_types
+from sklearn_leafs.neural_network import LeafAutoencoder, table_from_autoencoder
 from sklearn_leafs.tables import get_table
 from sklearn_leafs.tables._multihot import LocalEnvironmentMatrix
 

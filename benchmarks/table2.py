@@ -39,9 +39,10 @@ Usage::
     python benchmarks/table2.py --tasks expt_gap,jdft2d,dielectric \\
         --models recommended
     python benchmarks/table2.py --tasks jdft2d --folds 0 --models attention \\
-        --params '{"d_model": 64}' --epochs 100
+        --params '{"head__d_model": 64}' --epochs 100
 
-``--params`` (JSON) overrides estimator parameters of the neural models,
+``--params`` (JSON) overrides estimator parameters of the neural models
+(attention options with the ``head__`` prefix, as the estimators take them),
 ``--epochs`` their ``max_epochs``; ``--threads`` sets torch's thread count.
 Data come from ``$SKLEARN_LEAFS_DATA/matbench-crabnet`` (default
 ``../shared/data``).
@@ -76,12 +77,12 @@ RECOMMENDED_MEMBERS = 4
 #: The recommended attention settings (docs/user_guide/property_models.rst).
 RECOMMENDED = dict(
     head="attention",
-    element_features="both",
+    head__element_features="both",
     loss="absolute_error",
-    d_model=128,
-    n_heads=4,
-    n_layers=3,
-    dim_feedforward=256,
+    head__d_model=128,
+    head__n_heads=4,
+    head__n_layers=3,
+    head__dim_feedforward=256,
     hidden_layer_sizes=(256, 128),
     dropout=0.1,
     lr=2e-3,
@@ -140,8 +141,8 @@ def make_model(name, table, params, epochs, seed, members=None, n_jobs=2):
             members = RECOMMENDED_MEMBERS
     else:
         raise SystemExit(f"unknown model {name!r}")
-    if settings.get("element_features", "learned") != "learned":
-        settings["table"] = table
+    if settings.get("head__element_features", "learned") != "learned":
+        settings["head__table"] = table
     settings.update(params)
     if epochs is not None:
         settings["max_epochs"] = epochs

@@ -64,8 +64,8 @@ from sklearn_leafs import (
     ElementFeaturizer,
     LeafAutoencoder,
     LeafNetClassifier,
+    table_from_autoencoder,
 )
-from sklearn_leafs.autoencoder import table_from_autoencoder
 from sklearn_leafs.datasets import fetch_li_ion_conductivity
 from sklearn_leafs.tables import get_table
 from sklearn_leafs.tables._multihot import LocalEnvironmentMatrix

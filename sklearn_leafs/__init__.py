@@ -36,9 +36,12 @@ _EXPORTS = {
     "SubstitutionClassifier": "sklearn_leafs.substitution",
     "PhaseFieldNoveltyScorer": "sklearn_leafs.novelty",
     "PhaseFieldKFold": "sklearn_leafs.model_selection",
-    "LeafAutoencoder": "sklearn_leafs.autoencoder",
-    "LeafNetRegressor": "sklearn_leafs.leafnet",
-    "LeafNetClassifier": "sklearn_leafs.leafnet",
+    "LeafAutoencoder": "sklearn_leafs.neural_network",
+    "table_from_autoencoder": "sklearn_leafs.neural_network",
+    "LeafNetRegressor": "sklearn_leafs.neural_network",
+    "LeafNetClassifier": "sklearn_leafs.neural_network",
+    "MLPHead": "sklearn_leafs.neural_network",
+    "AttentionHead": "sklearn_leafs.neural_network",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -1,4 +1,4 @@
-"""Tests for sklearn_leafs.autoencoder (LeafAutoencoder, table_from_autoencoder)."""
+"""Tests for LeafAutoencoder and table_from_autoencoder."""
 
 import logging
 import pickle
@@ -15,7 +15,10 @@ from sklearn.base import clone  # noqa: E402
 from sklearn.exceptions import NotFittedError  # noqa: E402
 from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
-from sklearn_leafs.autoencoder import LeafAutoencoder, table_from_autoencoder  # noqa: E402
+from sklearn_leafs.neural_network import (  # noqa: E402
+    LeafAutoencoder,
+    table_from_autoencoder,
+)
 from sklearn_leafs.tables._leaf_table import LeafTable  # noqa: E402
 
 
@@ -166,7 +169,7 @@ def test_early_stopping_stops_and_restores_best():
 
 def test_verbose_logs_each_epoch(caplog):
     M = _toy_m()
-    with caplog.at_level(logging.INFO, logger="sklearn_leafs.autoencoder"):
+    with caplog.at_level(logging.INFO, logger="sklearn_leafs.neural_network"):
         LeafAutoencoder(n_components=2, max_epochs=3, random_state=0).fit(M)
     epochs = [r for r in caplog.records if "epoch" in r.getMessage()]
     assert len(epochs) == 3

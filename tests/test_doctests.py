@@ -32,7 +32,10 @@ MODULES = [
     if not any(part.startswith("_") for part in name.split("."))
 ]
 # Modules whose examples train models or read large files.
-SLOW_MODULES = {"sklearn_leafs.autoencoder", "sklearn_leafs.leafnet"}
+SLOW_MODULES = {
+    "sklearn_leafs.neural_network._autoencoder",
+    "sklearn_leafs.neural_network._leafnet",
+}
 
 
 def _params(names):

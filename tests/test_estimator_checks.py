@@ -43,10 +43,10 @@ LEAFNET = dict(
 
 
 def _leafnet(kind):
-    # the import of sklearn_leafs.leafnet imports torch: only when collected
-    from sklearn_leafs import leafnet
+    # the import of sklearn_leafs.neural_network imports torch: only when collected
+    from sklearn_leafs import neural_network
 
-    return getattr(leafnet, kind)(**LEAFNET)
+    return getattr(neural_network, kind)(**LEAFNET)
 
 
 ESTIMATORS = [
@@ -63,7 +63,10 @@ ESTIMATORS = [
     pytest.param(_leafnet("LeafNetRegressor"), marks=pytest.mark.slow),
     pytest.param(_leafnet("LeafNetClassifier"), marks=pytest.mark.slow),
     pytest.param(
-        _leafnet("LeafNetRegressor").set_params(head="attention"),
+        # head options routed as head__*, through set_params as a search would
+        _leafnet("LeafNetRegressor").set_params(
+            head="attention", head__d_model=16, head__n_heads=2, head__n_layers=1
+        ),
         marks=pytest.mark.slow,
     ),
 ]

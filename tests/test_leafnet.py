@@ -1,4 +1,4 @@
-"""Tests for sklearn_leafs.leafnet (LeafNetRegressor, LeafNetClassifier, Eq. 4)."""
+"""Tests for LeafNetRegressor and LeafNetClassifier (Eq. 4) with the MLP head."""
 
 import pickle
 
@@ -17,9 +17,12 @@ from sklearn.model_selection import (  # noqa: E402
     cross_val_score,
 )
 
-from sklearn_leafs.autoencoder import LeafAutoencoder  # noqa: E402
 from sklearn_leafs.chemistry._formula import fraction_matrix  # noqa: E402
-from sklearn_leafs.leafnet import LeafNetClassifier, LeafNetRegressor  # noqa: E402
+from sklearn_leafs.neural_network import (  # noqa: E402
+    LeafAutoencoder,
+    LeafNetClassifier,
+    LeafNetRegressor,
+)
 from sklearn_leafs.tables import get_table  # noqa: E402
 from sklearn_leafs.tables._leaf_table import LeafTable  # noqa: E402
 from sklearn_leafs.tables._multihot import LocalEnvironmentMatrix  # noqa: E402

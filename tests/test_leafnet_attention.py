@@ -14,13 +14,17 @@ from sklearn.base import clone  # noqa: E402
 from sklearn.dummy import DummyRegressor  # noqa: E402
 from sklearn.metrics import mean_absolute_error  # noqa: E402
 
-from sklearn_leafs._attention import (  # noqa: E402
+from sklearn_leafs.chemistry._formula import fraction_matrix  # noqa: E402
+from sklearn_leafs.neural_network import (  # noqa: E402
+    AttentionHead,
+    LeafNetClassifier,
+    LeafNetRegressor,
+)
+from sklearn_leafs.neural_network._attention import (  # noqa: E402
     _AttentionModule,
-    _RobustL1Loss,
     padded_tokens,
 )
-from sklearn_leafs.chemistry._formula import fraction_matrix  # noqa: E402
-from sklearn_leafs.leafnet import LeafNetClassifier, LeafNetRegressor  # noqa: E402
+from sklearn_leafs.neural_network._losses import _RobustL1Loss  # noqa: E402
 from sklearn_leafs.tables._multihot import LocalEnvironmentMatrix  # noqa: E402
 from sklearn_leafs.utils.estimator_checks import check_formula_estimator  # noqa: E402
 
@@ -34,10 +38,10 @@ Z = np.arange(1, len(ELEMENTS) + 1, dtype=float)
 FAST = dict(
     head="attention",
     n_components=8,
-    d_model=16,
-    n_heads=2,
-    n_layers=1,
-    dim_feedforward=32,
+    head__d_model=16,
+    head__n_heads=2,
+    head__n_layers=1,
+    head__dim_feedforward=32,
     hidden_layer_sizes=(16,),
     dropout=0.0,
     max_epochs=30,
@@ -167,8 +171,8 @@ def test_table_rows_as_element_features(M, table, features):
     y_train, y_test = _mean_z(X_train), _mean_z(X_test)
     reg = LeafNetRegressor(
         M,
-        element_features=features,
-        table=table,
+        head__element_features=features,
+        head__table=table,
         loss="absolute_error",
         random_state=0,
         **{**FAST, "max_epochs": 60, "batch_size": 32, "lr": 3e-3},
@@ -229,21 +233,34 @@ def test_bad_settings_are_reported(M, table):
     X = _compositions(20, seed=6)
     y = _mean_z(X)
     with pytest.raises(ValueError, match="multiple of"):
-        LeafNetRegressor(M, **{**FAST, "d_model": 15}).fit(X, y)
-    with pytest.raises(ValueError, match="needs head='attention'"):
-        LeafNetRegressor(M, element_features="table", table=table).fit(X, y)
+        LeafNetRegressor(M, **{**FAST, "head__d_model": 15}).fit(X, y)
+    # an attention option means nothing to the MLP head: refused, by name
+    with pytest.raises(ValueError, match="head__element_features: MLPHead has no"):
+        LeafNetRegressor(M, head__element_features="table").fit(X, y)
+    with pytest.raises(ValueError, match="head__d_mode: AttentionHead has no"):
+        LeafNetRegressor(M, **{**FAST, "head__d_mode": 16}).fit(X, y)
+    with pytest.raises(ValueError, match="n_layers' parameter of AttentionHead"):
+        LeafNetRegressor(M, **{**FAST, "head__n_layers": 0}).fit(X, y)
     with pytest.raises(ValueError, match="table lacks 1"):
         LeafNetRegressor(
-            M, element_features="both", table=table.drop(index="Ca"), **FAST
+            M,
+            **FAST,
+            head__element_features="both",
+            head__table=table.drop(index="Ca"),
         ).fit(X, y)
     with pytest.raises(ValueError, match="encoder_init and reconstruction"):
         LeafNetRegressor(
             M,
-            element_features="table",
-            table=table,
-            reconstruction_weight=1.0,
             **FAST,
+            head__element_features="table",
+            head__table=table,
+            reconstruction_weight=1.0,
         ).fit(X, y)
+    # the flat attention arguments of earlier versions name their new spelling
+    with pytest.raises(TypeError, match="pass head='attention', head__d_model=16"):
+        LeafNetRegressor(M, head="attention", d_model=16).fit(X, y)
+    with pytest.raises(ValueError, match="unexpected keyword argument 'head__'"):
+        LeafNetRegressor(M).set_params(head__=1).fit(X, y)
     with pytest.raises(ValueError, match="head"):
         LeafNetRegressor(M, head="gru").fit(X, y)
 
@@ -274,7 +291,7 @@ def test_classifier_conformance(M_path):
 
 def test_encoder_init_starts_d_from_the_autoencoder(M):
     """Pretraining starts the attention head's D(M) from the autoencoder."""
-    from sklearn_leafs.autoencoder import LeafAutoencoder
+    from sklearn_leafs.neural_network import LeafAutoencoder
 
     X = _compositions(30, seed=9)
     ae = LeafAutoencoder(n_components=8, max_epochs=20, random_state=0).fit(M.matrix)
@@ -307,7 +324,7 @@ def test_joint_reconstruction_with_the_attention_head(M):
 
 
 def test_warmup_cosine_schedule():
-    from sklearn_leafs._torch import _WarmupCosine
+    from sklearn_leafs.neural_network._training import _WarmupCosine
 
     schedule = _WarmupCosine(200)
     assert schedule.warmup == 10
@@ -341,3 +358,82 @@ def test_seed_ensemble_by_voting_regressor(M):
     np.testing.assert_allclose(
         parallel.predict(X_test), serial.predict(X_test), rtol=1e-5, atol=1e-5
     )
+
+
+# -- the head as a composed part: routed options ------------------------------
+HEAD_OPTIONS = dict(d_model=16, n_heads=2, n_layers=1, dim_feedforward=32)
+NET = dict(n_components=8, hidden_layer_sizes=(16,), dropout=0.1, max_epochs=4)
+
+
+def test_routed_options_equal_a_head_object(M, table):
+    """head="attention" with head__* options, a head object, and a head object
+    overridden by head__* options train the same network, bit for bit."""
+    X = _compositions(40, seed=11)
+    y = _mean_z(X)
+    options = {**HEAD_OPTIONS, "element_features": "both", "table": table}
+    routed = LeafNetRegressor(
+        M,
+        head="attention",
+        random_state=0,
+        **NET,
+        **{f"head__{k}": v for k, v in options.items()},
+    ).fit(X, y)
+    composed = LeafNetRegressor(
+        M, head=AttentionHead(**options), random_state=0, **NET
+    ).fit(X, y)
+    overridden = LeafNetRegressor(
+        M,
+        head=AttentionHead(**{**options, "n_layers": 3, "d_model": 32}),
+        head__n_layers=1,
+        head__d_model=16,
+        random_state=0,
+        **NET,
+    ).fit(X, y)
+    for head in (routed.head_, composed.head_, overridden.head_):
+        assert {k: getattr(head, k) for k in HEAD_OPTIONS} == HEAD_OPTIONS
+        assert head.element_features == "both"
+    np.testing.assert_array_equal(routed.predict(X), composed.predict(X))
+    np.testing.assert_array_equal(routed.predict(X), overridden.predict(X))
+    np.testing.assert_array_equal(
+        routed.leaf_table_.values, composed.leaf_table_.values
+    )
+    # the head object given is left as it was
+    assert overridden.head.n_layers == 3 and overridden.head_.n_layers == 1
+
+
+def test_head_options_are_parameters(M):
+    reg = LeafNetRegressor(M, head="attention", head__n_layers=2)
+    params = reg.get_params()
+    assert params["head__n_layers"] == 2 and params["head"] == "attention"
+    assert "head__n_layers" not in LeafNetRegressor(M).get_params()
+    assert "head__n_layers=2" in repr(reg)
+    reg.set_params(head__n_layers=1, head__d_model=16, max_epochs=3)
+    params = reg.get_params()
+    assert (params["head__n_layers"], params["head__d_model"]) == (1, 16)
+    assert reg.max_epochs == 3
+    copy = clone(reg)
+    assert copy.get_params() == reg.get_params()
+    assert pickle.loads(pickle.dumps(reg)).get_params() == reg.get_params()
+    # a head object's own options appear as nested parameters (deep=True)
+    obj = LeafNetRegressor(M, head=AttentionHead(n_layers=2))
+    assert obj.get_params()["head__n_layers"] == 2
+    assert "head__n_layers" not in obj.get_params(deep=False)
+
+
+@pytest.mark.slow
+def test_grid_search_over_a_head_option(M):
+    from sklearn.model_selection import GridSearchCV, KFold
+
+    X = _compositions(48, seed=12)
+    y = _mean_z(X)
+    reg = LeafNetRegressor(M, random_state=0, **{**FAST, "max_epochs": 3})
+    grid = GridSearchCV(
+        reg, {"head__n_layers": [1, 2]}, cv=KFold(2, shuffle=True, random_state=0)
+    ).fit(X, y)
+    assert grid.best_params_["head__n_layers"] in (1, 2)
+    best = grid.best_estimator_
+    assert best.head_.n_layers == grid.best_params_["head__n_layers"]
+    assert len(best.net_.module_.encoder.layers) == best.head_.n_layers
+    # the searched option reached the head of every candidate
+    depth = {p["head__n_layers"] for p in grid.cv_results_["params"]}
+    assert depth == {1, 2}

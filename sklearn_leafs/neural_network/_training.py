@@ -1,11 +1,11 @@
-"""Torch helpers shared by the autoencoder and the LeafNet models (private).
+"""The training loop shared by the torch models (private).
 
 Seeding (:func:`_seeded_torch`), progress and early-stopping callbacks, the
-encoder learning rate rule, the parameter constraints of the training loop and
-the handling of the multi-hot matrix M live here, so
-:mod:`sklearn_leafs.autoencoder`, :mod:`sklearn_leafs.leafnet` and
-:mod:`sklearn_leafs._attention` share one copy. Importing this module imports
-torch; ``import sklearn_leafs`` does not import it.
+encoder learning-rate rule, the warm-up/cosine schedule, the conversion of
+training input and the parameter constraints of the training loop, shared by
+:class:`~sklearn_leafs.neural_network.LeafAutoencoder` and the LeafNet
+estimators. Importing this module imports torch; ``import sklearn_leafs``
+does not import it.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from skorch.callbacks import Callback, EarlyStopping
 
-# progress records keep the logger name they always had
-logger = logging.getLogger("sklearn_leafs.autoencoder")
+#: Per-epoch progress records of every torch model of the package.
+logger = logging.getLogger("sklearn_leafs.neural_network")
 
 
 # --------------------------------------------------------------------------
@@ -198,19 +198,10 @@ def _check_validation_split(n_samples, validation_fraction, name):
         )
 
 
-def _sparse_tensor(matrix):
-    coo = sp.coo_matrix(matrix, dtype=np.float32)
-    indices = torch.from_numpy(np.vstack([coo.row, coo.col]).astype(np.int64))
-    values = torch.from_numpy(coo.data.astype(np.float32))
-    return torch.sparse_coo_tensor(
-        indices, values, coo.shape, check_invariants=True
-    ).coalesce()
-
-
 # --------------------------------------------------------------------------
-# training-loop parameters and the matrix M
+# training-loop parameters
 # --------------------------------------------------------------------------
-#: Parameter constraints of the torch training loop, shared with LeafNet*.
+#: Parameter constraints of the torch training loop, shared by every model.
 TRAINING_CONSTRAINTS = {
     "lr": [Interval(Real, 0, None, closed="neither")],
     "encoder_lr": [
@@ -229,51 +220,3 @@ TRAINING_CONSTRAINTS = {
     "random_state": ["random_state"],
     "verbose": ["verbose"],
 }
-
-
-def _matrix_parts(M, elements):
-    """Split ``M`` into (matrix, elements, counts, provenance)."""
-    counts = getattr(M, "counts", None)
-    provenance = dict(getattr(M, "provenance", None) or {})
-    if hasattr(M, "matrix") and hasattr(M, "elements"):
-        matrix, m_elements = M.matrix, list(M.elements)
-        if elements is not None and list(elements) != m_elements:
-            raise ValueError(
-                "elements given together with a LocalEnvironmentMatrix must match "
-                "its own elements."
-            )
-        return matrix, m_elements, counts, provenance
-    if hasattr(M, "index") and hasattr(M, "columns"):  # DataFrame
-        frame = M
-        if elements is None:
-            elements = [str(e) for e in frame.index]
-        if hasattr(frame, "sparse") and all(
-            str(d).startswith("Sparse") for d in frame.dtypes
-        ):
-            matrix = sp.csr_matrix(frame.sparse.to_coo())
-        else:
-            matrix = frame.to_numpy()
-        return matrix, list(elements), counts, provenance
-    if elements is None:
-        raise ValueError(
-            "elements is required when M is a plain array or sparse matrix: give "
-            "one element symbol per row of M."
-        )
-    return M, list(elements), counts, provenance
-
-
-def _mlp_head(width, hidden_layer_sizes, dropout, n_outputs):
-    """``Linear -> ReLU [-> Dropout]`` per hidden size, then a linear output."""
-    layers = []
-    for size in hidden_layer_sizes:
-        layers += [torch.nn.Linear(width, size), torch.nn.ReLU()]
-        if dropout > 0:
-            layers.append(torch.nn.Dropout(dropout))
-        width = size
-    layers.append(torch.nn.Linear(width, n_outputs))
-    return torch.nn.Sequential(*layers)
-
-
-def _learned_embeddings(M, embed):
-    """``D(M) = ReLU(M W + b)``: one learned vector per row of the sparse M."""
-    return torch.relu(torch.sparse.mm(M, embed.weight.T) + embed.bias)

@@ -5,14 +5,11 @@ element, ~21,706 binary columns) to dense element vectors with a one-layer
 autoencoder: a ReLU latent layer of 59 units and a sigmoid reconstruction.
 :class:`LeafAutoencoder` brings that model to scikit-learn through a skorch
 ``NeuralNet``; :func:`table_from_autoencoder` turns the latent vectors of M's
-rows into a :class:`~sklearn_leafs.tables._leaf_table.LeafTable`.
-
-Torch is imported by this module only, so ``import sklearn_leafs`` stays light.
+rows into a :class:`~sklearn_leafs.tables.LeafTable`.
 """
 
 from __future__ import annotations
 
-import logging
 from numbers import Integral
 
 import numpy as np
@@ -31,7 +28,9 @@ from skorch import NeuralNet
 from skorch.dataset import ValidSplit
 from torch import nn
 
-from ._torch import (
+from ..tables import LeafTable
+from ._matrix import _matrix_parts
+from ._training import (
     TRAINING_CONSTRAINTS,
     _adam_options,
     _check_validation_split,
@@ -39,15 +38,11 @@ from ._torch import (
     _draw_seed,
     _early_stopping_callbacks,
     _encoder_lr,
-    _matrix_parts,
     _seeded_torch,
     _training_input,
 )
-from .tables import LeafTable
 
 __all__ = ["LeafAutoencoder", "table_from_autoencoder"]
-
-logger = logging.getLogger(__name__)
 
 #: Rows per chunk when the fitted model is applied (transform, score, ...).
 _INFERENCE_CHUNK = 4096
@@ -168,7 +163,7 @@ class LeafAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         reproducible; torch's global random state is left untouched.
     verbose : int, default=0
         Show a per-epoch progress bar (tqdm) with the losses. Each epoch is
-        also logged at INFO level on the ``sklearn_leafs.autoencoder`` logger.
+        also logged at INFO level on the ``sklearn_leafs.neural_network`` logger.
 
     Attributes
     ----------
@@ -200,7 +195,7 @@ class LeafAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_leafs import LeafAutoencoder
+    >>> from sklearn_leafs.neural_network import LeafAutoencoder
     >>> rng = np.random.RandomState(0)
     >>> M = (rng.rand(20, 50) < 0.2).astype(float)
     >>> ae = LeafAutoencoder(n_components=4, max_epochs=20, random_state=0)
@@ -454,8 +449,8 @@ def table_from_autoencoder(ae, M, elements=None):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_leafs import LeafAutoencoder
-    >>> from sklearn_leafs.autoencoder import table_from_autoencoder
+    >>> from sklearn_leafs.neural_network import LeafAutoencoder
+    >>> from sklearn_leafs.neural_network import table_from_autoencoder
     >>> M = np.array([[1, 0, 1, 0], [0, 1, 0, 1], [1, 1, 0, 0]], dtype=float)
     >>> ae = LeafAutoencoder(n_components=2, max_epochs=5, random_state=0).fit(M)
     >>> table = table_from_autoencoder(ae, M, elements=["O", "Na", "Mg"])

@@ -19,7 +19,7 @@ import scipy.sparse as sp
 import torch
 from torch import nn
 
-from ._torch import _learned_embeddings, _mlp_head, _sparse_tensor
+from ._layers import _learned_embeddings, _mlp_head, _sparse_tensor
 
 #: Smallest fraction the log-amount encoding distinguishes.
 _MIN_FRACTION = 1e-4
@@ -89,7 +89,7 @@ class _AttentionModule(nn.Module):
     ``forward(index, fraction)`` takes padded element indices and fractions
     (padding: fraction 0). In training mode it returns ``(output,
     reconstruction_loss)``, in evaluation mode only ``output``, like
-    ``_LeafNetModule``, and it keeps that module's names (``embed``,
+    ``_PoolingModule``, and it keeps that module's names (``embed``,
     ``decoder``, ``embeddings``) so pretraining and joint training apply.
     """
 
@@ -182,17 +182,3 @@ class _AttentionModule(nn.Module):
             torch.sigmoid(self.decoder(self.embeddings())), target
         )
         return out, recon
-
-
-class _RobustL1Loss(nn.Module):
-    """Heteroscedastic L1 loss (as CrabNet's): Laplace negative log-likelihood.
-
-    The network predicts a mean and a log-scale per output (the first and
-    second halves of its columns); the loss is
-    ``sqrt(2) |y - mean| exp(-log_scale) + log_scale``, averaged.
-    """
-
-    def forward(self, output, target):
-        mean, log_scale = output.chunk(2, dim=-1)
-        loss = math.sqrt(2.0) * (target - mean).abs() * torch.exp(-log_scale)
-        return (loss + log_scale).mean()

@@ -10,14 +10,10 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils._param_validation import StrOptions
 
+from ..base import caller_stacklevel, describe_row, fractions
 from ..chemistry._elements import is_element
 from ..chemistry._oxidation import guess_roles
-from ._base import (
-    FormulaTransformerMixin,
-    caller_stacklevel,
-    describe_row,
-    fractions,
-)
+from ._base import FormulaTransformerMixin
 
 __all__ = ["LiCationFeaturizer"]
 

@@ -95,6 +95,7 @@ from ._formula import _is_composition, item_amounts
 # here until no importer (other branches included) uses the old home.
 from ._species import (  # noqa: F401
     MAX_DENOMINATOR,
+    decimal_exponent,
     format_species,
     is_species_mapping,
     parse_species,
@@ -126,7 +127,7 @@ MIXED_VALENCE_MAX_WORK = 20_000
 
 #: Largest net-charge range of the uniform search (sum over elements of
 #: amount x largest absolute state of the integer formula).
-UNIFORM_MAX_RANGE = 5_000_000
+UNIFORM_MAX_RANGE = 1_000_000
 
 #: Pauling-electronegativity difference below which two elements may take
 #: either sign relative to each other (P 2.19 and H 2.20 in a phosphide
@@ -423,11 +424,32 @@ def _roles_of_means(means):
     }
 
 
+#: Largest integer-formula count searched: beyond it (amounts spanning more
+#: than about 15 orders of magnitude, such as ``Li1e-12Co1e300``) the counts
+#: are not representable in floating point and no charge balance is searched.
+MAX_COUNT = 1e15
+
+
 def _integer_counts(amounts):
-    """Smallest integer formula and its factor (amount = count x factor)."""
+    """Smallest integer formula and its factor (amount = count x factor).
+
+    pymatgen's ``get_integer_formula_and_factor`` (amounts read to
+    1/:data:`MAX_DENOMINATOR`) on the amounts scaled by the power of ten that
+    brings the smallest into [1, 10) (:func:`._species.decimal_exponent`):
+    a formula scaled by a power of ten gives the same counts, and a trace
+    amount is kept (``Li0.00001CoO2`` is ``Li1Co100000O200000``).  Raises
+    OverflowError when a count would exceed :data:`MAX_COUNT`.
+    """
     from pymatgen.core import Composition
 
-    comp = Composition(amounts)
+    k = decimal_exponent(amounts.values())
+    largest = max(amounts.values())
+    if math.log10(largest) + k > math.log10(MAX_COUNT):
+        raise OverflowError(
+            f"amounts span more than {math.log10(MAX_COUNT):.0f} orders of "
+            "magnitude; no integer formula to search"
+        )
+    comp = Composition({el: a * 10.0**k for el, a in amounts.items()})
     with warnings.catch_warnings():  # pymatgen sorts noble gases by their NaN
         warnings.filterwarnings("ignore", message="No Pauling electronegativity")
         formula, factor = comp.get_integer_formula_and_factor(
@@ -435,12 +457,15 @@ def _integer_counts(amounts):
         )
     integer = Composition(formula)
     counts = {str(el): int(round(integer[el])) for el in comp.elements}
-    return counts, float(factor)
+    if any(c < 1 for c in counts.values()):  # pragma: no cover - guarded above
+        raise OverflowError(f"an amount rounds to zero in {formula}")
+    return counts, float(factor) / 10.0**k
 
 
 def _amount(count, total_count, amount):
-    """Input amount of ``count`` of an element's ``total_count`` atoms."""
-    return round(amount * count / total_count, 12)
+    """Input amount of ``count`` of an element's ``total_count`` atoms (to 12
+    significant digits, so that tiny and huge amounts keep their scale)."""
+    return float(f"{amount * count / total_count:.12g}")
 
 
 def _mixed(counts_t, counts, amounts, factor, which, notes):
@@ -520,7 +545,14 @@ def _guess_amounts(pairs):
         return OxidationStateGuess(
             {(el, 0): amounts[el]}, {el: 0.0}, {el: "neutral"}, "element"
         )
-    counts, factor = _integer_counts(amounts)
+    try:
+        counts, factor = _integer_counts(amounts)
+    except OverflowError as exc:
+        return OxidationStateGuess(
+            None, None, _electronegativity_roles(elements), "electronegativity",
+            f"no charge-balanced oxidation states could be guessed ({exc})",
+            {},
+        )  # fmt: skip
     counts_t = tuple((el, counts[el]) for el in elements)
     notes = []
     steps = (

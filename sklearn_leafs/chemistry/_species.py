@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 from fractions import Fraction
+from numbers import Real
 
 from ._elements import atomic_number, is_element
 
@@ -26,6 +27,7 @@ __all__ = [
     "species_mapping_amounts",
     "is_species_mapping",
     "reduced_species",
+    "decimal_exponent",
     "MAX_DENOMINATOR",
 ]
 
@@ -129,7 +131,8 @@ def species_mapping_amounts(item):
     Raises
     ------
     ValueError
-        For a key that is not a species, or an unknown element.
+        For a key that is not a species, an unknown element, or an amount
+        that is missing, not a real number, negative or not finite.
 
     Examples
     --------
@@ -139,13 +142,64 @@ def species_mapping_amounts(item):
     amounts = {}
     for key, amount in item.items():
         if isinstance(key, tuple) and len(key) == 2:
-            element, charge = str(key[0]), int(key[1])
+            element = str(key[0])
+            try:
+                charge = int(key[1])
+            except (TypeError, ValueError, OverflowError):
+                raise ValueError(
+                    f"charge {key[1]!r} of {element} is not an integer"
+                ) from None
+            if charge != key[1]:
+                raise ValueError(f"charge {key[1]!r} of {element} is not an integer")
             if not is_element(element):
                 raise ValueError(f"unknown element {element!r} in {dict(item)!r}")
         else:
             element, charge = parse_species(str(key))
-        amounts[(element, charge)] = amounts.get((element, charge), 0.0) + float(amount)
+        value = _species_amount(element, charge, amount)
+        amounts[(element, charge)] = amounts.get((element, charge), 0.0) + value
     return amounts
+
+
+def _species_amount(element, charge, amount):
+    """The float amount of a species, or a ValueError naming it."""
+    name = format_species((element, charge))
+    if amount is None or type(amount).__name__ in ("NAType", "NaTType"):
+        raise ValueError(f"missing amount ({amount!r}) of {name}")
+    if isinstance(amount, bool) or not isinstance(amount, Real):
+        kind = "complex" if isinstance(amount, complex) else type(amount).__name__
+        raise ValueError(f"amount of {name} is {amount!r} ({kind}), not a real number")
+    value = float(amount)
+    if math.isnan(value):
+        raise ValueError(f"missing amount ({amount!r}) of {name}")
+    if value < 0 or not math.isfinite(value):
+        raise ValueError(
+            f"amount of {name} is {amount!r}; amounts must be finite and not negative"
+        )
+    return value
+
+
+def decimal_exponent(amounts):
+    """The power of ten that brings the smallest positive amount into [1, 10).
+
+    Integer formulas are searched on amounts scaled by ``10 ** k``, so that a
+    formula scaled by any power of ten (``Na0.00001Cl0.00001``,
+    ``Fe1e308Ni1e308``) reads as its reduced form, decimal digits as typed
+    are kept, and a trace amount (``Li0.00001CoO2``) is not rounded to zero.
+    Formulas whose smallest amount is already in [1, 10) have ``k = 0``.
+
+    Examples
+    --------
+    >>> decimal_exponent([0.00001, 2]), decimal_exponent([3, 12]), decimal_exponent([1e308])
+    (5, 0, -308)
+    """
+    smallest = min(float(a) for a in amounts if a > 0)
+    k = -math.floor(math.log10(smallest))
+    # log10 can be off by one at exact powers of ten
+    while Fraction(smallest) * Fraction(10) ** k < 1:
+        k += 1
+    while Fraction(smallest) * Fraction(10) ** k >= 10:
+        k -= 1
+    return k
 
 
 def reduced_species(amounts):
@@ -153,8 +207,16 @@ def reduced_species(amounts):
 
     Returns a tuple of ``((element, charge), amount)`` pairs with integer
     amounts, sorted by atomic number then charge, usable as a dictionary key:
-    ``Li0.5Fe0.5`` and ``Li2Fe2`` both become ``Li1Fe1``.  Amounts are read
-    as fractions with denominators up to 10000.
+    ``Li0.5Fe0.5`` and ``Li2Fe2`` both become ``Li1Fe1``, and so does the
+    same formula scaled by any positive factor.  The ratio of each amount to
+    the smallest is read as a fraction with denominator up to 10000 (exact
+    arithmetic, so no amount overflows or rounds to zero: a trace amount
+    keeps its element).
+
+    Raises
+    ------
+    ValueError
+        If no amount is positive, or an amount is not finite.
 
     Examples
     --------
@@ -162,14 +224,19 @@ def reduced_species(amounts):
     ((('O', -2), 1), (('Mg', 2), 1))
     >>> reduced_species({("Fe", 3): 0.4, ("O", -2): 0.6})
     ((('O', -2), 3), (('Fe', 3), 2))
+    >>> reduced_species({("Na", 1): 1e-5, ("Cl", -1): 1e-5})
+    ((('Na', 1), 1), (('Cl', -1), 1))
     """
-    fractions = {
-        key: Fraction(float(a)).limit_denominator(MAX_DENOMINATOR)
-        for key, a in amounts.items()
-        if a > 0
-    }
-    if not fractions:
+    positive = {key: float(a) for key, a in amounts.items() if a > 0}
+    if not positive:
         raise ValueError("empty species composition")
+    if not all(math.isfinite(a) for a in positive.values()):
+        raise ValueError(f"non-finite species amount in {dict(amounts)!r}")
+    smallest = Fraction(min(positive.values()))
+    fractions = {
+        key: (Fraction(a) / smallest).limit_denominator(MAX_DENOMINATOR)
+        for key, a in positive.items()
+    }
     denominator = math.lcm(*(f.denominator for f in fractions.values()))
     integers = {k: int(f * denominator) for k, f in fractions.items()}
     divisor = math.gcd(*integers.values())

@@ -37,8 +37,7 @@ from sklearn.metrics import matthews_corrcoef
 from sklearn_leafs import SubstitutionClassifier
 from sklearn_leafs.datasets import fetch_binary_structure_types
 from sklearn_leafs.neural_network import LeafAutoencoder, table_from_autoencoder
-from sklearn_leafs.tables import get_table
-from sklearn_leafs.tables._multihot import LocalEnvironmentMatrix
+from sklearn_leafs.tables import get_matrix, get_table
 
 ROOT = Path(__file__).resolve().parents[1]
 #: LEAF59.csv under SubstitutionClassifier(protocol="single"), measured here.
@@ -77,7 +76,7 @@ def main(argv=None):
     if args.threads:
         torch.set_num_threads(args.threads)
 
-    M = LocalEnvironmentMatrix.load(args.matrix)
+    M = get_matrix(args.matrix)
     print(
         f"M: {M.matrix.shape[0]} elements x {M.matrix.shape[1]} columns, "
         f"{M.matrix.nnz} ones (density {M.matrix.nnz / np.prod(M.matrix.shape):.4f})"

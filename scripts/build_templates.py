@@ -245,11 +245,8 @@ def _alarm(signum, frame):
 
 def _species_of(formula, timeout):
     """Species string of a reduced formula, with a time limit (Unix only)."""
-    from sklearn_leafs.chemistry._oxidation import (
-        format_species,
-        reduced_species,
-        species_amounts,
-    )
+    from sklearn_leafs.chemistry._oxidation import species_amounts
+    from sklearn_leafs.chemistry._species import format_species, reduced_species
 
     warnings.filterwarnings("ignore")
     previous = signal.signal(signal.SIGALRM, _alarm)
@@ -278,9 +275,11 @@ def oxidation_model_key():
     wrote it."""
     from importlib.metadata import version
 
-    import sklearn_leafs.chemistry._oxidation as model
+    from sklearn_leafs.chemistry import _oxidation, _species, _state_lists
 
-    digest = hashlib.sha256(Path(model.__file__).read_bytes())
+    digest = hashlib.sha256()
+    for model in (_oxidation, _species, _state_lists):  # the model's modules
+        digest.update(Path(model.__file__).read_bytes())
     digest.update(f"pymatgen {version('pymatgen')}".encode())
     return digest.hexdigest()[:16]
 

@@ -68,16 +68,12 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted
 
+from .base import formula_input
 from .chemistry._elements import is_element
 from .chemistry._formula import as_items, fraction_matrix, item_amounts
-from .chemistry._oxidation import (
-    format_species,
-    guess_oxidation_states,
-    is_species,
-    oxidation_state_set,
-    parse_species,
-)
-from .featurizers._base import formula_input
+from .chemistry._oxidation import guess_oxidation_states
+from .chemistry._species import format_species, is_species, parse_species
+from .chemistry._state_lists import oxidation_state_set
 from .tables import get_table
 from .tables._leaf_table import row_element
 

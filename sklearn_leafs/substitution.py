@@ -86,14 +86,11 @@ from sklearn.utils.validation import (
     check_is_fitted,
 )
 
+from .base import formula_input
 from .chemistry._formula import as_items, item_amounts
-from .chemistry._oxidation import (
-    format_species,
-    oxidation_state_set,
-    reduced_species,
-    species_amounts,
-)
-from .featurizers._base import formula_input
+from .chemistry._oxidation import species_amounts
+from .chemistry._species import format_species, reduced_species
+from .chemistry._state_lists import oxidation_state_set
 from .similarity import (
     MIN_SPECIES_SITES,
     _probabilities,

@@ -13,7 +13,7 @@ from sklearn.pipeline import FeatureUnion
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_leafs import ElementFeaturizer, LiCationFeaturizer, PhaseFieldFeaturizer
-from sklearn_leafs.featurizers._base import TABLE_CONSTRAINT, row_message
+from sklearn_leafs.base import TABLE_CONSTRAINT, row_message
 from sklearn_leafs.tables import LeafTable, get_table
 
 FORMULAS = ["LiCoO2", "Li3PO4", "Li7La3Zr2O12", "Li2S", "LiFePO4", "Li3N"]

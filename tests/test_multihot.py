@@ -201,3 +201,27 @@ def test_feature_names_out_checks_input_features():
     assert plain.get_feature_names_out(["p", "q"]).tolist() == ["p=0.100", "q=0.500"]
     with pytest.raises(ValueError, match="length equal to number of features"):
         plain.get_feature_names_out(["p"])
+
+
+# -- get_matrix: the one resolver of M (issue 21) ---------------------------------
+
+
+def test_get_matrix_resolves_objects_names_and_paths(tmp_path):
+    from sklearn_leafs.tables import get_matrix, get_table
+
+    M = get_matrix("default")
+    assert M.elements == get_table("default").elements and M.shape[0] == 90
+    assert M.shape[1] > 10_000 and get_matrix("default") is M  # cached
+    assert get_matrix(M) is M
+    assert LocalEnvironmentMatrix.load("default") is M  # delegates
+    path = tmp_path / "M.npz"
+    M.save(path)
+    assert get_matrix(path) == M and get_matrix(str(path)) == M
+    with pytest.raises(ValueError, match="table 'magpie' has no multi-hot matrix M"):
+        get_matrix("magpie")
+    with pytest.raises(ValueError, match="not a registered table name with an M"):
+        get_matrix("no-such-matrix")
+    with pytest.raises(FileNotFoundError, match="no local-environment matrix file"):
+        get_matrix(tmp_path / "missing.npz")
+    with pytest.raises(TypeError, match="M must be"):
+        get_matrix(3)

@@ -9,12 +9,8 @@ from pymatgen.core import Composition, Species
 
 from sklearn_leafs import LiCationFeaturizer, SubstitutionClassifier
 from sklearn_leafs.chemistry import guess_oxidation_states, guess_roles
-from sklearn_leafs.chemistry._oxidation import (
-    NEAR_BALANCE_TOLERANCE,
-    format_species,
-    parse_species,
-    species_amounts,
-)
+from sklearn_leafs.chemistry._oxidation import NEAR_BALANCE_TOLERANCE, species_amounts
+from sklearn_leafs.chemistry._species import format_species, parse_species
 from sklearn_leafs.substitution import predict_structure_type
 
 # 60 formulas: the six on which the two former models disagreed, binaries,
@@ -225,7 +221,7 @@ def test_oxidation_state_sets_against_their_sources():
     from pymatgen.core import Element
 
     from sklearn_leafs.chemistry import oxidation_state_set
-    from sklearn_leafs.chemistry._oxidation import SMACT_MAX_Z, smact_oxidation_states
+    from sklearn_leafs.chemistry._state_lists import SMACT_MAX_Z, smact_oxidation_states
 
     smact = oxidation_state_set("smact")
     full = smact_oxidation_states()

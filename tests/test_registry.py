@@ -91,3 +91,101 @@ def test_register_and_resolve_a_user_table(tmp_path):
         get_table("no-such-table")
     with pytest.raises(TypeError, match="table must be"):
         get_table(3.0)
+
+
+# -- caches follow objects, not names (issue 21) ---------------------------------
+
+
+@pytest.fixture
+def restore_default():
+    """Re-register the built-in "default" table after a test replaced it."""
+    from sklearn_leafs.tables import _registry
+
+    loader, description, matrix = _registry._TABLES["default"]
+    yield
+    register_table("default", loader, description, overwrite=True, matrix=matrix)
+
+
+def _ten_rows():
+    from sklearn_leafs.tables import LocalEnvironmentMatrix, get_matrix
+
+    base, M = get_table("default"), get_matrix("default")
+    keep = base.elements[:10]
+    ten = LeafTable.from_frame(base.frame.loc[keep] * 0.5)
+    M10 = LocalEnvironmentMatrix(M.matrix[:10], M.elements[:10], M.feature_names)
+    return ten, M10
+
+
+def test_derived_tables_and_matrix_follow_a_reregistered_base(restore_default):
+    from sklearn_leafs.tables import get_matrix
+
+    base, plus = get_table("default"), get_table("default+")
+    M, M_plus = get_matrix("default"), get_matrix("default+")
+    assert len(base) == len(plus) == M.shape[0] == 90 and M_plus is M
+    doubled = "default-doubled-registry-test"
+    register_table(
+        doubled,
+        lambda data_home=None: LeafTable.from_frame(get_table("default").frame * 2),
+        overwrite=True,
+    )
+    assert len(get_table(doubled)) == 90
+
+    ten, M10 = _ten_rows()
+    register_table(
+        "default",
+        lambda data_home=None: ten,
+        "ten rows",
+        overwrite=True,
+        matrix=lambda data_home=None: M10,
+    )
+    assert get_table("default") is ten
+    # the LEAF+ table is rebuilt from the new base: its 10 rows, its values
+    plus10 = get_table("default+")
+    assert plus10 is not plus and plus10.elements == ten.elements
+    np.testing.assert_array_equal(plus10.values[:, :37], ten.values)
+    np.testing.assert_array_equal(
+        plus10.values[:, 37:], plus.frame.loc[ten.elements].to_numpy()[:, 37:]
+    )
+    # a user's table built from the base follows it too (recorded, not declared)
+    np.testing.assert_array_equal(get_table(doubled).values, ten.values * 2)
+    # and so does M, of the name and of the derived name
+    assert get_matrix("default") is M10 and get_matrix("default+") is M10
+    assert ElementFeaturizer(table="default+").fit_transform(["O"]).shape == (1, 59)
+
+    # re-registered without an M: no stale M, a named error
+    register_table("default", lambda data_home=None: ten, overwrite=True)
+    for name in ("default", "default+"):
+        with pytest.raises(ValueError, match="has no multi-hot matrix M"):
+            get_matrix(name)
+    # an M whose rows are not the table's elements is refused
+    register_table(
+        "default", lambda data_home=None: ten, overwrite=True, matrix=lambda **_: M
+    )
+    with pytest.raises(ValueError, match="90 rows that are not the table's 10"):
+        get_matrix("default")
+
+
+def test_reregistering_a_name_yields_a_new_table(restore_default):
+    from sklearn_leafs.tables import _registry, get_matrix
+
+    loader, description, matrix = _registry._TABLES["default"]
+    first, first_plus, first_M = (
+        get_table("default"),
+        get_table("default+"),
+        get_matrix("default"),
+    )
+    register_table("default", loader, description, overwrite=True, matrix=matrix)
+    again = get_table("default")
+    assert again is not first and again == first
+    assert get_table("default+") is not first_plus
+    assert get_table("default+") == first_plus
+    again_M = get_matrix("default")
+    assert again_M is not first_M and again_M == first_M
+
+
+def test_register_table_checks_its_arguments():
+    with pytest.raises(TypeError, match="loader must be callable"):
+        register_table("bad-registry-test", "not callable")
+    with pytest.raises(TypeError, match="matrix must be"):
+        register_table("bad-registry-test", lambda data_home=None: None, matrix=3)
+    assert "bad-registry-test" not in table_names()

@@ -2,13 +2,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sklearn_leafs.chemistry._oxidation import (
+from sklearn_leafs.chemistry._oxidation import species_amounts
+from sklearn_leafs.chemistry._species import (
     format_species,
     parse_species,
     reduced_species,
-    smact_oxidation_states,
-    species_amounts,
 )
+from sklearn_leafs.chemistry._state_lists import smact_oxidation_states
 from sklearn_leafs.similarity import (
     NearestCompositions,
     best_substitutions,

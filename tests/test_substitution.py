@@ -120,7 +120,7 @@ def test_single_substitution_probability_by_hand(default_table):
         / default_table.values.std(0)
     )
     row = {el: i for i, el in enumerate(default_table.elements)}
-    from sklearn_leafs.chemistry._oxidation import smact_oxidation_states
+    from sklearn_leafs.chemistry._state_lists import smact_oxidation_states
 
     Z = sum(
         len(states) * np.exp(S[row[el], row["Na"]])

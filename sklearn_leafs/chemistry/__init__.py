@@ -1,40 +1,57 @@
-"""Chemistry primitives: elements, coordination motifs, formulas, oxidation states.
+"""Chemistry primitives: elements, coordination motifs, formulas, species,
+oxidation states.
 
 The lowest layer of the package: nothing here imports another part of
-sklearn-leafs.
+sklearn-leafs.  Names are imported lazily from the module that holds them, so
+reading a species name (``parse_species("Ti4+")``) imports neither the
+oxidation-state model nor pymatgen:
+
+- ``_elements``: element symbols and atomic numbers (plain Python);
+- ``_motifs``: the 37 coordination motifs;
+- ``_formula``: the formula grammar and fraction matrices;
+- ``_species``: the species-name grammar (``"Ti4+"``, ``"O2-"``, ``"K0+"``);
+- ``_state_lists``: oxidation-state lists of the elements (SMACT, pymatgen);
+- ``_oxidation``: the oxidation-state model (:func:`guess_oxidation_states`).
 """
 
-from ._elements import ANION_FORMERS, ELEMENTS, atomic_number, is_element
-from ._formula import as_items, fraction_matrix, item_amounts, parse_formula
-from ._motifs import MOTIF_LABELS, N_MOTIFS
-from ._oxidation import (
-    OxidationStateGuess,
-    format_species,
-    guess_oxidation_states,
-    guess_roles,
-    is_species,
-    oxidation_state_set,
-    parse_species,
-    species_amounts,
-)
+from importlib import import_module
 
-__all__ = [
-    "ANION_FORMERS",
-    "OxidationStateGuess",
-    "ELEMENTS",
-    "MOTIF_LABELS",
-    "N_MOTIFS",
-    "as_items",
-    "atomic_number",
-    "format_species",
-    "fraction_matrix",
-    "guess_oxidation_states",
-    "guess_roles",
-    "is_element",
-    "is_species",
-    "item_amounts",
-    "oxidation_state_set",
-    "parse_formula",
-    "parse_species",
-    "species_amounts",
-]
+# public name -> module that defines it
+_EXPORTS = {
+    "ANION_FORMERS": "._elements",
+    "ELEMENTS": "._elements",
+    "atomic_number": "._elements",
+    "is_element": "._elements",
+    "as_items": "._formula",
+    "fraction_matrix": "._formula",
+    "item_amounts": "._formula",
+    "parse_formula": "._formula",
+    "MOTIF_LABELS": "._motifs",
+    "N_MOTIFS": "._motifs",
+    "format_species": "._species",
+    "is_species": "._species",
+    "parse_species": "._species",
+    "oxidation_state_set": "._state_lists",
+    "OxidationStateGuess": "._oxidation",
+    "guess_oxidation_states": "._oxidation",
+    "guess_roles": "._oxidation",
+    "species_amounts": "._oxidation",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    try:
+        module = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(
+            f"module 'sklearn_leafs.chemistry' has no attribute {name!r}"
+        ) from None
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(__all__) | set(globals()))

@@ -12,20 +12,24 @@ point or an adduct separator, is in the user guide (``docs/user_guide/
 formulas.rst``). In short:
 
 - element symbols with optional amounts: integers, decimals (``Li0.375``) and
-  scientific notation with a lower-case ``e`` (``S1e-1``);
+  scientific notation with ``e`` or ``E`` (``S1e-1``, ``Fe9E-05`` as
+  spreadsheets write it: no element symbol is a bare ``E``, so the reading
+  is unambiguous); a decimal comma (``Li0,5``) is an error that names it;
 - groups in ``()``, ``[]`` or ``{}`` (matched pairs, nested, not empty) with
   optional multipliers: ``Ca3(PO4)2``, ``K4[Fe(CN)6]``;
 - adducts separated by ``·`` ``•`` ``⋅`` ``∙`` ``*`` or ``.``, each with an
   optional leading multiplier: ``CuSO4·5H2O``, ``CaSO4.0.5H2O``,
   ``3CaO·Al2O3``;
-- every amount and multiplier is positive and finite: a zero (``Li0O``) is an
-  error, never an element kept at fraction 0; charges (``Fe3+``) are errors.
+- every amount and multiplier is positive and finite, and so is every total
+  (``(Fe1e200)1e200`` overflows: an error): a zero (``Li0O``) is an error,
+  never an element kept at fraction 0; charges (``Fe3+``) are errors.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Mapping
 from functools import lru_cache
 from numbers import Real
@@ -45,7 +49,7 @@ __all__ = [
 
 #: Characters that always separate adducts (``.`` is decided by context).
 ADDUCT_SEPARATORS = "·•⋅∙*"
-_NUMBER = r"\d+(?:\.\d+)?(?:e[+-]?\d+)?"
+_NUMBER = r"\d+(?:\.\d+)?(?:[eE][+-]?\d+)?"
 # fast path for the common case: element symbols and amounts only
 _SIMPLE = re.compile(rf"(?:[A-Z][a-z]?(?:{_NUMBER})?)+\Z")
 _PAIR = re.compile(rf"([A-Z][a-z]?)({_NUMBER})?")
@@ -53,7 +57,7 @@ _PAIR = re.compile(rf"([A-Z][a-z]?)({_NUMBER})?")
 # of the formula or the next separator: the plain-text hydrate ``CuSO4.5H2O``
 _HYDRATE_DOT = re.compile(r"\.(?:\d+(?:\.\d+)?)?(?:H2O|NH3)(?=\s*(?:$|[·•⋅∙*.]))")
 _TOKEN = re.compile(
-    r"(?P<num>\d+(?:\.\d+)*(?:e[+-]?\d+)?)"
+    r"(?P<num>\d+(?:\.\d+)*(?:[eE][+-]?\d+)?)"
     r"|(?P<sym>[A-Z][a-z]?)"
     r"|(?P<open>[(\[{])"
     r"|(?P<close>[)\]}])"
@@ -67,6 +71,12 @@ _CLOSING = {"(": ")", "[": "]", "{": "}"}
 def _amount(text, what, formula):
     """The float value of a number token: positive and finite, else an error."""
     value = float(text)
+    mantissa = re.split("[eE]", text)[0]
+    if value == 0 and any(d in mantissa for d in "123456789"):
+        raise ValueError(
+            f"{what} {text!r} in formula {formula!r} is below the smallest "
+            "positive float (about 5e-324) and would read as zero"
+        )
     if value == 0:
         raise ValueError(
             f"zero {what} in formula {formula!r} (leave the element or adduct out "
@@ -274,10 +284,32 @@ def _parse_full(formula):
 _SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
 
 
+_DECIMAL_COMMA = re.compile(r"\d+,\d+")
+
+
 @lru_cache(maxsize=1 << 18)
 def _parse_cached(formula):
     # subscript digits pasted from papers or word processors ("Li₂O")
     formula = formula.translate(_SUBSCRIPTS)
+    comma = _DECIMAL_COMMA.search(formula)
+    if comma:
+        raise ValueError(
+            f"decimal comma {comma.group()!r} at position "
+            f"{comma.start() + comma.group().index(',')} of "
+            f"formula {formula!r}: write amounts with a decimal point "
+            f"({comma.group().replace(',', '.')!r})"
+        )
+    pairs = _parse_pairs(formula)
+    for symbol, amount in pairs:
+        if not math.isfinite(amount):
+            raise ValueError(
+                f"the amount of {symbol} overflows (beyond {sys.float_info.max:.3g}) "
+                f"in formula {formula!r}"
+            )
+    return pairs
+
+
+def _parse_pairs(formula):
     simple = _SIMPLE.match(formula)
     if simple and ("." not in formula or not _HYDRATE_DOT.search(formula)):
         total = {}
@@ -425,17 +457,51 @@ def item_amounts(item):
             el = str(getattr(el, "symbol", el))
             if not is_element(el):
                 raise ValueError(f"unknown element symbol {el!r} in {dict(item)!r}")
-            if float(a) != 0:  # a zero column of a table row: element absent
-                amounts[el] = amounts.get(el, 0.0) + float(a)
-    elif item is None or (isinstance(item, Real) and math.isnan(item)):
-        raise ValueError("missing value (None/NaN) instead of a formula")
+            a = _mapping_amount(el, a, item)
+            if a != 0:  # a zero column of a table row: element absent
+                amounts[el] = amounts.get(el, 0.0) + a
+    elif _is_missing(item):
+        raise ValueError(MISSING_VALUE)
     else:
         raise ValueError(f"expected a formula string or Composition, got {item!r}")
-    if not amounts or sum(amounts.values()) <= 0:
-        raise ValueError(f"composition {item!r} is empty")
     if any(a < 0 or not math.isfinite(a) for a in amounts.values()):
         raise ValueError(f"composition {item!r} has a negative or non-finite amount")
+    if not amounts:
+        raise ValueError(f"composition {item!r} is empty")
     return amounts
+
+
+#: The one message for a missing formula (None, NaN, pd.NA, NaT).
+MISSING_VALUE = "missing value (None, NaN or pd.NA) instead of a formula"
+
+
+def _is_missing(value):
+    """True for None, float NaN, pd.NA and NaT (pandas' missing values)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    try:
+        return bool(isinstance(value, Real | np.generic) and pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _mapping_amount(element, amount, item):
+    """The float amount of ``element`` in a mapping, or a ValueError naming it."""
+    if _is_missing(amount):
+        raise ValueError(f"missing amount ({amount!r}) of {element} in {dict(item)!r}")
+    if isinstance(amount, bool) or not isinstance(amount, Real):
+        kind = "complex" if isinstance(amount, complex) else type(amount).__name__
+        raise ValueError(
+            f"amount of {element} is {amount!r} ({kind}), not a real number, in "
+            f"{dict(item)!r}"
+        )
+    value = float(amount)
+    if value < 0 or not math.isfinite(value):
+        raise ValueError(
+            f"amount of {element} is {amount!r}; amounts must be finite and not "
+            f"negative, in {dict(item)!r}"
+        )
+    return value
 
 
 def fraction_matrix(X, elements, *, normalize=True, errors="raise"):
@@ -478,14 +544,32 @@ def fraction_matrix(X, elements, *, normalize=True, errors="raise"):
     return F
 
 
+def normalized_amounts(amounts):
+    """Fractions of positive finite amounts, summing to 1 without overflow.
+
+    The amounts are divided by the largest before they are summed, so totals
+    beyond the largest float (``Fe1e308Ni1e308``) give the fractions of the
+    reduced formula (0.5, 0.5), and tiny amounts keep their ratios.
+
+    Examples
+    --------
+    >>> normalized_amounts([1e308, 1e308]), normalized_amounts([1e-300, 3e-300])
+    ((0.5, 0.5), (0.25, 0.75))
+    """
+    amounts = tuple(float(a) for a in amounts)
+    largest = max(amounts)
+    scaled = tuple(a / largest for a in amounts)
+    total = math.fsum(scaled)
+    return tuple(a / total for a in scaled)
+
+
 @lru_cache(maxsize=1 << 18)
 def _row_cached(formula):
     """Symbols, amounts and fractions of a formula string (cached)."""
     pairs = _parse_cached(formula)
     symbols = tuple(el for el, _ in pairs)
     amounts = tuple(a for _, a in pairs)
-    total = sum(amounts)
-    return symbols, amounts, tuple(a / total for a in amounts)
+    return symbols, amounts, normalized_amounts(amounts)
 
 
 def _row_of(item):
@@ -495,11 +579,10 @@ def _row_of(item):
             raise ValueError("empty formula")
         return _row_cached(key)
     amounts = item_amounts(item)
-    total = sum(amounts.values())
     return (
         tuple(amounts),
         tuple(amounts.values()),
-        tuple(a / total for a in amounts.values()),
+        normalized_amounts(amounts.values()),
     )
 
 
@@ -518,8 +601,8 @@ def _fraction_matrix(X, elements, *, normalize=True):
             parsed = _row_of(item)
             indices.extend([column[el] for el in parsed[0]])
             data.extend(parsed[pick])
-        except ValueError as exc:
-            problems.append((row, item, str(exc)))
+        except (ValueError, TypeError, ArithmeticError) as exc:
+            problems.append((row, item, _reason(exc)))
         except KeyError:
             missing = [el for el in parsed[0] if el not in column]
             problems.append(
@@ -531,6 +614,14 @@ def _fraction_matrix(X, elements, *, normalize=True):
         shape=(len(items), len(column)),
     )  # no duplicate (row, element) entries: parsed amounts are dicts
     return F, problems
+
+
+def _reason(exc):
+    """The message of a row error; the exception type when it is not a
+    ValueError (which the package raises with its own words)."""
+    if isinstance(exc, ValueError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _nan_rows(F, rows):

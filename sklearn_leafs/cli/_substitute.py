@@ -10,7 +10,9 @@ from ..chemistry import (
     oxidation_state_set,
     parse_species,
 )
-from ..chemistry._oxidation import _element_info, _sign, reduced_species
+from ..chemistry._species import charge_sign as _sign
+from ..chemistry._species import reduced_species
+from ..chemistry._state_lists import _element_info
 from ..similarity import best_substitutions
 from ._common import (
     DataError,

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..chemistry._elements import atomic_number, sort_by_atomic_number
 from ..chemistry._motifs import MOTIF_LABELS, N_MOTIFS
-from ..chemistry._oxidation import format_species
+from ..chemistry._species import format_species
 
 _FORMAT_VERSION = 2
 _READABLE_VERSIONS = (1, 2)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils._param_validation import StrOptions
 
-from ._base import FormulaTransformerMixin, fractions
+from ..base import fractions
+from ._base import FormulaTransformerMixin
 
 __all__ = ["ElementFeaturizer"]
 

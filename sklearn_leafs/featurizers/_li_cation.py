@@ -10,14 +10,10 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils._param_validation import StrOptions
 
+from ..base import BadRowsError, caller_stacklevel, describe_row, fractions
 from ..chemistry._elements import is_element
 from ..chemistry._oxidation import guess_roles
-from ._base import (
-    FormulaTransformerMixin,
-    caller_stacklevel,
-    describe_row,
-    fractions,
-)
+from ._base import FormulaTransformerMixin
 
 __all__ = ["LiCationFeaturizer"]
 
@@ -148,6 +144,7 @@ class LiCationFeaturizer(FormulaTransformerMixin):
         wanted = self.rest[:-1]  # "cations" -> "cation"
         names = table.elements
         keep = np.zeros(F.nnz, dtype=bool)
+        problems = []
         for row, item in enumerate(items):
             lo, hi = F.indptr[row], F.indptr[row + 1]
             cols, fracs = F.indices[lo:hi], F.data[lo:hi]
@@ -157,12 +154,21 @@ class LiCationFeaturizer(FormulaTransformerMixin):
             els = [names[c] for c in cols]
             if len(els) == 1:
                 continue
-            roles = self._row_roles(item, els, fracs)
+            try:
+                roles = self._row_roles(item, els, fracs)
+            except Exception as exc:  # a bad row, never a crash of the batch
+                reason = str(exc) if isinstance(exc, ValueError) else repr(exc)
+                problems.append((row, item, f"no ionic roles: {reason}"))
+                continue
             keep[lo:hi] = [
                 roles.get(el) == wanted and c != j for el, c in zip(els, cols)
             ]
+        if problems and self.errors == "raise":
+            raise BadRowsError(problems)
         rest = sp.csr_matrix((F.data * keep, F.indices, F.indptr), shape=F.shape)
-        return np.hstack([focus_block, np.asarray(rest @ table.values)])
+        out = np.hstack([focus_block, np.asarray(rest @ table.values)])
+        out[[row for row, _, _ in problems]] = np.nan
+        return out
 
     def _warn_without_focus(self, focus_fraction, items, labels):
         """Warn, naming them, about rows that lack the focus element.

@@ -15,9 +15,10 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.utils._param_validation import StrOptions
 
+from ..base import BadRowsError
 from ..chemistry._elements import is_element
 from ..chemistry._formula import as_items
-from ._base import BadRowsError, FormulaTransformerMixin
+from ._base import FormulaTransformerMixin
 
 __all__ = ["PhaseFieldFeaturizer", "parse_phase_field", "phase_field_items", "POOLINGS"]
 

@@ -4,45 +4,59 @@
   container).
 - :func:`get_table`, :func:`table_names`, :func:`register_table`: the table
   registry, the one place where names such as ``"default"``,
-  ``"vasylenko2024"``, ``"magpie"`` or ``"ee:mat2vec"`` become tables.
+  ``"vasylenko2024"``, ``"magpie"`` or ``"ee:mat2vec"`` become tables;
+  :func:`get_matrix` resolves the multi-hot M of a table the same way.
 - :func:`build_table`, :func:`table_from_records`: LEAFs from structures.
 - :class:`LocalEnvironmentMatrix`, :class:`MultiHotEncoder`: the multi-hot M.
 - :func:`magpie_table`, :func:`join_tables`, :func:`leaf_plus`: LEAF+ tables.
 - :func:`load_embedding`: the ``elementembeddings`` baselines.
 - :func:`fetch_leaf_table`: the published ICSD table.
+
+Names are imported lazily from the module that holds them, so reading a
+table CSV (``get_table("default")``) imports neither pymatgen nor joblib,
+which only building a table from structures needs.
 """
 
-from ._aggregate import build_table, table_from_records
-from ._element_properties import (
-    MAGPIE_PROPERTIES,
-    join_tables,
-    leaf_plus,
-    magpie_table,
-)
-from ._embeddings import EMBEDDING_NAMES, load_embedding
-from ._leaf_table import LeafTable, as_table
-from ._multihot import LocalEnvironmentMatrix, MultiHotEncoder, bin_indices
-from ._published import LEAF_COMMIT, fetch_leaf_table
-from ._registry import describe_tables, get_table, register_table, table_names
+from importlib import import_module
 
-__all__ = [
-    "EMBEDDING_NAMES",
-    "LEAF_COMMIT",
-    "LeafTable",
-    "LocalEnvironmentMatrix",
-    "MAGPIE_PROPERTIES",
-    "MultiHotEncoder",
-    "as_table",
-    "bin_indices",
-    "build_table",
-    "describe_tables",
-    "fetch_leaf_table",
-    "get_table",
-    "join_tables",
-    "leaf_plus",
-    "load_embedding",
-    "magpie_table",
-    "register_table",
-    "table_from_records",
-    "table_names",
-]
+# public name -> module that defines it
+_EXPORTS = {
+    "build_table": "._aggregate",
+    "table_from_records": "._aggregate",
+    "MAGPIE_PROPERTIES": "._element_properties",
+    "join_tables": "._element_properties",
+    "leaf_plus": "._element_properties",
+    "magpie_table": "._element_properties",
+    "EMBEDDING_NAMES": "._embeddings",
+    "load_embedding": "._embeddings",
+    "LeafTable": "._leaf_table",
+    "as_table": "._leaf_table",
+    "LocalEnvironmentMatrix": "._multihot",
+    "MultiHotEncoder": "._multihot",
+    "bin_indices": "._multihot",
+    "LEAF_COMMIT": "._published",
+    "fetch_leaf_table": "._published",
+    "describe_tables": "._registry",
+    "get_matrix": "._multihot",
+    "get_table": "._registry",
+    "register_table": "._registry",
+    "table_names": "._registry",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    try:
+        module = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(
+            f"module 'sklearn_leafs.tables' has no attribute {name!r}"
+        ) from None
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(__all__) | set(globals()))

@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..chemistry._elements import atomic_number, is_element
 from ..chemistry._motifs import MOTIF_LABELS
-from ..chemistry._oxidation import format_species, is_species, parse_species
+from ..chemistry._species import format_species, is_species, parse_species
 
 __all__ = ["LeafTable", "as_table", "row_element"]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import warnings
 from numbers import Integral, Real
 from pathlib import Path
@@ -29,10 +30,14 @@ from sklearn.utils.validation import (
 
 from ..chemistry._elements import sort_by_atomic_number
 from ..chemistry._motifs import MOTIF_LABELS
+from . import _registry
 
-__all__ = ["MultiHotEncoder", "LocalEnvironmentMatrix", "bin_indices"]
-
-_DATA_DIR = Path(__file__).parents[1] / "data"
+__all__ = [
+    "MultiHotEncoder",
+    "LocalEnvironmentMatrix",
+    "bin_indices",
+    "get_matrix",
+]
 
 
 def bin_indices(X, n_bins=1000, value_range=(0.0, 1.0)):
@@ -398,21 +403,26 @@ class LocalEnvironmentMatrix:
 
     @classmethod
     def load(cls, name_or_path="default"):
-        """Load M by name (``"default"``: the package's own) or from a path.
+        """Load M by table name or from an ``.npz`` file written by :meth:`save`.
+
+        The same as :func:`sklearn_leafs.tables.get_matrix`, the one resolver
+        of M (whose cache follows the table registry).
 
         Parameters
         ----------
         name_or_path : str or path-like, default="default"
+            A registered table name with an M (``"default"``: the package's
+            own), or the path of an ``.npz`` file.
 
         Returns
         -------
         LocalEnvironmentMatrix
         """
-        path = Path(name_or_path)
-        if str(name_or_path) == "default":
-            path = _DATA_DIR / "default_M.npz"
-        if not path.is_file():
-            raise FileNotFoundError(f"no local-environment matrix file at {path}")
+        return get_matrix(name_or_path)
+
+    @classmethod
+    def _read(cls, path):
+        """Read an ``.npz`` file written by :meth:`save`."""
         with np.load(path, allow_pickle=False) as data:
             matrix = sp.csr_matrix(
                 (data["data"], data["indices"], data["indptr"]),
@@ -424,3 +434,136 @@ class LocalEnvironmentMatrix:
                 data["feature_names"].tolist(),
                 provenance=json.loads(str(data["provenance"])),
             )
+
+
+def get_matrix(M="default", *, data_home=None):
+    """Resolve a multi-hot matrix argument into a LocalEnvironmentMatrix.
+
+    The one resolver of M (the elements x (motif, bin) matrix of Eq. 4 of
+    Vasylenko et al. 2024) for every estimator and script, as
+    :func:`~sklearn_leafs.tables.get_table` is for tables, through the same
+    registry and cache.
+
+    Parameters
+    ----------
+    M : LocalEnvironmentMatrix, str or path-like, default="default"
+        A :class:`LocalEnvironmentMatrix` (returned as is); a registered
+        table name that has an M (``"default"``: the package's own, shipped
+        with its table; ``"default+"`` shares it; see
+        :func:`~sklearn_leafs.tables.register_table`); or the path of an
+        ``.npz`` file written by :meth:`LocalEnvironmentMatrix.save`.
+    data_home : str, default=None
+        Where fetched tables live; see :func:`sklearn_leafs.datasets.get_data_home`.
+
+    Returns
+    -------
+    LocalEnvironmentMatrix
+        Of shape (n_elements, n_columns). The M of a name has the table's
+        elements as rows, in order; it is loaded once per registration and
+        shared, and re-registering the table (or the table it derives from)
+        drops it. A file is read again when it changes.
+
+    Raises
+    ------
+    ValueError
+        For a registered name without an M (the message lists the names
+        with one), an M whose rows are not its table's elements, or a string
+        that is neither a registered name nor a file.
+    FileNotFoundError
+        For a path (a path-like, or a string ending in ``.npz``) with no file,
+        or if the built-in M is missing from the installation.
+    TypeError
+        For any other kind of argument.
+
+    References
+    ----------
+    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
+       from local geometries in crystal structures", 2024 (LEAFs). Code and
+       tables: https://github.com/lrcfmd/LEAF.
+
+    Examples
+    --------
+    >>> from sklearn_leafs.tables import get_matrix, get_table
+    >>> M = get_matrix("default")
+    >>> M.elements == get_table("default").elements
+    True
+    >>> get_matrix(M) is M
+    True
+    """
+    if isinstance(M, LocalEnvironmentMatrix):
+        return M
+    if isinstance(M, str) and M in _registry.table_names():
+        spec = _registry._matrix_spec(M)
+        if spec is None:
+            raise ValueError(
+                f"table {M!r} has no multi-hot matrix M (tables with one: "
+                f"{', '.join(_names_with_matrix()) or 'none'}); register it with "
+                "register_table(..., matrix=...), or pass a LocalEnvironmentMatrix "
+                "or the path of an .npz file (LocalEnvironmentMatrix.save)"
+            )
+        return _registry._cached(
+            "matrix", M, data_home, lambda data_home: _load_spec(M, spec, data_home)
+        )
+    if isinstance(M, str | os.PathLike):
+        path = Path(M).expanduser()
+        if path.is_file():
+            return _read_file(path)
+        if isinstance(M, os.PathLike) or path.suffix == ".npz":
+            raise FileNotFoundError(f"no local-environment matrix file at {path}")
+        raise ValueError(
+            f"unknown matrix {str(M)!r}: not a registered table name with an M "
+            f"({', '.join(_names_with_matrix())}) and not an existing .npz file"
+        )
+    raise TypeError(
+        "M must be a LocalEnvironmentMatrix, a registered table name or the path "
+        f"of an .npz file; got {type(M).__name__}"
+    )
+
+
+#: (resolved path, mtime, size) -> LocalEnvironmentMatrix of recently read files
+_FILES = {}
+
+
+def _read_file(path):
+    """Read an ``.npz`` file once until it changes (a grid search refits often)."""
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    if key not in _FILES:
+        if len(_FILES) >= 8:
+            _FILES.clear()
+        _FILES[key] = LocalEnvironmentMatrix._read(path)
+    return _FILES[key]
+
+
+def _names_with_matrix():
+    return [n for n in _registry.table_names() if _registry._matrix_spec(n) is not None]
+
+
+def _load_spec(name, spec, data_home):
+    """M of table ``name`` from its registered spec, checked against the table."""
+    if isinstance(spec, str):  # the M of the table this one derives from
+        matrix = get_matrix(spec, data_home=data_home)
+    elif isinstance(spec, Path):
+        if not spec.is_file():
+            raise FileNotFoundError(
+                f"the multi-hot matrix M of table {name!r} is missing ({spec}); "
+                "rebuild it with the script named in docs/default_table.md"
+            )
+        matrix = _read_file(spec)
+    else:
+        matrix = spec(data_home=data_home)
+        if not isinstance(matrix, LocalEnvironmentMatrix):
+            raise TypeError(
+                f"the matrix loader of table {name!r} returned "
+                f"{type(matrix).__name__}, not a LocalEnvironmentMatrix"
+            )
+    elements = _registry.get_table(name, data_home=data_home).elements
+    if list(matrix.elements) != list(elements):
+        differing = sorted(set(matrix.elements) ^ set(elements))
+        raise ValueError(
+            f"the multi-hot matrix M of table {name!r} has {len(matrix.elements)} "
+            f"rows that are not the table's {len(elements)} elements in order "
+            f"(differing: {', '.join(differing[:10]) or 'the order only'}); "
+            "register the table and its M together"
+        )
+    return matrix

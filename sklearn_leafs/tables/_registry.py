@@ -2,8 +2,18 @@
 
 Every estimator, function, plot and CLI option of the package resolves its
 ``table`` argument through :func:`get_table`, the way scikit-learn resolves
-scorer names through ``sklearn.metrics.get_scorer``. Each name therefore
-means one set of values everywhere.
+scorer names through ``sklearn.metrics.get_scorer``, and its multi-hot
+matrix argument ``M`` through :func:`get_matrix`. Each name therefore means
+one set of values everywhere.
+
+Caches follow what a name means, not the name: a table (and its M,
+:func:`~sklearn_leafs.tables.get_matrix`) is loaded
+once per registration and ``data_home``; re-registering a name drops its
+cached table and M and those of every table whose loader resolved it (the
+LEAF+ tables ``"default+"`` and ``"vasylenko2024+"``, or a user's table
+built from another), so those are loaded again from the current base.  The
+dependencies are recorded as loaders run, so a user's loader that calls
+:func:`get_table` is followed without being declared.
 """
 
 from __future__ import annotations
@@ -17,9 +27,13 @@ import pandas as pd
 from ._element_properties import leaf_plus, magpie_table
 from ._embeddings import EMBEDDING_NAMES, load_embedding
 from ._leaf_table import LeafTable, as_table
-from ._published import fetch_leaf_table
 
-__all__ = ["get_table", "register_table", "table_names", "describe_tables"]
+__all__ = [
+    "get_table",
+    "register_table",
+    "table_names",
+    "describe_tables",
+]
 
 _DATA_DIR = Path(__file__).parents[1] / "data"
 
@@ -41,6 +55,10 @@ def _shipped(filename):
 
 
 def _published(data_home=None):
+    # imported here: the fetcher pulls in scikit-learn (Bunch) and joblib,
+    # which reading a shipped table does not need
+    from ._published import fetch_leaf_table
+
     return fetch_leaf_table("vasylenko2024", data_home=data_home).table
 
 
@@ -58,12 +76,15 @@ def _embedding(name):
     return load
 
 
-# name -> (loader(data_home=None) -> LeafTable, description)
+# name -> (loader(data_home=None) -> LeafTable, description, M of the table:
+#          None, a loader(data_home=None) -> LocalEnvironmentMatrix, the Path
+#          of an .npz file, or the name of the table whose M it shares)
 _TABLES = {
     "default": (
         _shipped("default_table.csv"),
         "the package's own LEAFs, computed from an open structure corpus by "
         "scripts/build_default_table.py and shipped with the package",
+        _DATA_DIR / "default_M.npz",
     ),
     "default-species": (
         _shipped("default_species_table.csv"),
@@ -71,24 +92,29 @@ _TABLES = {
         "the same open corpus, sites decorated with oxidation states by bond "
         "valence, else the composition's charge-balanced guess, else metallic; "
         "built by scripts/build_default_table.py",
+        None,
     ),
     "vasylenko2024": (
         _published,
         "the published ICSD LEAF table (leaf.csv of Vasylenko et al. 2024), "
         "fetched and verified on first use",
+        None,
     ),
     "magpie": (
         lambda data_home=None: magpie_table(),
         "22 Magpie elemental properties (those of the paper's LEAF+), from "
         "matminer's MagpieData",
+        None,
     ),
     "default+": (
         _plus("default"),
         "LEAF+: the default table joined with the 22 Magpie properties",
+        "default",
     ),
     "vasylenko2024+": (
         _plus("vasylenko2024"),
         "LEAF+: the published ICSD table joined with the 22 Magpie properties",
+        "vasylenko2024",
     ),
 }
 for _name in EMBEDDING_NAMES:
@@ -96,13 +122,57 @@ for _name in EMBEDDING_NAMES:
         _embedding(_name),
         f"the {_name!r} element embedding of the elementembeddings package "
         "(a Table 1 baseline; needs the optional extra 'baselines')",
+        None,
     )
 
+#: (kind, name, data_home) -> loaded object; kind "table" or "matrix"
 _CACHE = {}
-_LOCK = threading.Lock()
+#: name -> names whose loaders resolved it (their caches depend on it)
+_DEPENDENTS = {}
+#: bumped by every registration; a load that overlapped one is not cached
+_GENERATION = [0]
+_LOCK = threading.RLock()
+_LOADING = threading.local()  # stack of the names whose loaders are running
 
 
-def register_table(name, loader, description="", *, overwrite=False):
+def _invalidate(name):
+    """Drop the cached table and M of ``name`` and of everything derived."""
+    pending, seen = [name], set()
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        for key in [k for k in _CACHE if k[1] == current]:
+            del _CACHE[key]
+        pending.extend(_DEPENDENTS.pop(current, ()))
+
+
+def _cached(kind, name, data_home, load):
+    """The cached ``kind`` of ``name``, loading it (and recording which
+    registered names the loader resolves) on first use."""
+    stack = getattr(_LOADING, "stack", None)
+    if stack is None:
+        stack = _LOADING.stack = []
+    key = (kind, name, None if data_home is None else str(data_home))
+    with _LOCK:
+        if stack and stack[-1] != name:
+            _DEPENDENTS.setdefault(name, set()).add(stack[-1])
+        if key in _CACHE:
+            return _CACHE[key]
+        generation = _GENERATION[0]
+    stack.append(name)
+    try:
+        value = load(data_home=data_home)
+    finally:
+        stack.pop()
+    with _LOCK:
+        if _GENERATION[0] == generation:
+            _CACHE[key] = value
+    return value
+
+
+def register_table(name, loader, description="", *, overwrite=False, matrix=None):
     """Register a table name for every estimator, function and CLI option.
 
     Parameters
@@ -115,12 +185,25 @@ def register_table(name, loader, description="", *, overwrite=False):
     description : str, default=""
         One line shown by :func:`describe_tables`.
     overwrite : bool, default=False
-        Replace an existing name instead of raising.
+        Replace an existing name instead of raising. The name's cached table
+        and M are dropped, and so are those of every table derived from it
+        (``name + "+"`` and any table whose loader called :func:`get_table`
+        on it): they are loaded again from the new table on next use.
+    matrix : callable, path-like or str, default=None
+        The table's multi-hot matrix M, resolved by
+        :func:`~sklearn_leafs.tables.get_matrix`: ``matrix(data_home=None)``
+        returning a :class:`~sklearn_leafs.tables.LocalEnvironmentMatrix`
+        whose rows are the table's elements, the path of an ``.npz`` file
+        (:meth:`~sklearn_leafs.tables.LocalEnvironmentMatrix.save`), or the
+        name of another registered table whose M this one shares (a LEAF+
+        table shares its base's). None: the table has no M.
 
     Raises
     ------
     ValueError
         If the name is taken and ``overwrite`` is False, or is not a plain name.
+    TypeError
+        If ``loader`` is not callable or ``matrix`` is of another kind.
 
     Examples
     --------
@@ -134,12 +217,23 @@ def register_table(name, loader, description="", *, overwrite=False):
     name = str(name)
     if not name or os.sep in name or "/" in name:
         raise ValueError(f"table names must be non-empty plain names; got {name!r}")
-    if name in _TABLES and not overwrite:
-        raise ValueError(f"table name {name!r} is already registered")
+    if not callable(loader):
+        raise TypeError(f"loader must be callable(data_home=None); got {loader!r}")
+    if not (
+        matrix is None or callable(matrix) or isinstance(matrix, str | os.PathLike)
+    ):
+        raise TypeError(
+            "matrix must be None, callable(data_home=None), an .npz path or a "
+            f"registered table name; got {matrix!r}"
+        )
+    if isinstance(matrix, os.PathLike):
+        matrix = Path(matrix)
     with _LOCK:
-        _TABLES[name] = (loader, str(description))
-        for key in [k for k in _CACHE if k[0] == name]:
-            del _CACHE[key]
+        if name in _TABLES and not overwrite:
+            raise ValueError(f"table name {name!r} is already registered")
+        _TABLES[name] = (loader, str(description), matrix)
+        _GENERATION[0] += 1
+        _invalidate(name)
 
 
 def table_names():
@@ -181,8 +275,8 @@ def get_table(table, *, data_home=None):
     Returns
     -------
     LeafTable
-        Tables loaded by name are loaded once and then shared (their values
-        are read-only).
+        Tables loaded by name are loaded once per registration and then
+        shared (their values are read-only); see :func:`register_table`.
 
     Raises
     ------
@@ -200,14 +294,7 @@ def get_table(table, *, data_home=None):
     if isinstance(table, LeafTable | pd.DataFrame):
         return as_table(table)
     if isinstance(table, str) and table in _TABLES:
-        key = (table, None if data_home is None else str(data_home))
-        with _LOCK:
-            cached = _CACHE.get(key)
-        if cached is None:
-            cached = _TABLES[table][0](data_home=data_home)
-            with _LOCK:
-                _CACHE[key] = cached
-        return cached
+        return _cached("table", table, data_home, _TABLES[table][0])
     if isinstance(table, str | os.PathLike):
         path = Path(table).expanduser()
         if path.is_file():
@@ -220,3 +307,8 @@ def get_table(table, *, data_home=None):
         "table must be a LeafTable, a registered name, a CSV path or a DataFrame "
         f"indexed by element; got {type(table).__name__}"
     )
+
+
+def _matrix_spec(name):
+    """What :func:`register_table` was given as the M of ``name``."""
+    return _TABLES[name][2]

@@ -345,6 +345,7 @@ class SubstitutionModel:
             probability_matrix=P,
             _position=position,
             _n_table=len(table),
+            _species_rows=table.has_species,
             _inside=frozenset(
                 label for label, ok in zip(labels, np.isfinite(P).any(axis=0)) if ok
             ),
@@ -401,10 +402,10 @@ class SubstitutionModel:
         species string on a species table, the element on an element table."""
         if isinstance(species, str):
             label = LeafTable.canonical_label(species)
-            if self.table.has_species:
+            if self._species_rows:
                 return label
             return row_element(label) if is_species(label) else label
-        return format_species(species) if self.table.has_species else species[0]
+        return format_species(species) if self._species_rows else species[0]
 
     def position(self, species):
         """Index of a species' row in the matrices, or -1 when it has none."""

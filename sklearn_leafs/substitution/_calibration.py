@@ -136,6 +136,14 @@ def stored_calibration(table, protocol, polymorphs):
         fingerprint, the template file's SHA-256, the protocol and the
         polymorph choice are those it was fitted with; else None (the
         caller calibrates by leave-one-formula-out).
+
+    Examples
+    --------
+    >>> from sklearn_leafs.tables import get_table
+    >>> stored_calibration(get_table("default"), "all", "evidence")
+    {'temperature': 0.8809, 'prior_weight': 0.2974}
+    >>> print(stored_calibration(get_table("vasylenko2024"), "all", "evidence"))
+    None
     """
     record, templates_sha = _record()
     fits = (

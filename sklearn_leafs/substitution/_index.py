@@ -30,6 +30,18 @@ class SingleSubstitutionIndex:
         Templates that may be chosen.
     model : SubstitutionModel
         The substitution probabilities.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from sklearn_leafs.substitution import SubstitutionModel
+    >>> table = pd.DataFrame({"a": [1.0, 0.9, 0.0]}, index=["Na", "K", "Cl"])
+    >>> model = SubstitutionModel(table, oxidation_states=None, standardize=False)
+    >>> nacl = ((("Na", 1), 1), (("Cl", -1), 1))
+    >>> index = SingleSubstitutionIndex([nacl], np.array([True]), model)
+    >>> idx, scores = index.candidates(((("K", 1), 1), (("Cl", -1), 1)))
+    >>> idx.tolist(), bool(scores[0] == model.p("K", "Na"))
+    ([0], True)
     """
 
     #: Compositions without charge-balanced species are not read as neutral.
@@ -75,6 +87,22 @@ class AnonymousFormulaIndex:
     ----------
     templates, usable, model
         See :class:`SingleSubstitutionIndex`.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from sklearn_leafs.substitution import SubstitutionModel
+    >>> table = pd.DataFrame(
+    ...     {"a": [1.0, 0.9, 0.0, 0.1], "b": [0.0, 0.2, 1.0, 0.8]},
+    ...     index=["Na", "K", "Cl", "Br"],
+    ... )
+    >>> model = SubstitutionModel(table, oxidation_states=None)
+    >>> nacl = ((("Na", 1), 1), (("Cl", -1), 1))
+    >>> index = AnonymousFormulaIndex([nacl], np.array([True]), model)
+    >>> idx, scores = index.candidates(((("K", 1), 1), (("Br", -1), 1)))
+    >>> expected = model.p("K", "Na") * model.p("Br", "Cl")
+    >>> idx.tolist(), bool(np.isclose(scores[0], expected))
+    ([0], True)
     """
 
     #: Compositions without charge-balanced species are read as neutral.

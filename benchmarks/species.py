@@ -38,11 +38,8 @@ from sklearn_leafs.datasets import (
     fetch_binary_structure_types,
     fetch_li_ion_conductivity,
 )
-from sklearn_leafs.similarity import (
-    best_substitutions,
-    composition_vectors,
-    element_similarity,
-)
+from sklearn_leafs.neighbors import composition_vectors
+from sklearn_leafs.substitution import best_substitutions, element_similarity
 from sklearn_leafs.tables import get_table
 
 ROOT = Path(__file__).resolve().parents[1]

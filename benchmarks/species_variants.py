@@ -45,7 +45,7 @@ from pymatgen.core import Composition, Element
 
 from sklearn_leafs.datasets import fetch_binary_structure_types
 from sklearn_leafs.environments import SiteRecords
-from sklearn_leafs.similarity import best_substitutions, element_similarity
+from sklearn_leafs.substitution import best_substitutions, element_similarity
 from sklearn_leafs.tables import LeafTable, get_table, table_from_records
 
 ROOT = Path(__file__).resolve().parents[1]

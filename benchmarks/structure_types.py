@@ -33,13 +33,13 @@ import numpy as np
 from sklearn.metrics import matthews_corrcoef
 
 from sklearn_leafs import SubstitutionClassifier
+from sklearn_leafs.substitution import LIBRARY_SHARPNESS as _LIBRARY_SHARPNESS
 from sklearn_leafs.substitution import (
-    _LIBRARY_SHARPNESS,
-    _species_mapping,
     fit_temperature,
     load_templates,
     predict_structure_type,
 )
+from sklearn_leafs.substitution import species_mapping as _species_mapping
 
 ROOT = Path(__file__).resolve().parents[1]
 N_COMMON = 30

@@ -17,7 +17,7 @@ import numpy as np
 
 from sklearn_leafs.chemistry._elements import ELEMENTS
 from sklearn_leafs.plotting import plot_similarity_heatmap
-from sklearn_leafs.similarity import element_similarity
+from sklearn_leafs.substitution import element_similarity
 from sklearn_leafs.tables import get_table
 
 table = get_table("vasylenko2024")

@@ -19,7 +19,11 @@ import numpy as np
 
 from .datasets import fetch_li_ion_conductivity
 from .featurizers import ElementFeaturizer
-from .substitution import _format_lines, load_templates, predict_structure_type
+from .substitution import (
+    format_structure_types,
+    load_templates,
+    predict_structure_type,
+)
 from .tables import get_table
 
 __all__ = ["run_demo"]
@@ -143,13 +147,10 @@ def run_demo(out=None, n_estimators=100):
         "open template library",
         file=out,
     )
-    try:
-        get_table("default")
-        structure_table = "default"  # a name: calibration stored, classifier cached
-    except FileNotFoundError:
-        structure_table = table
-    result = predict_structure_type(STRUCTURES, table=structure_table, top=2)
-    for line in _format_lines(result):
+    # the library classifier is cached for this table object; the stored
+    # calibration applies when its content is the default table's
+    result = predict_structure_type(STRUCTURES, table=table, top=2)
+    for line in format_structure_types(result):
         print(f"   {line}", file=out)
     print(
         "   (A compound of the library is answered from its own polymorphs kept by\n"

@@ -40,7 +40,7 @@ from sklearn.preprocessing import StandardScaler
 
 from .chemistry._formula import item_amounts
 from .datasets import fetch_li_ion_conductivity, fetch_phase_fields
-from .similarity import composition_vectors
+from .neighbors import composition_vectors
 from .tables import LeafTable, get_table
 
 __all__ = [

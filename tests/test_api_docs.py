@@ -12,7 +12,7 @@ MODULES = [
     "environments",
     "tables",
     "featurizers",
-    "similarity",
+    "neighbors",
     "substitution",
     "neural_network",
     "model_selection",

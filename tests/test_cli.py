@@ -329,7 +329,8 @@ def test_featurize_parquet_without_pyarrow(tmp_path, table_path, monkeypatch, ca
 
 # -- similarity --------------------------------------------------------------------
 def test_similarity(table_path, capsys):
-    from sklearn_leafs.similarity import composition_similarity, element_similarity
+    from sklearn_leafs.neighbors import composition_similarity
+    from sklearn_leafs.substitution import element_similarity
 
     assert main(["similarity", "Na", "K", "--table", table_path]) == 0
     out, err = capsys.readouterr()
@@ -407,7 +408,7 @@ def test_substitute_lists_only_charge_balanced_candidates(
     species_table_path, capsys, states
 ):
     from sklearn_leafs.chemistry import format_species, oxidation_state_set
-    from sklearn_leafs.similarity import substitution_probabilities
+    from sklearn_leafs.substitution import substitution_probabilities
 
     argv = ["substitute", "CaTiO3", "--table", species_table_path, "--top", "50"]
     if states != "icsd":  # the default
@@ -484,7 +485,7 @@ def test_substitute_catio3_on_the_default_species_table(capsys):
 
 
 def test_similarity_of_species(species_table_path, capsys):
-    from sklearn_leafs.similarity import element_similarity
+    from sklearn_leafs.substitution import element_similarity
 
     assert main(["similarity", "Ca2+", "Sr2+", "--table", species_table_path]) == 0
     value = float(capsys.readouterr().out)

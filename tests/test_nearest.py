@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from sklearn_leafs.cli import main
-from sklearn_leafs.similarity import NearestCompositions, composition_vectors
+from sklearn_leafs.neighbors import NearestCompositions, composition_vectors
 
 TOY = pd.DataFrame(
     {"a": [1.0, 0.0, 0.5, 0.2], "b": [0.0, 1.0, 0.5, 0.9], "c": [0.3, 0.1, 0.0, 0.4]},

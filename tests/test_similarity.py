@@ -9,11 +9,13 @@ from sklearn_leafs.chemistry._species import (
     reduced_species,
 )
 from sklearn_leafs.chemistry._state_lists import smact_oxidation_states
-from sklearn_leafs.similarity import (
+from sklearn_leafs.neighbors import (
     NearestCompositions,
-    best_substitutions,
     composition_similarity,
     composition_vectors,
+)
+from sklearn_leafs.substitution import (
+    best_substitutions,
     element_similarity,
     substitution_probabilities,
 )
@@ -233,7 +235,7 @@ def test_best_substitutions_of_a_species():
 
 
 def test_formula_substitution_pairs_species_by_role_and_amount():
-    from sklearn_leafs.similarity import formula_substitution
+    from sklearn_leafs.substitution import formula_substitution
 
     table = _species_table()
     P = substitution_probabilities(table, oxidation_states=None)
@@ -258,7 +260,7 @@ def test_composition_vectors_on_a_species_table():
 
 
 def test_icsd_normalisation_set_leaves_out_formal_species():
-    from sklearn_leafs.similarity import substitution_probabilities
+    from sklearn_leafs.substitution import substitution_probabilities
 
     rng = np.random.default_rng(0)
     labels = ["Ti4+", "Zr4+", "Hf4+", "Hf3+", "Sc3+", "O2-", "N2-", "U4+"]
@@ -279,7 +281,7 @@ def test_icsd_normalisation_set_leaves_out_formal_species():
 
 
 def test_best_substitutions_keeps_the_sign_of_the_charge():
-    from sklearn_leafs.similarity import best_substitutions
+    from sklearn_leafs.substitution import best_substitutions
 
     # Ag+ sits closest to O2- in these rows, but an anion is replaced by anions
     table = pd.DataFrame(

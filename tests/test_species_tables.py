@@ -215,7 +215,7 @@ def test_build_script_writes_a_species_table_from_a_small_corpus(shared_data, tm
 def test_default_species_pairs_are_mutual_neighbours(a, b):
     # issue 14: each partner in the other's top 10 among the species of other
     # elements with at least MIN_SPECIES_SITES sites (benchmarks/species.py)
-    from sklearn_leafs.similarity import MIN_SPECIES_SITES, element_similarity
+    from sklearn_leafs.substitution import MIN_SPECIES_SITES, element_similarity
 
     try:
         table = get_table("default-species")
@@ -233,7 +233,7 @@ def test_default_species_pairs_are_mutual_neighbours(a, b):
 def test_substitution_classifier_reads_species_rows():
     # on a species table, p(Ca2+ <- Sr2+) is read from the species rows
     from sklearn_leafs import SubstitutionClassifier
-    from sklearn_leafs.similarity import substitution_probabilities
+    from sklearn_leafs.substitution import substitution_probabilities
 
     clf = SubstitutionClassifier(table="default-species").fit(
         ["SrO", "NaCl"], ["rock salt", "rock salt"]

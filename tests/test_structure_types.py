@@ -9,14 +9,21 @@ import pytest
 
 from sklearn_leafs import SubstitutionClassifier
 from sklearn_leafs.substitution import (
-    _DEFAULT_CALIBRATION,
-    _LIBRARY_SHARPNESS,
-    _species_mapping,
+    LIBRARY_SHARPNESS,
     load_templates,
     predict_structure_type,
+    species_mapping,
+    stored_calibration,
 )
+from sklearn_leafs.tables import get_table
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _default_calibration():
+    return stored_calibration(get_table("default"), "all", "evidence")
+
+
 ROCK_SALT, ZINC_BLENDE, WURTZITE = "AB_cF8_225_a_b", "AB_cF8_216_a_c", "AB_hP4_186_b_b"
 
 
@@ -273,13 +280,13 @@ def test_no_template_reasons():
 
 def test_predict_proba_rows_sum_to_one_and_predict_in_classes():
     templates = load_templates()
-    X = [_species_mapping(s) for s in templates["species"]]
+    X = [species_mapping(s) for s in templates["species"]]
     clf = SubstitutionClassifier(
         protocol="all",
         oxidation_states=None,
         aggregate="sum",
-        sharpness=_LIBRARY_SHARPNESS,
-        calibration=_DEFAULT_CALIBRATION,
+        sharpness=LIBRARY_SHARPNESS,
+        calibration=_default_calibration(),
     ).fit(X, templates["prototype"], sample_weight=templates["weight"])
     targets = ["ZnO", "SrTiO3", "Li7La3Zr2O12", "Cu3Au", "Cs2AgBiBr6"]
     proba = clf.predict_proba(targets)
@@ -300,15 +307,15 @@ def test_predict_proba_rows_sum_to_one_and_predict_in_classes():
 @pytest.mark.slow
 def test_stored_calibration_is_the_lofo_fit():
     templates = load_templates()
-    X = [_species_mapping(s) for s in templates["species"]]
+    X = [species_mapping(s) for s in templates["species"]]
     clf = SubstitutionClassifier(
         protocol="all",
         oxidation_states=None,
         aggregate="sum",
-        sharpness=_LIBRARY_SHARPNESS,
+        sharpness=LIBRARY_SHARPNESS,
         calibration="lofo",
     ).fit(X, templates["prototype"], sample_weight=templates["weight"])
-    for key, value in _DEFAULT_CALIBRATION.items():
+    for key, value in _default_calibration().items():
         assert clf.calibration_[key] == pytest.approx(value, abs=2e-3)
 
 

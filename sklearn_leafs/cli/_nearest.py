@@ -6,7 +6,7 @@ import warnings
 
 import pandas as pd
 
-from ..similarity import NearestCompositions
+from ..neighbors import NearestCompositions
 from ._common import (
     DataError,
     _add_table_option,

@@ -3,7 +3,8 @@
 import sys
 
 from ..chemistry import is_element, is_species
-from ..similarity import composition_similarity, element_similarity
+from ..neighbors import composition_similarity
+from ..substitution import SubstitutionModel
 from ._common import (
     DataError,
     _add_metric_option,
@@ -19,12 +20,10 @@ def _cmd_similarity(args):
     table = _load_table(args.table)
     if all(is_element(x) or is_species(x) for x in (args.a, args.b)):
         try:
-            frame = element_similarity(
-                table,
-                metric=args.metric,
-                standardize=not args.raw,
-                elements=[args.a, args.b],
+            model = SubstitutionModel(
+                table, metric=args.metric, standardize=not args.raw
             )
+            frame = model.similarity([args.a, args.b])
         except ValueError as exc:
             raise DataError(_one_line(exc)) from None
         value = float(frame.iloc[0, 1])

@@ -2,7 +2,7 @@
 
 import sys
 
-from ..substitution import _format_lines, predict_structure_type
+from ..substitution import format_structure_types, predict_structure_type
 from ._common import (
     DataError,
     _add_table_option,
@@ -31,7 +31,7 @@ def _cmd_predict_structure(args):
         f"template library polymorphs {args.polymorphs!r}",
         file=sys.stderr,
     )
-    for line in _format_lines(result):
+    for line in format_structure_types(result):
         print(line)
     return 1 if failed else 0
 

@@ -3,7 +3,7 @@
 import numpy as np
 from sklearn.utils._param_validation import StrOptions, validate_params
 
-from ..similarity import element_similarity
+from ..substitution import MODEL_CONSTRAINTS, SubstitutionModel
 from ._common import _element_info, _finite_rows, _get_ax, _table_frame
 
 
@@ -29,8 +29,8 @@ def _column_label(symbol):
 @validate_params(
     {
         "table": [object],
-        "metric": [StrOptions({"cosine", "pearson"})],
-        "standardize": ["boolean"],
+        "metric": MODEL_CONSTRAINTS["metric"],
+        "standardize": MODEL_CONSTRAINTS["standardize"],
         "elements": ["array-like", None],
         "order": [StrOptions({"periodic", "atomic_number"})],
         "vlim": [tuple, list, None],
@@ -54,7 +54,7 @@ def plot_similarity_heatmap(
 
     This is Fig. S5 of Vasylenko et al. (2024). Each cell is the similarity
     of two elements' rows, as computed by
-    :func:`sklearn_leafs.similarity.element_similarity`. By default every
+    :meth:`sklearn_leafs.substitution.SubstitutionModel.similarity`. By default every
     feature is standardised over the table first (raw LEAF vectors are all
     non-negative, so their cosines sit between 0.5 and 1 for almost every
     pair), the colour scale spans the off-diagonal values, and the elements
@@ -134,9 +134,8 @@ def plot_similarity_heatmap(
         shown = sorted(shown, key=_periodic_key)
     else:
         shown = sorted(shown, key=lambda s: _element_info(s)["Z"])
-    sim = element_similarity(
-        frame, metric=metric, standardize=standardize, elements=shown
-    ).to_numpy()
+    model = SubstitutionModel(frame, metric=metric, standardize=standardize)
+    sim = model.similarity(shown).to_numpy()
 
     n = len(shown)
     ax = _get_ax(ax, figsize=(min(12.0, max(4.0, 1.8 + 0.11 * n)),) * 2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -197,6 +198,160 @@ class LeafTable:
         idx = self.index_of(list(elements))
         counts = None if self.counts is None else self.counts.iloc[idx]
         return LeafTable(self._frame.iloc[idx], counts, self.provenance)
+
+    # -- identity and species rows ---------------------------------------
+    @staticmethod
+    def canonical_label(label):
+        """A row label as the table stores it (``"Ti4+"``, ``"K0+"``, ``"O"``).
+
+        Examples
+        --------
+        >>> LeafTable.canonical_label(" K1+ "), LeafTable.canonical_label("O")
+        ('K+', 'O')
+        """
+        return _canonical_row(label)
+
+    @property
+    def fingerprint(self):
+        """SHA-256 of the table's content: row labels, values and site counts.
+
+        Two tables with the same rows, values and counts have the same
+        fingerprint whatever their name, provenance or feature names; caches
+        and stored calibrations use it to tell which table they belong to.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> a = LeafTable.from_frame(pd.DataFrame({"f": [1.0]}, index=["Fe"]))
+        >>> b = LeafTable.from_frame(pd.DataFrame({"g": [1.0]}, index=["Fe"]))
+        >>> a.fingerprint == b.fingerprint, len(a.fingerprint)
+        (True, 64)
+        """
+        cached = self.__dict__.get("_fingerprint")
+        if cached is None:
+            digest = hashlib.sha256()
+            digest.update("\n".join(self._frame.index).encode())
+            digest.update(np.ascontiguousarray(self._values, dtype="<f8").tobytes())
+            if self.counts is not None:
+                counts = self.counts.to_numpy(dtype=float)
+                digest.update(b"counts")
+                digest.update(np.ascontiguousarray(counts, dtype="<f8").tobytes())
+            cached = self._fingerprint = digest.hexdigest()
+        return cached
+
+    def element_row(self, element):
+        """An element's vector, or None when the table has no row for it.
+
+        Its own row on an element table; on a species table without an
+        element row, the site-weighted mean of the element's species rows
+        (the element's LEAFs; unweighted without counts).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> t = LeafTable.from_frame(
+        ...     pd.DataFrame({"f": [1.0, 3.0]}, index=["Fe2+", "Fe3+"]),
+        ...     counts={"Fe2+": 1, "Fe3+": 3},
+        ... )
+        >>> t.element_row("Fe").tolist(), t.element_row("Mg")
+        ([2.5], None)
+        """
+        if element in self._row:
+            return self._values[self._row[element]]
+        labels = [
+            label
+            for label in self._row
+            if not is_element(label) and row_element(label) == element
+        ]
+        if not labels:
+            return None
+        rows = self._values[self.index_of(labels)]
+        if self.counts is None:
+            return rows.mean(axis=0)
+        weights = self.counts.loc[labels].fillna(0).to_numpy(dtype=float)
+        if weights.sum() <= 0:
+            return rows.mean(axis=0)
+        return weights @ rows / weights.sum()
+
+    def well_sampled(self, min_sites):
+        """Which rows stand for themselves: element rows, and species rows
+        with at least ``min_sites`` weighted sites (every row of a table
+        without counts or without species).
+
+        Returns
+        -------
+        mask : ndarray of bool of shape (len(table),)
+        """
+        if self.counts is None or not self.has_species:
+            return np.ones(len(self), dtype=bool)
+        counts = self.counts.reindex(self.elements).fillna(0).to_numpy(dtype=float)
+        return np.array(
+            [is_element(label) or c >= min_sites for label, c in zip(self._row, counts)]
+        )
+
+    def species_rows(self, labels, min_sites):
+        """Vectors for ``labels``, a species falling back to its element's row.
+
+        A label that is a row with enough sites (see :meth:`well_sampled`)
+        keeps its row; a species row with fewer than ``min_sites`` weighted
+        sites, or a label the table lacks, takes :meth:`element_row` of its
+        element.
+
+        Parameters
+        ----------
+        labels : list of str
+            Element symbols or species strings (canonical, see
+            :meth:`canonical_label`).
+        min_sites : float
+            Site threshold of species rows.
+
+        Returns
+        -------
+        rows : ndarray of shape (len(labels), n_features)
+        notes : list of str
+            One note per label that fell back, saying why (empty when none
+            did, or when an element table is asked for its own elements).
+
+        Raises
+        ------
+        ValueError
+            For a label that is neither an element nor a species, or whose
+            element the table lacks altogether.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> t = LeafTable.from_frame(
+        ...     pd.DataFrame({"f": [1.0, 3.0]}, index=["Fe2+", "Fe3+"]),
+        ...     counts={"Fe2+": 30, "Fe3+": 5},
+        ... )
+        >>> rows, notes = t.species_rows(["Fe2+", "Fe3+", "Fe4+"], min_sites=20)
+        >>> rows.ravel().round(4).tolist(), notes
+        ([1.0, 1.2857, 1.2857], ['Fe3+ has 5 sites (< 20)', 'Fe4+ is not a row of the table'])
+        """
+        usable = self.well_sampled(min_sites)
+        rows, notes = np.empty((len(labels), self.n_features)), []
+        for i, label in enumerate(labels):
+            if not (is_element(label) or is_species(label)):
+                raise ValueError(f"{label!r} is neither an element nor a species")
+            position = self._row.get(label)
+            if position is not None and usable[position]:
+                rows[i] = self._values[position]
+                continue
+            element = row_element(label)
+            row = self.element_row(element)
+            if row is None:
+                raise ValueError(
+                    f"{label!r}: neither it nor element {element!r} is in the table "
+                    f"({len(self)} rows, source={self.provenance.get('source')!r})"
+                )
+            rows[i] = row
+            if position is not None:
+                count = float(self.counts.get(label, 0))
+                notes.append(f"{label} has {count:g} sites (< {min_sites})")
+            elif not is_element(label) or self.has_species:
+                notes.append(f"{label} is not a row of the table")
+        return rows, notes
 
     # -- construction -----------------------------------------------------
     @classmethod

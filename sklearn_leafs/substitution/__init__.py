@@ -1,0 +1,74 @@
+"""Substitution: element similarity, Eq. 1 probabilities and structure types.
+
+The discovery core of sklearn-leafs, around one frozen model object:
+
+- :class:`SubstitutionModel` (``_model``): a table and its options (metric,
+  standardisation, normalisation, oxidation-state set, site threshold,
+  species asked for by name), its similarity and probability matrices
+  computed once; the option constraints (:data:`MODEL_CONSTRAINTS`) and
+  their documentation are declared there once;
+- :func:`element_similarity`, :func:`substitution_probabilities`,
+  :func:`best_substitutions` (``_similarity``): the model's answers as
+  functions of the options;
+- :func:`formula_substitution`, :func:`substitute_formula` (``_formulas``):
+  pairs of formulas and charge-balanced candidates of a formula;
+- the matcher of species by role and amount (``_matching``), the protocol
+  indexes (``_index``), :class:`SubstitutionClassifier` (``_classifier``);
+- the template library (``_templates``), its calibration (``_calibration``),
+  :func:`predict_structure_type` (``_structure_types``) and the text of the
+  results (``_format``).
+
+References
+----------
+.. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
+   from local geometries in crystal structures", 2024 (code and tables:
+   https://github.com/lrcfmd/LEAF); LEAFs, Eq. 1 and Table 1.
+.. [2] D. W. Davies et al., "SMACT: Semiconducting Materials by Analogy and
+   Chemical Theory", J. Open Source Softw. 4, 1361 (2019).
+.. [3] G. Hautier, C. Fischer, V. Ehrlacher, A. Jain and G. Ceder, "Data
+   mined ionic substitutions for the discovery of new compounds", Inorg.
+   Chem. 50, 656 (2011).
+"""
+
+from ._calibration import fit_temperature, stored_calibration
+from ._classifier import SubstitutionClassifier
+from ._format import format_structure_types, format_substitutions
+from ._formulas import formula_substitution, substitute_formula
+from ._index import AnonymousFormulaIndex, SingleSubstitutionIndex
+from ._model import MIN_SPECIES_SITES, MODEL_CONSTRAINTS, SubstitutionModel
+from ._similarity import (
+    best_substitutions,
+    element_similarity,
+    substitution_probabilities,
+)
+from ._structure_types import (
+    LIBRARY_SHARPNESS,
+    NO_PREDICTION,
+    library_classifier,
+    predict_structure_type,
+)
+from ._templates import load_templates, species_mapping
+
+__all__ = [
+    "AnonymousFormulaIndex",
+    "LIBRARY_SHARPNESS",
+    "MIN_SPECIES_SITES",
+    "MODEL_CONSTRAINTS",
+    "NO_PREDICTION",
+    "SingleSubstitutionIndex",
+    "SubstitutionClassifier",
+    "SubstitutionModel",
+    "best_substitutions",
+    "element_similarity",
+    "fit_temperature",
+    "format_structure_types",
+    "format_substitutions",
+    "formula_substitution",
+    "library_classifier",
+    "load_templates",
+    "predict_structure_type",
+    "species_mapping",
+    "stored_calibration",
+    "substitute_formula",
+    "substitution_probabilities",
+]

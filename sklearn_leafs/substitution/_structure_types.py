@@ -1,0 +1,290 @@
+"""Structure types of any composition from the built-in template library.
+
+:func:`predict_structure_type` scores the templates of
+:func:`load_templates` with a :class:`SubstitutionClassifier` (``protocol="all"``,
+summed over templates, sharpened and calibrated) built once per resolved
+table object and kept while that object is alive in the cache (see
+:func:`library_classifier`).
+"""
+
+import threading
+from collections import OrderedDict
+
+import numpy as np
+import pandas as pd
+
+from ..chemistry import as_items
+from ..tables import LeafTable, get_table
+from ._calibration import stored_calibration
+from ._classifier import SubstitutionClassifier
+from ._templates import load_templates, prototype_names, species_mapping
+
+__all__ = [
+    "LIBRARY_SHARPNESS",
+    "NO_PREDICTION",
+    "library_classifier",
+    "predict_structure_type",
+]
+
+NO_PREDICTION = "no prediction"
+
+#: Sharpness of the library's predictions, chosen by leave-one-formula-out
+#: accuracy over the library among 1, 3, 6 and 10 (benchmarks/structure_types.py).
+LIBRARY_SHARPNESS = 3.0
+
+#: Library classifiers of the most recently used tables, keyed by the table
+#: object's identity (the entry holds the table, so the identity stays
+#: unique while it is cached): re-registering a name gives a new object and
+#: hence a new classifier.
+_MAX_CACHED = 8
+_CACHE = OrderedDict()
+_LOCK = threading.Lock()
+
+
+def _build_library_classifier(table, protocol, polymorphs):
+    templates = load_templates(polymorphs)
+    calibration = stored_calibration(table, protocol, polymorphs) or "lofo"
+    clf = SubstitutionClassifier(
+        table=table,
+        protocol=protocol,
+        oxidation_states=None,
+        aggregate="sum",
+        sharpness=LIBRARY_SHARPNESS,
+        calibration=calibration,
+    )
+    X = [species_mapping(s) for s in templates["species"]]
+    clf.fit(X, templates["prototype"], sample_weight=templates["weight"].to_numpy())
+    return clf, templates
+
+
+def library_classifier(table="default", protocol="all", polymorphs="evidence"):
+    """The classifier of the built-in template library for a table.
+
+    Fitted on :func:`load_templates` (``oxidation_states=None``,
+    ``aggregate="sum"``, ``sharpness=LIBRARY_SHARPNESS``) and calibrated with
+    the stored calibration when the table's content fingerprint
+    (:attr:`sklearn_leafs.tables.LeafTable.fingerprint`) and the template
+    file are the ones it was fitted with, else by leave-one-formula-out.
+
+    A registered name or a LeafTable is resolved first and the classifier
+    cached for that table *object* (the last few tables used): registering a
+    name again resolves to a new object and so a new classifier.  Tables
+    read from a path or a DataFrame are new objects on every call and are
+    not cached.
+
+    Parameters
+    ----------
+    table : LeafTable, str, path or DataFrame, default="default"
+    protocol : {"all", "single"}, default="all"
+    polymorphs : {"evidence", "all"}, default="evidence"
+
+    Returns
+    -------
+    classifier : SubstitutionClassifier
+        Fitted; do not modify it (it is shared).
+    templates : pandas.DataFrame
+        The templates it was fitted on, in its template order.
+
+    Examples
+    --------
+    >>> clf, templates = library_classifier("default")
+    >>> library_classifier("default")[0] is clf  # cached for the table object
+    True
+    >>> clf.calibration_  # the stored calibration of the default table
+    {'temperature': 0.8809, 'prior_weight': 0.2974}
+    """
+    resolved = get_table(table)
+    if not isinstance(table, str | LeafTable):
+        return _build_library_classifier(resolved, protocol, polymorphs)
+    key = (id(resolved), protocol, polymorphs)
+    with _LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None and hit[0] is resolved:
+            _CACHE.move_to_end(key)
+            return hit[1], hit[2]
+    clf, templates = _build_library_classifier(resolved, protocol, polymorphs)
+    with _LOCK:
+        _CACHE[key] = (resolved, clf, templates)
+        while len(_CACHE) > _MAX_CACHED:
+            _CACHE.popitem(last=False)
+    return clf, templates
+
+
+_COLUMNS = [
+    "formula",
+    "rank",
+    "structure_type",
+    "prototype",
+    "probability",
+    "template",
+    "source_id",
+    "source",
+    "reason",
+]
+
+
+def predict_structure_type(
+    formulas,
+    table="default",
+    *,
+    top=1,
+    protocol="all",
+    polymorphs="evidence",
+    known="use",
+):
+    """Predict the structure type (prototype) of any composition offline.
+
+    Scores every template of the built-in library
+    (:func:`load_templates`) with the same anonymous formula by the product
+    of per-site substitution probabilities, species matched by role and
+    stoichiometry (:class:`SubstitutionClassifier` with ``protocol="all"``),
+    sums the scores of templates sharing a prototype (each template weighted
+    by the polymorph rule) and returns the most probable prototypes with a
+    probability calibrated on the library by leave-one-formula-out.
+
+    Parameters
+    ----------
+    formulas : str or list-like of str, Composition or mapping
+        Compositions to predict (a single formula is accepted).
+    table : str, LeafTable, path or DataFrame, default="default"
+        Element (or species) table.  A registered name or a LeafTable has
+        its library classifier cached for the resolved table object (see
+        :func:`library_classifier`); a path or DataFrame is rebuilt on every
+        call.
+    top : int, default=1
+        Number of prototypes reported per composition.
+    protocol : {"all", "single"}, default="all"
+        ``"single"``: only templates one same-charge substitution away (the
+        Table 1 protocol).
+    polymorphs : {"evidence", "all"}, default="evidence"
+        Templates kept by the polymorph rule, or every polymorph with split
+        weight (see :func:`load_templates`).
+    known : {"use", "exclude"}, default="use"
+        ``"use"``: a composition of the library is answered from its own
+        kept polymorphs, ranked by substitutions from other formulas (see
+        Returns).  ``"exclude"``: its own templates are ignored and the
+        answer comes from substitutions only, as in the
+        leave-one-formula-out calibration.
+
+    Returns
+    -------
+    predictions : pandas.DataFrame
+        One row per composition and rank: ``formula``, ``rank``,
+        ``structure_type`` (the prototype's human name where one exists, else
+        its label), ``prototype`` (canonical AFLOW-style label),
+        ``probability`` (calibrated by leave-one-formula-out; the
+        probabilities of all prototypes of a composition sum to one),
+        ``template`` and ``source_id`` (the best template of that prototype),
+        ``source`` and ``reason`` (why a composition has no prediction, or a
+        note such as "known compound").  With ``known="use"`` a compound of
+        the library is answered from its own polymorphs kept by the
+        polymorph rule: each gets its polymorph weight times the probability
+        that substitutions from the other formulas give it, renormalised
+        (so a formula whose evidence is split is decided by similar
+        compounds, and rejected polymorphs get no probability).
+        A composition without admissible template gets one row with
+        ``structure_type="no prediction"``, empty prototype and template,
+        NaN probability and the reason.
+
+    Raises
+    ------
+    ValueError
+        If a composition cannot be read (the message names the row).
+
+    References
+    ----------
+    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
+       from local geometries in crystal structures", 2024 (LEAFs). Code and
+       tables: https://github.com/lrcfmd/LEAF.
+    .. [2] G. Hautier, C. Fischer, V. Ehrlacher, A. Jain and G. Ceder, "Data
+       mined ionic substitutions for the discovery of new compounds", Inorg.
+       Chem. 50, 656 (2011).
+    .. [3] D. W. Davies et al., "SMACT: Semiconducting Materials by Analogy and
+       Chemical Theory", J. Open Source Softw. 4, 1361 (2019).
+
+    Examples
+    --------
+    >>> result = predict_structure_type(["MgO", "SrTiO3"])
+    >>> result[["formula", "structure_type"]].to_string(index=False)
+    'formula structure_type\\n    MgO      rock salt\\n SrTiO3     perovskite'
+    """
+    if isinstance(formulas, str) or type(formulas).__name__ == "Composition":
+        formulas = [formulas]
+    items = as_items(formulas, name="formulas")
+    if int(top) < 1:
+        raise ValueError(f"top must be at least 1, got {top}")
+    if known not in ("use", "exclude"):
+        raise ValueError(f"known must be 'use' or 'exclude', got {known!r}")
+    if polymorphs not in ("evidence", "all"):
+        raise ValueError(f"polymorphs must be 'evidence' or 'all', got {polymorphs!r}")
+    clf, templates = library_classifier(table, protocol, polymorphs)
+    names = prototype_names()
+    # substitutions from the templates of other formulas; a compound of the
+    # library then weighs these by its own kept polymorphs
+    results = clf.rank(items, exclude_same_formula=True)
+    comps = clf.species_compositions(items)
+    own = {}
+    if known == "use":
+        for j, comp in enumerate(clf.templates_):
+            if clf.template_weights_[j] > 0:
+                own.setdefault(comp, []).append(j)
+    a = clf.calibration_["prior_weight"] if clf.calibration_ else 0.0
+    rows = []
+    for i, (item, (codes, proba, best, reason)) in enumerate(zip(items, results)):
+        name = item if isinstance(item, str) else getattr(item, "reduced_formula", item)
+        comp = comps[i]
+        note = ""
+        if comp is not None and all(q == 0 for (_, q), _ in comp) and len(comp) > 1:
+            note = "no charge-balanced species: matched as neutral elements"
+        mine = own.get(comp, [])
+        if mine:
+            codes, proba, best = _known_compound(clf, mine, codes, proba, a)
+        elif codes is None:
+            why = reason.split(": ", 1)[1]
+            rows.append((name, 1, NO_PREDICTION, "", np.nan, "", "", "", why))
+            continue
+        order = np.argsort(-proba, kind="stable")[: int(top)]
+        for rank, k in enumerate(order, start=1):
+            label = clf.classes_[codes[k]]
+            t = templates.iloc[best[k]]
+            why = note
+            if mine:
+                known_note = f"known compound, polymorph rule: {t['polymorph_rule']}"
+                why = "; ".join(filter(None, [known_note, note]))
+            rows.append(
+                (
+                    name,
+                    rank,
+                    names.get(label, label),
+                    label,
+                    float(proba[k]),
+                    t["formula"],
+                    t["id"],
+                    t["source"],
+                    why,
+                )
+            )
+    return pd.DataFrame(rows, columns=_COLUMNS)
+
+
+def _known_compound(clf, mine, codes, proba, a):
+    """Probabilities of a library compound over its own kept polymorphs.
+
+    ``p(c) ~ w_c * q(c)``: the polymorph weight of prototype ``c`` among the
+    compound's own templates times the probability that substitutions from
+    other formulas give it (``a * prior`` for a prototype they do not reach,
+    the prior alone when no other template matches), renormalised.
+    """
+    by_code = {}
+    for j in mine:
+        c = clf.template_codes_[j]
+        w, best = by_code.get(c, (0.0, j))
+        by_code[c] = (w + clf.template_weights_[j], best)
+    found = {} if codes is None else dict(zip(codes.tolist(), proba))
+    mix = a if codes is not None else 1.0
+    out_codes = np.array(list(by_code), dtype=np.intp)
+    score = np.array(
+        [w * found.get(c, mix * clf.class_prior_[c]) for c, (w, _) in by_code.items()]
+    )
+    best = np.array([j for _, j in by_code.values()], dtype=np.intp)
+    return out_codes, score / score.sum(), best

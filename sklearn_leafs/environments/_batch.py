@@ -231,7 +231,7 @@ def compute_site_records(
         ``metadata["read_warnings"]`` (hence in the provenance of a table);
         those that say the chemistry differs from the file's (hydrogens in
         the CIF formula but on no site, an incorrect stoichiometry, rescaled
-        occupancies, a CIF of several structures) are also emitted, with
+        occupancies) are also emitted, with
         "warn" or "raise", as one ``UserWarning``.
     verbose : bool or int, default=False
         Show a tqdm progress bar.
@@ -372,7 +372,6 @@ CHEMISTRY_WARNINGS = (
     "Missing elements",
     "Incorrect stoichiometry",
     "sum to > 1",
-    "the first is used",
 )
 
 

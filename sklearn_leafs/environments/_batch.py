@@ -375,6 +375,16 @@ CHEMISTRY_WARNINGS = (
 )
 
 
+class StructureReadWarning(UserWarning):
+    """pymatgen changed the chemistry of structures that were used.
+
+    Emitted once per call of :func:`compute_site_records` (unless
+    ``errors="skip"``), listing the structures; a program that reports each
+    structure itself (the ``leafs build-table`` command) filters this
+    category.
+    """
+
+
 def _report_read_warnings(read_warnings, errors):
     """pymatgen's chemistry warnings of used structures, as one UserWarning."""
     if errors == "skip":
@@ -398,6 +408,6 @@ def _report_read_warnings(read_warnings, errors):
         f"pymatgen warned while reading {len(read_warnings)} structure(s) that "
         f"were used: {shown}{more}. All are listed in "
         "SiteRecords.metadata['read_warnings'] and the table provenance.",
-        UserWarning,
+        StructureReadWarning,
         stacklevel=3,
     )

@@ -296,3 +296,118 @@ def test_corpus_subset_with_placeholders(shared_data, tmp_path):
     assert "'M" in reasons["aflow:AB_hP6_183_c_ab"]
     assert records.sources.tolist() == ["mp:matminer-0.3.9/dielectric_constant"]
     shutil.rmtree(tmp_path)
+
+
+# -- geometry sanity (issue 25) ---------------------------------------------------
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from sklearn_leafs.environments._sites import (  # noqa: E402
+    MIN_DISTANCE,
+    MIN_VOLUME_PER_ATOM,
+    check_geometry,
+)
+
+
+@pytest.mark.parametrize(
+    "structure, match",
+    [
+        # a 0.02 Å two-atom cell: degenerate volume
+        (
+            Structure(Lattice.cubic(0.02), ["Na", "Cl"], [[0, 0, 0], [0.5] * 3]),
+            "degenerate cell",
+        ),
+        # a needle: 0.2 Å repeat along c, large volume
+        (
+            Structure(
+                Lattice.from_parameters(40, 40, 0.2, 90, 90, 90), ["Fe"], [[0, 0, 0]]
+            ),
+            "repeats every 0.2 Å",
+        ),
+        # a sheared cell whose short translation is a + b, not a lattice vector
+        (
+            Structure(
+                Lattice([[6, 0, 0], [-5.8, 0.3, 0], [0, 0, 6]]), ["K"], [[0] * 3]
+            ),
+            "its own periodic image",
+        ),
+        # two fully occupied sites 0.1 Å apart (an atom listed twice)
+        (
+            Structure(
+                Lattice.cubic(5.0),
+                ["Zn", "S", "S"],
+                [[0, 0, 0], [0.25] * 3, [0.27, 0.25, 0.25]],
+            ),
+            r"atoms overlap: sites 1 \(S\) and 2 \(S\).*0\.1 Å apart",
+        ),
+        (
+            Structure(Lattice.cubic(4.0), ["Cu"], [[np.nan, 0, 0]]),
+            "non-finite",
+        ),
+    ],
+)
+def test_unphysical_geometry_is_named_and_fast(structure, match):
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=match):
+        site_similarities(structure)
+    assert time.perf_counter() - start < 1.0  # before any neighbour search
+    # a batch names the structure and skips it, never scores it
+    records = compute_site_records({"bad": structure, "ok": rock_salt()}, errors="skip")
+    assert records.structure_ids.tolist() == ["ok"]
+    (skip,) = records.skipped
+    assert skip["id"] == "bad" and match.split(":")[0].split(r"\(")[0] in skip["reason"]
+
+
+def test_split_positions_and_hydrogen_are_accepted():
+    # two half-occupied Li split positions 0.3 Å apart are alternatives
+    split = Structure(
+        Lattice.cubic(5.0),
+        [{"Li": 0.5}, {"Li": 0.5}, "Cl"],
+        [[0, 0, 0], [0.06, 0, 0], [0.5] * 3],
+    )
+    check_geometry(split)
+    # an O-H bond of 0.96 Å (water-like hydroxide) is real
+    hydroxide = Structure(
+        Lattice.cubic(4.0), ["Li", "O", "H"], [[0, 0, 0], [0.5] * 3, [0.5, 0.5, 0.74]]
+    )
+    check_geometry(hydroxide)
+    assert len(site_similarities(hydroxide)) == 3
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    a=st.floats(1e-6, 20.0),
+    c_over_a=st.floats(0.01, 10.0),
+    shift=st.floats(0.0, 0.5),
+)
+def test_geometry_rule_matches_brute_force(a, c_over_a, shift):
+    """Property: check_geometry accepts a two-atom tetragonal cell exactly when
+    the brute-force shortest distance (images included) and the volume per
+    atom are above the thresholds."""
+    lattice = Lattice.tetragonal(a, a * c_over_a)
+    structure = Structure(lattice, ["Na", "Cl"], [[0, 0, 0], [shift, shift, shift]])
+    # brute force over the images of the 27 neighbouring cells
+    frac = np.array([[0, 0, 0], [shift] * 3])
+    shortest = np.inf
+    for image in np.array(np.meshgrid(*[[-1, 0, 1]] * 3)).T.reshape(-1, 3):
+        for p in range(2):
+            for q in range(2):
+                if p == q and not image.any():
+                    continue
+                vector = lattice.get_cartesian_coords(frac[q] + image - frac[p])
+                shortest = min(shortest, float(np.linalg.norm(vector)))
+    volume_per_atom = lattice.volume / 2
+    physical = shortest >= MIN_DISTANCE and volume_per_atom >= MIN_VOLUME_PER_ATOM
+    # stay clear of the boundary, where rounding decides
+    if (
+        abs(shortest - MIN_DISTANCE) < 1e-6
+        or abs(volume_per_atom - MIN_VOLUME_PER_ATOM) < 1e-6
+    ):
+        return
+    if physical:
+        check_geometry(structure)
+    else:
+        with pytest.raises(ValueError):
+            check_geometry(structure)

@@ -89,7 +89,7 @@ def test_every_file_of_a_folder_is_read_or_listed_with_its_cause(tmp_path):
     assert "not a structure file" in skipped["notes.txt"]
     assert "'notes.txt'" in skipped["notes.txt"]
     assert "Invalid CIF file with no structures!" not in skipped["e.cif"]
-    assert "no structure in the CIF (pymatgen: " in skipped["e.cif"]
+    assert "no data block has atom sites" in skipped["e.cif"]
     # 8 files, 8 inputs: nothing silently ignored
     assert records.metadata["n_inputs"] == 8
 
@@ -259,12 +259,91 @@ def test_li_conductor_cifs_read_or_skipped_with_cause(shared_data):
     assert elapsed < 600
 
 
-def test_cif_with_several_structures_says_which_is_used(tmp_path):
-    path = tmp_path / "two.cif"
-    path.write_text(mgo_cif("Mg") + "\n" + mgo_cif("Ca").replace("data_test", "data_b"))
+def test_every_block_of_a_multi_block_cif_is_its_own_structure(tmp_path):
+    """Issue 25, kind 5: a CIF of several blocks is several structures; a block
+    that cannot be read is reported by name with its cause, never replaced by
+    a neighbour. Here the broken block is the second (a cell angle missing)
+    and a publication block without atom sites comes first."""
+    path = tmp_path / "three.cif"
+    broken = mgo_cif("Ca").replace("data_test", "data_CaO_bad")
+    broken = broken.replace("_cell_angle_beta 90\n", "")
+    path.write_text(
+        "data_global\n_journal_name_full 'J. Test'\n\n"
+        + mgo_cif("Mg").replace("data_test", "data_MgO")
+        + broken
+        + mgo_cif("Sr").replace("data_test", "data_SrO")
+    )
+    items = collect_items(path)
+    assert [item.id for item in items] == [
+        "three.cif#MgO",
+        "three.cif#CaO_bad",
+        "three.cif#SrO",
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no stray warning of the multi-block file
+        records = compute_site_records(path, errors="skip")
+    assert records.structure_ids.tolist() == ["three.cif#MgO", "three.cif#SrO"]
+    assert records.formulas.tolist() == ["MgO", "SrO"]
+    (skip,) = records.skipped
+    assert skip["id"] == "three.cif#CaO_bad"
+    assert "data block 'CaO_bad'" in skip["reason"]
+    assert "lacks the CIF item _cell_angle_beta" in skip["reason"]
+    # pymatgen's check against the first block's formula is not applied to
+    # the others: no "Missing elements" of another block
+    assert all(
+        "Missing elements" not in n
+        for w in records.metadata["read_warnings"]
+        for n in w["warnings"]
+    )
+    # with errors="raise" the broken block stops the batch, by name
+    with pytest.raises(ValueError, match=r"three.cif#CaO_bad.*_cell_angle_beta"):
+        compute_site_records(path)
+    # the single-structure reader refuses to pick one, and reads a named block
+    with pytest.raises(ValueError, match="holds 3 structures"):
+        read_structure_file(path)
+    structure, notes = read_structure_file(path, block=3)
+    assert structure.composition.reduced_formula == "SrO"
+    assert any("'global'" in n and "no atom sites" in n for n in notes)
+    # a mapping key names the blocks of its file
+    assert [i.id for i in collect_items({"x": str(path)})][0] == "x#MgO"
+
+
+def test_blocks_of_the_same_name_get_distinct_ids(tmp_path):
+    path = tmp_path / "same.cif"
+    path.write_text(mgo_cif("Mg") + mgo_cif("Ca"))
+    records = compute_site_records(path)
+    ids = records.structure_ids.tolist()
+    assert len(set(ids)) == 2 and all(i.startswith("same.cif#test@") for i in ids)
+    assert records.formulas.tolist() == ["MgO", "CaO"]
+
+
+def test_data_line_inside_a_text_field_is_text(tmp_path):
+    """Issue 25, kind 6: 'data_' at the start of a line inside a ';' text
+    field does not start a block (pymatgen's splitter cut the block there)."""
+    field = ";\nRefinement notes:\n   data_reduction with SAINT\nDATA_2 too\n;\n"
+    text = mgo_cif("Mg").replace(
+        "_cell_length_a", "_refine_special_details\n" + field + "_cell_length_a"
+    )
+    path = tmp_path / "notes.cif"
+    path.write_text(text)
     structure, notes = read_structure_file(path)
     assert structure.composition.reduced_formula == "MgO"
-    assert "the CIF holds 2 structures; the first is used" in notes
+    assert sum("inside a text field" in n for n in notes) == 2
+    assert not any("Possible issue" in n for n in notes)
+    # the text field's content reaches pymatgen unchanged
+    from pymatgen.io.cif import CifParser
+
+    from sklearn_leafs.environments._readers import cif_blocks
+
+    (block,) = cif_blocks(text)
+    parsed = CifParser.from_str(block.text).as_dict()["test"]
+    assert "data_reduction with SAINT" in parsed["_refine_special_details"]
+    # an unclosed text field is named as the cause
+    path.write_text(
+        mgo_cif("Mg").replace("_cell_length_a", ";\nnever closed\n_cell_length_a")
+    )
+    with pytest.raises(ValueError, match="never closed"):
+        read_structure_file(path)
 
 
 def test_numerical_notes_are_recorded_but_not_emitted(tmp_path):

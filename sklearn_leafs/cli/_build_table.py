@@ -2,27 +2,33 @@
 
 import argparse
 import sys
+import warnings
 
 from ..environments import (
     CHEMISTRY_WARNINGS,
     DEFAULT_OCCUPANCY_TOLERANCE,
     compute_site_records,
 )
+from ..environments._batch import StructureReadWarning
 from ..tables import table_from_records
-from ._common import DataError
+from ._common import DataError, _check_output
 
 
 def _cmd_build_table(args):
 
-    records = compute_site_records(
-        list(args.inputs),
-        symmetry=args.symmetry,
-        engine=args.engine,
-        n_jobs=args.n_jobs,
-        errors="raise" if args.errors == "raise" else "skip",
-        verbose=not args.quiet,
-        occupancy_tolerance=args.occupancy_tolerance,
-    )
+    _check_output(args.output, "output")
+    with warnings.catch_warnings():
+        # each structure's reading warnings are printed below, one line each
+        warnings.simplefilter("ignore", StructureReadWarning)
+        records = compute_site_records(
+            list(args.inputs),
+            symmetry=args.symmetry,
+            engine=args.engine,
+            n_jobs=args.n_jobs,
+            errors="raise" if args.errors == "raise" else "skip",
+            verbose=not args.quiet,
+            occupancy_tolerance=args.occupancy_tolerance,
+        )
     for item in records.skipped:
         print(
             f"leafs: skipped {item['id']} ({item['source']}): {item['reason']}",

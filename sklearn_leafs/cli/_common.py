@@ -1,6 +1,7 @@
 """Helpers shared by the ``leafs`` commands."""
 
 import argparse
+import os
 import re
 import sys
 
@@ -16,6 +17,20 @@ def _one_line(exc):
     """One-line message for an exception, without KeyError's extra quotes."""
     msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
     return " ".join(str(msg).split()) or type(exc).__name__
+
+
+def _check_output(path, what):
+    """Raise DataError unless ``path`` can be written (before any work)."""
+    target = os.path.abspath(os.fspath(path))
+    if os.path.isdir(target):
+        raise DataError(f"{what} {path} is a directory; give a file name")
+    folder = os.path.dirname(target)
+    if not os.path.isdir(folder):
+        raise DataError(f"{what} {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK) or (
+        os.path.exists(target) and not os.access(target, os.W_OK)
+    ):
+        raise DataError(f"{what} {path} cannot be written (permission denied)")
 
 
 def _load_table(name):

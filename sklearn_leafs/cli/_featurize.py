@@ -9,7 +9,14 @@ from pathlib import Path
 import numpy as np
 
 from ..featurizers import ElementFeaturizer, LiCationFeaturizer
-from ._common import DataError, _add_table_option, _load_table, _one_line, _positive_int
+from ._common import (
+    DataError,
+    _add_table_option,
+    _check_output,
+    _load_table,
+    _one_line,
+    _positive_int,
+)
 
 _FEATURIZERS = ("composition", "li-cations")
 
@@ -20,27 +27,45 @@ def _make_featurizer(kind, table):
     return LiCationFeaturizer(table=table, errors="nan")
 
 
+#: The "row N ('formula'): " or "row N: " that a featurizer's error starts
+#: with (its own row count within one call): the command names the row itself.
+_FEATURIZER_ROW = re.compile(r"^row \d+(?: \((?:'[^']*'|\"[^\"]*\"|[^)]*)\))?:\s*")
+
+
+def _cause(message):
+    """A featurizer's error without its own row prefix."""
+    return _FEATURIZER_ROW.sub("", message, count=1) or message
+
+
 def _diagnose(featurizer, item):
     """Why ``item`` gave a NaN row: the error of a strict featurizer, or None."""
     from sklearn.base import clone
 
     try:
         clone(featurizer).set_params(errors="raise").fit([item])
-    except (ValueError, TypeError, KeyError) as exc:
-        return re.sub(r"^row \d+ ", "", _one_line(exc))
+    except Exception as exc:  # any failure of one row is that row's cause
+        return _cause(_one_line(exc))
     return None  # NaN values come from the table itself: a valid row
 
 
-def _featurize_chunk(featurizer, items):
+def _featurize_chunk(featurizer, items, blank=()):
     """Featurize one chunk; return features, good positions and bad reasons.
 
     The featurizer runs with ``errors="nan"``, so a chunk costs one
     ``transform`` call; only the NaN rows are featurized again, one by one, to
-    find out why they failed.
+    find out why they failed. Positions in ``blank`` (blank lines of a CSV)
+    are neither featurized nor reported.
     """
-    missing = {i for i, item in enumerate(items) if not isinstance(item, str)}
-    present = [i for i in range(len(items)) if i not in missing]
+    blank = set(blank)
+    missing = {
+        i
+        for i, item in enumerate(items)
+        if not isinstance(item, str) and i not in blank
+    }
+    present = [i for i in range(len(items)) if i not in missing and i not in blank]
     bad = {i: "empty formula" for i in missing}
+    if not present:
+        return np.empty((0, len(featurizer.get_feature_names_out()))), [], bad
     features = np.asarray(featurizer.transform([items[i] for i in present]), float)
     keep = np.ones(len(present), dtype=bool)
     for j in np.flatnonzero(np.isnan(features).any(axis=1)):
@@ -147,6 +172,9 @@ def _input_chunks(path, args):
     sep = _separator(args.sep) if args.sep is not None else None
     if sep is None:
         sep = _sniff_separator(path, encoding)
+    # blank lines are kept as empty rows (and then passed over), so that row
+    # N of the messages is line N + 1 of the file, as an editor or a
+    # spreadsheet numbers it, and the progress bar's total is the row count
     chunks = pd.read_csv(
         path,
         sep=sep,
@@ -155,6 +183,7 @@ def _input_chunks(path, args):
         dtype=str,
         keep_default_na=False,
         na_values=[""],
+        skip_blank_lines=False,
     )
     return chunks, max(n_lines - 1, 0), sep
 
@@ -212,14 +241,21 @@ def _cmd_featurize(args):
     from tqdm.auto import tqdm
 
     path = Path(args.input)
+    if path.is_dir():
+        raise DataError(f"input {path} is a directory; give a CSV or parquet file")
     if not path.is_file():
         raise DataError(f"input file not found: {path}")
+    if args.output != "-":
+        _check_output(args.output, "output")
+    if args.rejects:
+        _check_output(args.rejects, "--rejects file")
     table = _load_table(args.table)
     chunks, n_rows, sep = _input_chunks(path, args)
     writer = _Writer(args.output)
     featurizer = None
     names = None
     n_good = n_bad = 0
+    offset = 0  # rows read so far, blank lines included
     rejects = []
     progress = tqdm(
         total=n_rows,
@@ -233,18 +269,24 @@ def _cmd_featurize(args):
             for chunk in chunks:
                 if args.column not in chunk.columns:
                     raise _missing_column(args, path, chunk, sep)
-                first_row = n_good + n_bad + 1
+                first_row = offset + 1
+                offset += len(chunk)
                 items = chunk[args.column].tolist()
+                blank = (
+                    np.flatnonzero(chunk.isna().all(axis=1).to_numpy())
+                    if sep is not None
+                    else []
+                )
                 if featurizer is None:
                     featurizer = _make_featurizer(args.featurizer, table)
                     sample = [item for item in items if isinstance(item, str)][:10]
                     featurizer.fit(sample or ["H"])  # errors="nan": never raises
                     names = list(featurizer.get_feature_names_out())
-                features, good, bad = _featurize_chunk(featurizer, items)
+                features, good, bad = _featurize_chunk(featurizer, items, blank)
                 for i, reason in sorted(bad.items()):
-                    sep_ = " " if reason.startswith("(") else ": "
+                    shown = "" if not isinstance(items[i], str) else f" ({items[i]!r})"
                     tqdm.write(
-                        f"leafs: row {first_row + i}{sep_}{reason}", file=sys.stderr
+                        f"leafs: row {first_row + i}{shown}: {reason}", file=sys.stderr
                     )
                     rejects.append((first_row + i, items[i], reason))
                 if good:
@@ -290,8 +332,9 @@ def add_parser(sub):
             "separator is guessed from the file's start unless --sep is given; a "
             "byte that cannot be decoded is reported with its line. Rows that "
             "cannot be featurized are reported on stderr as 'row N: reason' (N "
-            "counts data rows from 1; the CSV line is N + 1) and left out of the "
-            "output; the other rows are kept. The exit code is 1 when any row "
+            "counts the lines after the header from 1, blank lines included, so "
+            "the CSV line is N + 1; blank lines are passed over) and left out of "
+            "the output; the other rows are kept. The exit code is 1 when any row "
             "failed, unless --errors skip. Formulas follow the grammar of the user "
             "guide (hydrates such as CaSO4.0.5H2O, groups, scientific notation)."
         ),

@@ -1,7 +1,9 @@
 """The ``leafs`` parser and entry point."""
 
 import argparse
+import os
 import sys
+import traceback
 import warnings
 
 from .. import __version__
@@ -57,7 +59,10 @@ def main(argv=None):
     -------
     code : int
         0 on success, 1 on a data error (one ``leafs: error:`` line on
-        stderr), 2 on a usage error.
+        stderr; an unexpected exception, a bug of the package, is reported
+        the same way as an internal error, with its traceback only when the
+        environment variable ``LEAFS_DEBUG`` is set), 2 on a usage error,
+        130 when interrupted.
 
     Examples
     --------
@@ -79,9 +84,40 @@ def main(argv=None):
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning  # one line, no source path
             return int(args.func(args) or 0)
-    except (ValueError, KeyError, OSError, ImportError) as exc:
+    except BrokenPipeError:  # `leafs ... | head`: the reader has gone
+        _silence_stdout()
+        return 1
+    except KeyboardInterrupt:
+        print("leafs: interrupted", file=sys.stderr)
+        return 130
+    except DATA_ERRORS as exc:
         print(f"leafs: error: {_one_line(exc)}", file=sys.stderr)
         return 1
+    except Exception as exc:  # a bug of ours: one line too, never a traceback
+        if os.environ.get("LEAFS_DEBUG"):
+            traceback.print_exc()
+        print(
+            f"leafs: error: internal error of 'leafs {args.command}' "
+            f"({type(exc).__name__}: {_one_line(exc)}); please report it with the "
+            "command line (LEAFS_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+#: Exceptions that describe bad input data or an unusable file: reported as
+#: ``leafs: error: <message>``. Any other exception is a bug of the package,
+#: reported as an internal error (also one line, exit code 1).
+DATA_ERRORS = (ValueError, KeyError, OSError, ImportError, UnicodeError)
+
+
+def _silence_stdout():
+    """Point stdout at /dev/null so that Python's final flush cannot fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout is not a real file
+        pass
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):

@@ -231,7 +231,7 @@ def compute_site_records(
         ``metadata["read_warnings"]`` (hence in the provenance of a table);
         those that say the chemistry differs from the file's (hydrogens in
         the CIF formula but on no site, an incorrect stoichiometry, rescaled
-        occupancies, a CIF of several structures) are also emitted, with
+        occupancies) are also emitted, with
         "warn" or "raise", as one ``UserWarning``.
     verbose : bool or int, default=False
         Show a tqdm progress bar.
@@ -372,8 +372,17 @@ CHEMISTRY_WARNINGS = (
     "Missing elements",
     "Incorrect stoichiometry",
     "sum to > 1",
-    "the first is used",
 )
+
+
+class StructureReadWarning(UserWarning):
+    """pymatgen changed the chemistry of structures that were used.
+
+    Emitted once per call of :func:`compute_site_records` (unless
+    ``errors="skip"``), listing the structures; a program that reports each
+    structure itself (the ``leafs build-table`` command) filters this
+    category.
+    """
 
 
 def _report_read_warnings(read_warnings, errors):
@@ -399,6 +408,6 @@ def _report_read_warnings(read_warnings, errors):
         f"pymatgen warned while reading {len(read_warnings)} structure(s) that "
         f"were used: {shown}{more}. All are listed in "
         "SiteRecords.metadata['read_warnings'] and the table provenance.",
-        UserWarning,
+        StructureReadWarning,
         stacklevel=3,
     )

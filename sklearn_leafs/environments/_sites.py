@@ -28,6 +28,27 @@ BV_MAX_SITES = 200
 #: The rules that decide the oxidation states of a structure's sites, in order.
 OXIDATION_RULES = ("given", "bond-valence", "composition", "metallic")
 
+#: Shortest distance (Å) accepted between two atoms that are both present:
+#: an atom and its own periodic image, or two fully occupied sites. The
+#: shortest bond in nature is H-H in H2, 0.74 Å (X-ray positions of H make
+#: X-H bonds up to about 0.2 Å shorter). Closer pairs in real files are
+#: duplicated atoms (symmetry-generated copies 0.0005-0.02 Å apart that also
+#: inflate the composition) or broken models. Partially occupied sites may be
+#: closer (split positions, as the Li sites of Li10GeP2S12 0.42 Å apart):
+#: they are alternatives, not both present, and are not checked. How the
+#: threshold was chosen on the open corpus and the Li-conductor CIFs is in
+#: the command-line guide (:doc:`/cli`, "Geometry checks").
+MIN_DISTANCE = 0.5
+
+#: Smallest volume per atom (Å^3, occupancies counted) of a usable cell; a
+#: smaller one is degenerate (the densest real solids have more than 1 Å^3
+#: per atom). Checked first, as it costs nothing and keeps degenerate cells
+#: away from the neighbour search.
+MIN_VOLUME_PER_ATOM = 0.5
+
+#: Total occupancy at or above which a site counts as fully occupied.
+FULL_OCCUPANCY = 0.999
+
 #: Highest atomic number accepted as a real element. Heavier "elements" (for
 #: example ``Nh``, which AFLOW prototype files use for an NH4 group) have no
 #: measured crystal chemistry and are treated as placeholder labels.
@@ -133,6 +154,104 @@ def element_symbol(species):
             f"label, not an element (heavier than Lr)"
         )
     return element.symbol
+
+
+def check_geometry(
+    structure,
+    *,
+    min_distance=MIN_DISTANCE,
+    min_volume_per_atom=MIN_VOLUME_PER_ATOM,
+):
+    """Raise ValueError if a structure's geometry is not physical.
+
+    Three checks, cheapest first, run before any neighbour search of the
+    fingerprints (a 0.05 Å cell would otherwise take seconds and score as a
+    perfect octahedron):
+
+    1. the lattice and coordinates are finite numbers and the cell has at
+       least ``min_volume_per_atom`` Å^3 per atom (occupancies counted);
+    2. the cell does not repeat every less than ``min_distance`` Å (the
+       shortest lattice translation, from the LLL-reduced basis): an atom
+       would be that close to its own periodic image;
+    3. no two sites that are both fully occupied (total occupancy at least
+       :data:`FULL_OCCUPANCY`) are closer than ``min_distance`` Å, periodic
+       images included. Partially occupied sites may be closer: split
+       positions are alternatives.
+
+    Parameters
+    ----------
+    structure : pymatgen.core.Structure
+    min_distance : float, default=MIN_DISTANCE
+        Å (0.5).
+    min_volume_per_atom : float, default=MIN_VOLUME_PER_ATOM
+        Å^3 (0.5).
+
+    Raises
+    ------
+    ValueError
+        Naming the check, the sites, their species and the distance or
+        volume found.
+
+    Examples
+    --------
+    >>> from pymatgen.core import Lattice, Structure
+    >>> from sklearn_leafs.environments._sites import check_geometry
+    >>> check_geometry(Structure(Lattice.cubic(3.6), ["Cu"], [[0, 0, 0]]))
+    >>> check_geometry(Structure(Lattice.cubic(0.05), ["Cu"], [[0, 0, 0]]))
+    Traceback (most recent call last):
+    ...
+    ValueError: degenerate cell: 0.000125 Å^3 per atom ...
+    """
+    matrix = np.asarray(structure.lattice.matrix, dtype=float)
+    if not np.isfinite(matrix).all():
+        raise ValueError("the lattice has non-finite (NaN or infinite) parameters")
+    if not np.isfinite(structure.frac_coords).all():
+        raise ValueError("a site has non-finite (NaN or infinite) coordinates")
+    volume = abs(float(np.linalg.det(matrix)))
+    n_atoms = float(structure.composition.num_atoms)
+    if not n_atoms > 0:
+        raise ValueError("the structure has no atoms (every occupancy is zero)")
+    if not volume / n_atoms >= min_volume_per_atom:
+        raise ValueError(
+            f"degenerate cell: {volume / n_atoms:.3g} Å^3 per atom "
+            f"({volume:.3g} Å^3 for {n_atoms:g} atoms), below the physical "
+            f"minimum of {min_volume_per_atom:g} Å^3 per atom; check the lattice "
+            "parameters and their units"
+        )
+    shortest = float(min(structure.lattice.get_lll_reduced_lattice().abc))
+    if shortest < min_distance:
+        raise ValueError(
+            f"the cell repeats every {shortest:.3g} Å: each atom is that close to "
+            f"its own periodic image, below the physical minimum of "
+            f"{min_distance:g} Å; check the lattice parameters and their units"
+        )
+    centre, neighbour, _, distance = structure.get_neighbor_list(
+        min_distance, exclude_self=True
+    )
+    if len(distance) == 0:
+        return
+    occupancy = np.array([float(sum(site.species.values())) for site in structure])
+    full = occupancy >= FULL_OCCUPANCY
+    clash = (centre == neighbour) | (full[centre] & full[neighbour])
+    if not clash.any():
+        return
+    k = int(np.flatnonzero(clash)[np.argmin(distance[clash])])
+    a, b, d = int(centre[k]), int(neighbour[k]), float(distance[k])
+    n_pairs = len({tuple(sorted(p)) for p in zip(centre[clash], neighbour[clash])})
+    if a == b:
+        raise ValueError(
+            f"site {a} ({structure[a].species_string}) is {d:.3g} Å from its own "
+            f"periodic image, below the physical minimum of {min_distance:g} Å; "
+            "check the lattice parameters"
+        )
+    more = f" ({n_pairs} such pairs)" if n_pairs > 1 else ""
+    raise ValueError(
+        f"atoms overlap: sites {min(a, b)} ({structure[min(a, b)].species_string}) "
+        f"and {max(a, b)} ({structure[max(a, b)].species_string}), both fully "
+        f"occupied, are {d:.3g} Å apart{more}, below the physical minimum of "
+        f"{min_distance:g} Å: an atom listed twice (merge the copies, e.g. "
+        "Structure.merge_sites(tol=0.5, mode='delete')) or a broken model"
+    )
 
 
 def _given_charges(structure):
@@ -439,6 +558,10 @@ def site_similarities(
         If a site holds a placeholder label (a dummy species such as ``M`` or
         ``X``, or an element heavier than Lr such as the ``Nh`` that AFLOW
         prototypes use for NH4); the message names the site and the label.
+        If the geometry is not physical (:func:`check_geometry`: a cell of
+        less than :data:`MIN_VOLUME_PER_ATOM` Å^3 per atom, atoms closer than
+        :data:`MIN_DISTANCE` Å to their periodic image or to another fully
+        occupied site); checked before any neighbour search.
 
     References
     ----------
@@ -468,6 +591,7 @@ def site_similarities(
     """
     if len(structure) == 0:
         raise ValueError("the structure has no sites")
+    check_geometry(structure)
     orbits = symmetry_orbits(structure, symprec) if symmetry else None
     reduced = orbits is not None
     if orbits is None:

@@ -62,7 +62,9 @@ def table_from_records(
         is in no reference composition of its strata keeps its weights.
     strata : str or callable, default="anion-class"
         With ``reference_compositions``: ``"anion-class"``,
-        ``"anion-class+n-elements"``, or ``f(amounts, element) -> label``.
+        ``"anion-family"``, ``"anion-class+n-elements"``, or
+        ``f(amounts, element) -> label``; see
+        :func:`~sklearn_leafs.tables._reweighting.poststratification_weights`.
 
     Returns
     -------

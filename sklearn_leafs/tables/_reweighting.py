@@ -22,6 +22,7 @@ import pandas as pd
 from ..chemistry import ANION_FORMERS, item_amounts
 
 __all__ = [
+    "ANION_FAMILIES",
     "STRATA",
     "anion_class",
     "formula_weights",
@@ -70,8 +71,23 @@ def anion_class(amounts):
     return min(formers, key=lambda el: (-_PAULING[el], el))
 
 
+#: Anion classes merged into chemical families (fewer, larger strata).
+ANION_FAMILIES = {
+    "F": "fluoride", "O": "oxide", "Cl": "halide", "Br": "halide",
+    "I": "halide", "S": "chalcogenide", "Se": "chalcogenide",
+    "Te": "chalcogenide", "N": "pnictide", "P": "pnictide", "As": "pnictide",
+    "C": "carbide, silicide, boride", "Si": "carbide, silicide, boride",
+    "B": "carbide, silicide, boride", "H": "hydride",
+    "intermetallic": "intermetallic", "element": "element",
+}  # fmt: skip
+
+
 def _anion(amounts, element):
     return anion_class(amounts)
+
+
+def _anion_family(amounts, element):
+    return ANION_FAMILIES[anion_class(amounts)]
 
 
 def _anion_elements(amounts, element):
@@ -82,6 +98,7 @@ def _anion_elements(amounts, element):
 #: Built-in strata: name -> ``f(amounts, element) -> stratum label``.
 STRATA = {
     "anion-class": _anion,
+    "anion-family": _anion_family,
     "anion-class+n-elements": _anion_elements,
 }
 
@@ -212,7 +229,10 @@ def poststratification_weights(
         The reference chemistry, for example the compositions of ICSD
         entries; each counts once for each of its elements.
     strata : str or callable, default="anion-class"
-        ``"anion-class"`` (see :func:`anion_class`),
+        ``"anion-class"`` (see :func:`anion_class`: 15 anion formers,
+        intermetallic, element), ``"anion-family"`` (the anion classes
+        merged into fluoride, oxide, halide, chalcogenide, pnictide, carbide
+        silicide boride, hydride, intermetallic, element),
         ``"anion-class+n-elements"`` (also split by 1, 2, 3, 4 or more
         elements), or ``f(amounts, element) -> label`` called with a
         composition's element amounts (dict) and one of its elements.

@@ -11,7 +11,7 @@ datasets. The known-compositions reference of
 Every input is checked against the sha256 published in the reference data
 README before anything is written, and every output gets a JSON sidecar with
 its source, licence, the input's sha256, row counts and this script's git
-revision. The published LEAF tables are never written here.
+revision.
 
 Outputs (``sklearn_leafs/data/``):
 
@@ -33,10 +33,12 @@ Outputs (``sklearn_leafs/data/``):
 Usage::
 
     SKLEARN_LEAFS_DATA=/path/to/shared/data python scripts/build_offline_data.py
+        [--only li_ion,table1,known,leaf_tables]
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import io
 import json
@@ -60,6 +62,30 @@ METADATA = "structure-corpus/metadata.csv"
 #: weights choose the representative record of a known composition.
 TEMPLATES = OUT / "structure_templates.csv"
 LEAF_COMMIT = "4d019faa7d781943a0a04dd10834119b85024c9a"
+#: The published LEAF tables: reference path -> (shipped name, path in the
+#: LEAF repository, what it is).
+LEAF_TABLES = {
+    "leaf-vasylenko2024/leaf.csv": (
+        "vasylenko2024_leaf.csv",
+        "data/leaf.csv",
+        "LEAFs: mean OPSiteFingerprint motif similarities of each element over "
+        "ICSD structures; element rows x 37 motif columns (0..36)",
+    ),
+    "leaf-vasylenko2024/leaf+_dic.csv": (
+        "vasylenko2024_leaf+_dic.csv",
+        "data/leaf+_dic.csv",
+        "LEAF+: the 37 LEAFs followed by 22 Magpie elemental properties; "
+        "elements as columns, features as rows",
+    ),
+    "leaf-vasylenko2024/LEAF59.csv": (
+        "vasylenko2024_LEAF59.csv",
+        "paper/Table1/ElementEmbeddings/Publication/element_similarity/csp/"
+        "atom2vec/LEAF59.csv",
+        "the autoencoder table: 59-dimensional element embeddings learned from "
+        "the multi-hot local-environment matrix; element rows x 59 columns",
+    ),
+}
+LEAF_LICENCE = "leaf-vasylenko2024/LICENSE"
 
 
 def sha256(path):
@@ -305,11 +331,73 @@ def build_known():
     )
 
 
-def main():
+def build_leaf_tables():
+    """Copy the published LEAF tables byte for byte, with licence and sidecars.
+
+    The bytes are not re-serialised: the shipped file has the published
+    sha256, which the reader checks, and any parser reads the same values.
+    """
+    licence = DATA / LEAF_LICENCE
+    licence_text = licence.read_text()
+    if "Permission is hereby granted, free of charge" not in licence_text:
+        sys.exit(f"{licence}: not the MIT licence text")
+    (OUT / "LICENSE-LEAF").write_text(licence_text)
+    print(f"wrote {(OUT / 'LICENSE-LEAF').relative_to(ROOT)}")
+    for relative, (name, remote, what) in LEAF_TABLES.items():
+        path, digest = verified(relative)
+        data = path.read_bytes()
+        target = OUT / name
+        target.write_bytes(data)
+        assert sha256(target) == digest
+        frame = pd.read_csv(io.BytesIO(data), index_col=0)
+        # leaf+_dic.csv has the elements as columns
+        by_column = all(Element.is_valid_symbol(str(c)) for c in frame.columns)
+        sidecar = {
+            "file": name,
+            "rows": int(frame.shape[0]),
+            "columns": int(frame.shape[1]),
+            "n_elements": int(frame.shape[1] if by_column else frame.shape[0]),
+            "sha256": digest,
+            "source": f"github.com/lrcfmd/LEAF@{LEAF_COMMIT}, {remote}",
+            "source_sha256": digest,
+            "description": what,
+            "licence": "MIT (LEAF repository, Copyright 2024 Andrij Vasylenko)",
+            "licence_file": "LICENSE-LEAF",
+            "licence_sha256": sha256(licence),
+            "reference": "A. Vasylenko et al., Digital features of chemical "
+            "elements extracted from local geometries in crystal structures, "
+            "2024",
+            "transformation": "none: the published bytes",
+            "written_by": "scripts/build_offline_data.py",
+            "git_revision": git_revision(),
+        }
+        (OUT / f"{name}.json").write_text(json.dumps(sidecar, indent=1) + "\n")
+        print(f"wrote {target.relative_to(ROOT)} ({frame.shape[0]} rows)")
+
+
+STEPS = {
+    "li_ion": build_li_ion,
+    "table1": build_table1,
+    "known": build_known,
+    "leaf_tables": build_leaf_tables,
+}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--only",
+        default=",".join(STEPS),
+        help=f"comma-separated outputs to write (default: all of {', '.join(STEPS)})",
+    )
+    args = parser.parse_args(argv)
+    steps = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = sorted(set(steps) - set(STEPS))
+    if unknown:
+        parser.error(f"unknown --only {unknown}; choose from {list(STEPS)}")
     OUT.mkdir(exist_ok=True)
-    build_li_ion()
-    build_table1()
-    build_known()
+    for step in steps:
+        STEPS[step]()
 
 
 if __name__ == "__main__":

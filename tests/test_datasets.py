@@ -80,7 +80,9 @@ def test_download_verifies_and_writes_atomically(mirror, tmp_path, monkeypatch):
     root, url = mirror
     monkeypatch.setenv("SKLEARN_LEAFS_LEAF_URL", url)
     home = tmp_path / "home"
-    table = fetch_leaf_table(data_home=home).table
+    fetched = fetch_leaf_table(data_home=home, bundled=False)
+    table = fetched.table
+    assert not fetched.bundled
     assert (home / "leaf-vasylenko2024" / "leaf.csv").is_file()
     assert table.lookup(["Mg"])[0][18] == pytest.approx(0.4455463, abs=1e-6)
     assert len(fetch_li_ion_conductivity(data_home=home).data) == 397
@@ -94,7 +96,7 @@ def test_checksum_mismatch_leaves_no_file(mirror, tmp_path, monkeypatch):
     monkeypatch.setenv("SKLEARN_LEAFS_LEAF_URL", url)
     home = tmp_path / "home"
     with pytest.raises(OSError, match="checksum mismatch"):
-        fetch_leaf_table(data_home=home)
+        fetch_leaf_table(data_home=home, bundled=False)
     assert not (home / "leaf-vasylenko2024" / "leaf.csv").exists()
     assert not list(home.rglob("*.part"))
 
@@ -105,9 +107,9 @@ def test_offline_error_names_url_and_data_home(tmp_path, monkeypatch):
     with pytest.raises(
         OSError, match=r"http://127\.0\.0\.1:9/data/leaf\.csv.*data_home="
     ):
-        fetch_leaf_table(data_home=home)
+        fetch_leaf_table(data_home=home, bundled=False)
     with pytest.raises(OSError, match="download_if_missing=False"):
-        fetch_leaf_table(data_home=home, download_if_missing=False)
+        fetch_leaf_table(data_home=home, download_if_missing=False, bundled=False)
 
 
 # -- the copies shipped for offline use -------------------------------------

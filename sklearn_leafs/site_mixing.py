@@ -81,7 +81,7 @@ import pandas as pd
 
 from sklearn_leafs.chemistry import as_items, guess_oxidation_states, item_amounts
 
-__all__ = ["predict_parent_structure", "site_readings"]
+__all__ = ["end_members", "mixing_source", "predict_parent_structure", "site_readings"]
 
 NO_PREDICTION = "no prediction"
 #: Default largest relative vacancy or excess per site (10%).
@@ -150,6 +150,16 @@ def mixing_source(substitution=None, table="default"):
     ``p(guest, host)`` evaluated over the elements of the default Eq. 1 frame.
     Returns a callable giving the rank probability of the module docstring
     (NaN when the source has no probability for the pair).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> P = pd.DataFrame({"Pb": [0.0, 0.5, 0.2, 0.3]}, index=["Pb", "Sn", "S", "Se"])
+    >>> pi = mixing_source(P)
+    >>> pi("Sn", "Pb"), pi("S", "Pb")
+    (1.0, 0.2)
+    >>> mixing_source()("Sr", "Ba") > mixing_source()("Ti", "Ba")
+    True
     """
     if substitution is None:
         frame = _default_frame(table) if isinstance(table, str) else _eq1_frame(table)
@@ -475,74 +485,105 @@ def _written_integers(amounts):
     return all(abs(a - round(a)) < 1e-6 for a in amounts.values())
 
 
-def _candidates(item, pi, params):
-    """``(stoichiometric, readings or reason)`` of one composition."""
-    amounts = item_amounts(item)
-    whole = _written_integers(amounts)
+@lru_cache(maxsize=4)
+def _library_keys(polymorphs):
+    """Sorted reduced element amounts of every template formula of the library."""
+    from sklearn_leafs.substitution import load_templates  # template library source
+
+    return frozenset(
+        _key(item_amounts(f).values())
+        for f in set(load_templates(polymorphs)["formula"])
+    )
+
+
+def _key(amounts):
+    counts = [int(round(a)) for a in amounts]
+    g = math.gcd(*counts)
+    return tuple(sorted(c // g for c in counts))
+
+
+def _candidates(item, pi, params, whole, library):
+    """Readings of one composition to try (library stoichiometries first), or
+    the reason there are none."""
     try:
         readings = site_readings(item, _pi=pi, **params)
     except ValueError as exc:
-        return whole, f"too many species: {exc}"
-    if whole:  # the ordered compound itself is asked first, separately
+        return f"too many species: {exc}"
+    if whole:  # the ordered compound itself was asked first, separately
         readings = [r for r in readings if not _is_trivial(r)]
     if not readings:
-        return whole, (
+        return (
             f"no parent within tolerance: no grouping of its species into sites "
             f"matches integer multiplicities <= {params['max_multiplicity']} "
             f"within {params['tolerance']:.0%} per site"
         )
-    return whole, readings[:MAX_READINGS]
+    if _is_trivial(readings[0]):
+        return readings[:1]
+    inside = [_key(s.multiplicity for s in r.sites) in library for r in readings]
+    order = sorted(range(len(readings)), key=lambda k: not inside[k])
+    return [readings[k] for k in order[:MAX_READINGS]]
 
 
-def _resolve(names, items, cand, pi, table, top, params, predict_kwargs):
+def _resolve(names, items, pi, top, params, predict):
     """Rows of every composition: ordered ones first, then readings in rounds."""
-    cache, out, note = {}, {}, {}
-    whole = [i for i, (w, _) in enumerate(cand) if w]
-    _predictions([names[i] for i in whole], cache, table, predict_kwargs)
-    for i in whole:
-        got = cache[names[i]]
-        if not isinstance(got, str):
+    out, note = {}, {}
+    whole = [_written_integers(item_amounts(it)) for it in items]
+    cache = predict([n for n, w in zip(names, whole) if w], {})
+    for i, w in enumerate(whole):
+        got = cache.get(names[i]) if w else None
+        if w and not isinstance(got, str):
             out[i] = _plain_rows(names[i], got, top)
-        else:
-            note[i] = (
-                f"no template for the ordered compound ({got}); read as its disordered parent"
-            )
-    pending = {i: c for i, (_, c) in enumerate(cand) if i not in out}
-    for i, c in list(pending.items()):
+        elif w:
+            note[i] = f"no template for the ordered compound ({got})"
+    library = _library_keys(predict.polymorphs)
+    pending = {}
+    for i in (i for i in range(len(items)) if i not in out):
+        c = _candidates(items[i], pi, params, whole[i], library)
         if isinstance(c, str):
-            reason = c if i not in note else f"{note[i].split(';')[0]}; {c}"
-            out[i] = _no_rows(names[i], reason)
-            del pending[i]
+            out[i] = _no_rows(names[i], f"{c}; {note[i]}" if i in note else c)
         elif _is_trivial(c[0]):  # written as fractions but an ordered compound
-            _predictions([names[i]], cache, table, predict_kwargs)
-            got = cache[names[i]]
-            rows = _plain_rows(names[i], got, top) if not isinstance(got, str) else None
-            out[i] = rows or _no_rows(names[i], got)
-            del pending[i]
-    tried = {i: [] for i in pending}
+            got = predict([names[i]], cache)[names[i]]
+            out[i] = _no_rows(names[i], got) if isinstance(got, str) else None
+            out[i] = out[i] or _plain_rows(names[i], got, top)
+        else:
+            pending[i] = c
+    tried, chosen = {i: [] for i in pending}, {}
     for r in range(MAX_READINGS):
-        todo = {i: c[r] for i, c in pending.items() if r < len(c)}
-        if not todo:
-            break
+        todo = {i: c[r] for i, c in pending.items() if r < len(c) and i not in chosen}
         members = {
             i: end_members(rd, params["dopant_fraction"]) for i, rd in todo.items()
         }
-        _predictions(
-            [f for m in members.values() for f, _ in m], cache, table, predict_kwargs
-        )
+        predict([m[0][0] for m in members.values()], cache)
         for i, rd in todo.items():
             parent = members[i][0][0]
             if isinstance(cache[parent], str):
                 tried[i].append(f"{parent} ({cache[parent]})")
-                continue
-            out[i] = _mixed_rows(names[i], rd, members[i], cache, top, note.get(i))
-            del pending[i]
+            else:
+                chosen[i] = (rd, members[i])
+    predict([f for _, m in chosen.values() for f, _ in m[1:]], cache)
     for i in pending:
-        prefix = f"{note[i]}, but " if i in note else ""
-        out[i] = _no_rows(
-            names[i], f"no template for parent: {prefix}" + "; ".join(tried[i])
-        )
+        if i in chosen:
+            rd, m = chosen[i]
+            why = f"{note[i]}; read as its disordered parent" if i in note else None
+            out[i] = _mixed_rows(names[i], rd, m, cache, top, why)
+        else:
+            first = f"{note[i]}; " if i in note else ""
+            out[i] = _no_rows(
+                names[i],
+                f"no template for parent: {first}parents tried: " + "; ".join(tried[i]),
+            )
     return [row for i in range(len(items)) for row in out[i]]
+
+
+class _Predictor:
+    """Batched ``predict_structure_type`` of formulas into a shared cache."""
+
+    def __init__(self, table, **kwargs):
+        self.table, self.kwargs = table, kwargs
+        self.polymorphs = kwargs["polymorphs"]
+
+    def __call__(self, formulas, cache):
+        return _predictions(formulas, cache, self.table, self.kwargs)
 
 
 def predict_parent_structure(
@@ -652,13 +693,10 @@ def predict_parent_structure(
         it if isinstance(it, str) else getattr(it, "reduced_formula", str(it))
         for it in items
     ]
-    cand = [_candidates(it, pi, params) for it in items]
-    predict_kwargs = {
-        "polymorphs": polymorphs,
-        "known": known,
-        "top": max(END_MEMBER_TOP, int(top)),
-    }
-    rows = _resolve(names, items, cand, pi, table, top, params, predict_kwargs)
+    predict = _Predictor(
+        table, polymorphs=polymorphs, known=known, top=max(END_MEMBER_TOP, int(top))
+    )
+    rows = _resolve(names, items, pi, top, params, predict)
     return pd.DataFrame(rows, columns=_COLUMNS)
 
 

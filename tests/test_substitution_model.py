@@ -208,8 +208,15 @@ def test_stored_calibration_is_matched_by_content_fingerprint():
     assert copy is not default and copy.fingerprint == default.fingerprint
     assert stored_calibration(copy, "all", "evidence") is not None
     assert stored_calibration(copy, "single", "evidence") is None
+    without_counts = LeafTable(default.frame)  # counts are not content
+    assert without_counts.fingerprint == default.fingerprint
     changed = default.frame
     changed.iloc[0, 0] += 1e-9
     other = LeafTable(changed, default.counts)
     assert other.fingerprint != default.fingerprint
     assert stored_calibration(other, "all", "evidence") is None
+
+
+def test_a_table_object_and_its_name_share_the_library_classifier():
+    by_name, _ = library_classifier("default")
+    assert library_classifier(get_table("default"))[0] is by_name

@@ -113,7 +113,9 @@ def test_best_assignment_is_the_brute_force_maximum():
 
 def test_formula_substitution_uses_the_matcher():
     model = SubstitutionModel(SPECIES, oxidation_states=None, species=["Na+", "K+"])
-    pairs, product = match(((("Na", 1), 1), (("Cl", -1), 1)), ((("K", 1), 1), (("Cl", -1), 1)), model.p)
+    pairs, product = match(
+        ((("Na", 1), 1), (("Cl", -1), 1)), ((("K", 1), 1), (("Cl", -1), 1)), model.p
+    )
     result = formula_substitution("NaCl", "KCl", SPECIES, oxidation_states=None)
     assert result["pairs"] == [("Na+", "K+", pytest.approx(product))]
     assert pairs == [(("Na", 1), ("K", 1), pytest.approx(product))]
@@ -141,7 +143,9 @@ def test_substitute_formula_double_substitutions_are_charge_balanced():
     assert len(doubles)  # e.g. Ca2+ Ti4+ -> La3+ Al3+
     for row in doubles.itertuples():
         assert row.probability == pytest.approx(np.prod(row.species_probabilities))
-        p = best_substitutions(row.replaced[0], "default-species", top=None, oxidation_states="icsd")
+        p = best_substitutions(
+            row.replaced[0], "default-species", top=None, oxidation_states="icsd"
+        )
         assert p[row.substitutes[0]] == pytest.approx(row.species_probabilities[0])
 
 
@@ -167,7 +171,9 @@ def test_cli_substitute_prints_the_function_result(argv, capsys):
     assert lines == format_substitutions(argv[1], result)
     for line, row in zip(lines, result.itertuples()):
         assert line.startswith(f"{argv[1]} -> {row.formula} (")
-        for old, new, p in zip(row.replaced, row.substitutes, row.species_probabilities):
+        for old, new, p in zip(
+            row.replaced, row.substitutes, row.species_probabilities
+        ):
             assert f"{old} -> {new} {p:.4f}" in line
 
 
@@ -202,8 +208,15 @@ def test_stored_calibration_is_matched_by_content_fingerprint():
     assert copy is not default and copy.fingerprint == default.fingerprint
     assert stored_calibration(copy, "all", "evidence") is not None
     assert stored_calibration(copy, "single", "evidence") is None
+    without_counts = LeafTable(default.frame)  # counts are not content
+    assert without_counts.fingerprint == default.fingerprint
     changed = default.frame
     changed.iloc[0, 0] += 1e-9
     other = LeafTable(changed, default.counts)
     assert other.fingerprint != default.fingerprint
     assert stored_calibration(other, "all", "evidence") is None
+
+
+def test_a_table_object_and_its_name_share_the_library_classifier():
+    by_name, _ = library_classifier("default")
+    assert library_classifier(get_table("default"))[0] is by_name

@@ -69,7 +69,12 @@ from ..tables._leaf_table import row_element
 from ._calibration import checked_calibration, fit_temperature
 from ._index import PROTOCOLS
 from ._matching import reduced_species_of
-from ._model import MIN_SPECIES_SITES, MODEL_CONSTRAINTS, SubstitutionModel
+from ._model import (
+    MIN_SPECIES_SITES,
+    MODEL_CONSTRAINTS,
+    SubstitutionModel,
+    document_model_options,
+)
 
 __all__ = ["SubstitutionClassifier"]
 
@@ -79,28 +84,16 @@ class SubstitutionClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    table : LeafTable, str, path or DataFrame, default="default"
-        Element table giving the element similarities, resolved with
-        :func:`sklearn_leafs.tables.get_table` (a LeafTable, a registered
-        name such as ``"default"``, ``"vasylenko2024"`` or ``"ee:magpie"``, a
-        CSV path, or a DataFrame indexed by element).
-    metric : {"pearson", "cosine"}, default="pearson"
-        Element similarity (:class:`SubstitutionModel`).
-    standardize : bool, default=True
-        Standardise every feature over all elements of the table first.
+    %(table)s
+    %(metric)s
+    %(standardize)s
     protocol : {"single", "all"}, default="single"
         ``"single"``: only templates one same-charge substitution away, scored
         by ``p(T <- P)`` (SMACT-compatible; reproduces Table 1).  ``"all"``:
         all templates with the same anonymous formula, scored by the product
         of per-site probabilities (see the module docstring).
-    oxidation_states : {"smact", "icsd"} or None, default="smact"
-        ``"smact"``: species must be in SMACT's default oxidation-state list
-        (elements up to Bi), and each element is weighted by its number of
-        states in the normalisation.  ``"icsd"``: the same with pymatgen's
-        ICSD-observed states
-        (:func:`sklearn_leafs.chemistry.oxidation_state_set`).  None: any
-        charge of an element of the table is admissible, every element
-        weighs 1.
+    %(oxidation_states)s
+        A target or template species outside the set is not admissible.
     aggregate : {"max", "sum"}, default="max"
         Score of a label from its templates' scores (each multiplied by its
         ``sample_weight``): the best one (``"max"``; ``predict`` is then the
@@ -457,9 +450,9 @@ class SubstitutionClassifier(ClassifierMixin, BaseEstimator):
         -------
         rows : list of tuple
             Per composition ``(codes, proba, best, reason)``: indices into
-            ``classes_`` of the labels with an admissible template, most
-            probable first, their probabilities (prior mix included), the
-            best template of each and None; or ``(None, None, None,
+            ``classes_`` of the labels with an admissible template, by
+            decreasing aggregated score, their probabilities (prior mix
+            included), the best template of each and None; or ``(None, None, None,
             reason)`` without admissible template (``fallback="prior"``).
         """
         check_is_fitted(self)
@@ -704,3 +697,6 @@ class SubstitutionClassifier(ClassifierMixin, BaseEstimator):
         tags.input_tags.string = True
         tags.input_tags.two_d_array = False
         return tags
+
+
+SubstitutionClassifier = document_model_options(SubstitutionClassifier)

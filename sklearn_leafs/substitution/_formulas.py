@@ -3,6 +3,7 @@
 import math
 from numbers import Integral
 
+import numpy as np
 import pandas as pd
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
@@ -152,8 +153,8 @@ def _substitutes(model, species, per_species):
         states = _common_states(label)
         ok = states if allowed is None else allowed.get(label, ())
         out.extend(((label, q), float(p)) for q in states if q in ok)
-    sign = (charge > 0) - (charge < 0)
-    return [(new, p) for new, p in out if (new[1] > 0) - (new[1] < 0) == sign]
+    # a cation is replaced by a cation, an anion by an anion
+    return [(new, p) for new, p in out if np.sign(new[1]) == np.sign(charge)]
 
 
 def _candidates(parent, options):

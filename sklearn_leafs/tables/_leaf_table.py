@@ -213,11 +213,11 @@ class LeafTable:
 
     @property
     def fingerprint(self):
-        """SHA-256 of the table's content: row labels, values and site counts.
+        """SHA-256 of the table's content: its row labels and values.
 
-        Two tables with the same rows, values and counts have the same
-        fingerprint whatever their name, provenance or feature names; caches
-        and stored calibrations use it to tell which table they belong to.
+        Two tables with the same rows and values have the same fingerprint
+        whatever their name, provenance, feature names or site counts; stored
+        calibrations use it to tell which table they were fitted with.
 
         Examples
         --------
@@ -232,10 +232,6 @@ class LeafTable:
             digest = hashlib.sha256()
             digest.update("\n".join(self._frame.index).encode())
             digest.update(np.ascontiguousarray(self._values, dtype="<f8").tobytes())
-            if self.counts is not None:
-                counts = self.counts.to_numpy(dtype=float)
-                digest.update(b"counts")
-                digest.update(np.ascontiguousarray(counts, dtype="<f8").tobytes())
             cached = self._fingerprint = digest.hexdigest()
         return cached
 

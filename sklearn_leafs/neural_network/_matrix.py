@@ -14,7 +14,7 @@ import os
 import numpy as np
 import scipy.sparse as sp
 
-from ..tables import LocalEnvironmentMatrix
+from ..tables import get_matrix
 
 
 def _matrix_parts(M, elements):
@@ -51,19 +51,15 @@ def _matrix_parts(M, elements):
 # --------------------------------------------------------------------------
 # the M parameter of the LeafNet estimators
 # --------------------------------------------------------------------------
-_MATRIX_CACHE = {}
-
-
 def _resolve_matrix(M):
-    """Return ``(csr float32 matrix, elements)`` for a matrix-like ``M``."""
+    """Return ``(csr float32 matrix, elements)`` for a matrix-like ``M``.
+
+    Names and paths go through :func:`sklearn_leafs.tables.get_matrix`, the
+    one resolver of M (cached with the table registry, re-read when a file
+    changes).
+    """
     if isinstance(M, str | os.PathLike):
-        path = os.fspath(M)
-        # a file is re-read when it changes; "default" names the built-in M
-        key = (path, os.path.getmtime(path) if os.path.isfile(path) else None)
-        if key not in _MATRIX_CACHE:
-            _MATRIX_CACHE.clear()
-            _MATRIX_CACHE[key] = LocalEnvironmentMatrix.load(path)
-        M = _MATRIX_CACHE[key]
+        M = get_matrix(M)
     matrix, elements, _, _ = _matrix_parts(M, None)
     matrix = sp.csr_matrix(matrix, dtype=np.float32)
     if len(elements) != matrix.shape[0]:

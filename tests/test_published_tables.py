@@ -142,3 +142,33 @@ def test_without_shipped_copy_falls_back_to_download(tmp_path, monkeypatch):
 def test_unknown_published_name():
     with pytest.raises(ValueError, match="vasylenko2024-autoencoder"):
         fetch_leaf_table("leaf.csv")
+
+
+def test_offline_data_script_writes_the_published_bytes(shared_data, tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "build_offline_data.py"
+    spec = importlib.util.spec_from_file_location("build_offline_data", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    script.DATA, script.OUT = shared_data, tmp_path
+    script.build_leaf_tables()
+    for name, filename in PUBLISHED.items():
+        shipped_name = _published.PUBLISHED_TABLES[name][1]
+        written = tmp_path / shipped_name
+        published = shared_data / "leaf-vasylenko2024" / filename
+        assert written.read_bytes() == published.read_bytes()
+        sidecar = json.loads((tmp_path / f"{shipped_name}.json").read_text())
+        assert sidecar["transformation"] == "none: the published bytes"
+        assert sidecar["source"].endswith(
+            _published._FILES[f"leaf-vasylenko2024/{filename}"][0]
+        )
+    n_elements = {
+        json.loads((tmp_path / f"{v[1]}.json").read_text())["n_elements"]
+        for v in _published.PUBLISHED_TABLES.values()
+    }
+    assert n_elements == {96, 99, 118}
+    assert (tmp_path / "LICENSE-LEAF").read_bytes() == (
+        shared_data / "leaf-vasylenko2024" / "LICENSE"
+    ).read_bytes()

@@ -172,3 +172,41 @@ def test_offline_data_script_writes_the_published_bytes(shared_data, tmp_path):
     assert (tmp_path / "LICENSE-LEAF").read_bytes() == (
         shared_data / "leaf-vasylenko2024" / "LICENSE"
     ).read_bytes()
+
+
+def test_fresh_interpreter_offline_empty_home_gets_leaf_csv(shared_data, tmp_path):
+    """``get_table("vasylenko2024")`` with no data_home argument, in a fresh
+    interpreter (no registry cache), every download refused."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    home = tmp_path / "empty-home"
+    home.mkdir()
+    out = tmp_path / "table.csv"
+    driver = (
+        "import sys, urllib.request\n"
+        "def refuse(*a, **k):\n"
+        "    raise AssertionError('download attempted')\n"
+        "urllib.request.urlopen = refuse\n"
+        "import sklearn_leafs._download as d\n"
+        "d.urllib.request.urlopen = refuse\n"
+        "from sklearn_leafs.tables import get_table\n"
+        "for name in ('vasylenko2024', 'vasylenko2024+'):\n"
+        "    get_table(name)\n"
+        "get_table('vasylenko2024').frame.to_csv(sys.argv[1])\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    env = {"SKLEARN_LEAFS_DATA": str(home), "HOME": str(tmp_path),
+           "PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"}  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-W", "error::UserWarning:sklearn_leafs", "-c", driver,
+         str(out)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert not any(home.iterdir())
+    got = pd.read_csv(out, index_col=0, float_precision="round_trip")
+    reference = _reference_frame(shared_data, "leaf.csv")
+    assert list(got.index) == list(reference.index)
+    np.testing.assert_array_equal(got.to_numpy(), reference.to_numpy())

@@ -15,6 +15,9 @@ Usage::
 
     python benchmarks/default_table_fidelity.py [--table PATH]
 
+``--table sklearn_leafs/data/open_table.csv`` scores the reweighted open
+table; ``benchmarks/open_table.py`` prints all of issue 23's figures for it.
+
 The ICSD table is read through ``sklearn_leafs.datasets.fetch_leaf_table``
 (``$SKLEARN_LEAFS_DATA``, default ``../shared/data``).
 """

@@ -123,6 +123,12 @@ def git_revision():
         return "unknown"
 
 
+def _shown(path):
+    """``path`` relative to the checkout when it is inside it."""
+    path = Path(path)
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
 def write(frame, name, sidecar, **to_csv):
     path = OUT / name
     frame.to_csv(path, index=False, **to_csv)
@@ -136,7 +142,7 @@ def write(frame, name, sidecar, **to_csv):
         "git_revision": git_revision(),
     }
     (OUT / f"{name}.json").write_text(json.dumps(sidecar, indent=1) + "\n")
-    print(f"wrote {path.relative_to(ROOT)} ({len(frame)} rows)")
+    print(f"wrote {_shown(path)} ({len(frame)} rows)")
 
 
 def build_li_ion():
@@ -342,7 +348,7 @@ def build_leaf_tables():
     if "Permission is hereby granted, free of charge" not in licence_text:
         sys.exit(f"{licence}: not the MIT licence text")
     (OUT / "LICENSE-LEAF").write_text(licence_text)
-    print(f"wrote {(OUT / 'LICENSE-LEAF').relative_to(ROOT)}")
+    print(f"wrote {_shown(OUT / 'LICENSE-LEAF')}")
     for relative, (name, remote, what) in LEAF_TABLES.items():
         path, digest = verified(relative)
         data = path.read_bytes()
@@ -372,7 +378,7 @@ def build_leaf_tables():
             "git_revision": git_revision(),
         }
         (OUT / f"{name}.json").write_text(json.dumps(sidecar, indent=1) + "\n")
-        print(f"wrote {target.relative_to(ROOT)} ({frame.shape[0]} rows)")
+        print(f"wrote {_shown(target)} ({frame.shape[0]} rows)")
 
 
 STEPS = {

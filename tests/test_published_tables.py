@@ -142,3 +142,71 @@ def test_without_shipped_copy_falls_back_to_download(tmp_path, monkeypatch):
 def test_unknown_published_name():
     with pytest.raises(ValueError, match="vasylenko2024-autoencoder"):
         fetch_leaf_table("leaf.csv")
+
+
+def test_offline_data_script_writes_the_published_bytes(shared_data, tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "build_offline_data.py"
+    spec = importlib.util.spec_from_file_location("build_offline_data", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    script.DATA, script.OUT = shared_data, tmp_path
+    script.build_leaf_tables()
+    for name, filename in PUBLISHED.items():
+        shipped_name = _published.PUBLISHED_TABLES[name][1]
+        written = tmp_path / shipped_name
+        published = shared_data / "leaf-vasylenko2024" / filename
+        assert written.read_bytes() == published.read_bytes()
+        sidecar = json.loads((tmp_path / f"{shipped_name}.json").read_text())
+        assert sidecar["transformation"] == "none: the published bytes"
+        assert sidecar["source"].endswith(
+            _published._FILES[f"leaf-vasylenko2024/{filename}"][0]
+        )
+    n_elements = {
+        json.loads((tmp_path / f"{v[1]}.json").read_text())["n_elements"]
+        for v in _published.PUBLISHED_TABLES.values()
+    }
+    assert n_elements == {96, 99, 118}
+    assert (tmp_path / "LICENSE-LEAF").read_bytes() == (
+        shared_data / "leaf-vasylenko2024" / "LICENSE"
+    ).read_bytes()
+
+
+def test_fresh_interpreter_offline_empty_home_gets_leaf_csv(shared_data, tmp_path):
+    """``get_table("vasylenko2024")`` with no data_home argument, in a fresh
+    interpreter (no registry cache), every download refused."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    home = tmp_path / "empty-home"
+    home.mkdir()
+    out = tmp_path / "table.csv"
+    driver = (
+        "import sys, urllib.request\n"
+        "def refuse(*a, **k):\n"
+        "    raise AssertionError('download attempted')\n"
+        "urllib.request.urlopen = refuse\n"
+        "import sklearn_leafs._download as d\n"
+        "d.urllib.request.urlopen = refuse\n"
+        "from sklearn_leafs.tables import get_table\n"
+        "for name in ('vasylenko2024', 'vasylenko2024+'):\n"
+        "    get_table(name)\n"
+        "get_table('vasylenko2024').frame.to_csv(sys.argv[1])\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    env = {"SKLEARN_LEAFS_DATA": str(home), "HOME": str(tmp_path),
+           "PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"}  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-W", "error::UserWarning:sklearn_leafs", "-c", driver,
+         str(out)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert not any(home.iterdir())
+    got = pd.read_csv(out, index_col=0, float_precision="round_trip")
+    reference = _reference_frame(shared_data, "leaf.csv")
+    assert list(got.index) == list(reference.index)
+    np.testing.assert_array_equal(got.to_numpy(), reference.to_numpy())

@@ -398,3 +398,49 @@ def test_truncated_cif_is_named_as_such(tmp_path):
     assert records.formulas.tolist() == ["MgO"]
     (skip,) = records.skipped
     assert "cut.cif" in str(skip) and "malformed or truncated CIF" in str(skip)
+
+
+# -- CIF blocks and text fields: a property (issue 25, kinds 5 and 6) -------------
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_FIELD_LINE = st.one_of(
+    st.sampled_from(
+        ["data_", "DATA_x", "  data_collection", "data_2 loop_", "_cell_length_a 9"]
+    ),
+    st.text(alphabet="abcdefgh _-.0123456789", max_size=20).filter(
+        lambda t: not t.startswith(";")
+    ),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    cations=st.lists(
+        st.sampled_from(["Mg", "Ca", "Sr", "Ba", "Ni"]), min_size=1, max_size=4
+    ),
+    fields=st.lists(st.lists(_FIELD_LINE, max_size=5), min_size=4, max_size=4),
+    metadata_block=st.booleans(),
+)
+def test_any_blocks_with_any_text_fields_read_one_structure_each(
+    cations, fields, metadata_block, tmp_path_factory
+):
+    """Property: a CIF of k structure blocks, each with a ';' text field of
+    arbitrary lines (some starting with data_), gives k structures with the
+    blocks' own chemistry, in order; a publication block adds none."""
+    text = "data_publication\n_journal_year 2024\n" if metadata_block else ""
+    for k, (cation, lines) in enumerate(zip(cations, fields)):
+        block = mgo_cif(cation).replace("data_test", f"data_s{k}")
+        field = "_refine_special_details\n;\n" + "\n".join(lines) + "\n;\n"
+        text += block.replace("_cell_length_a", field + "_cell_length_a", 1)
+    path = tmp_path_factory.mktemp("cif") / "blocks.cif"
+    path.write_text(text)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        items = collect_items(path)
+        formulas = [item.load().composition.reduced_formula for item in items]
+    assert formulas == [f"{c}O" for c in cations]
+    if len(cations) > 1:
+        assert [item.id for item in items] == [
+            f"blocks.cif#s{k}" for k in range(len(cations))
+        ]

@@ -453,3 +453,51 @@ def test_reported_rows_point_at_their_lines(rows, chunksize, tmp_path_factory):
         assert lines[row].split(",")[0] == formula
     n_written = len(pd.read_csv(out)) if out.exists() else 0
     assert n_written + len(rej) == sum(r != "BLANK" for r in rows)
+
+
+# -- build-table: CIF blocks and warnings (issue 25, kind 5) -----------------------
+def _p1_cif(name, cation, formula_sum=None, drop=None):
+    lines = [f"data_{name}"]
+    if formula_sum:
+        lines.append(f"_chemical_formula_sum '{formula_sum}'")
+    lines += [f"_cell_length_{x} 3.0" for x in "abc"]
+    lines += [f"_cell_angle_{x} 90" for x in ("alpha", "beta", "gamma")]
+    lines += ["loop_", "_symmetry_equiv_pos_as_xyz", "'x, y, z'", "loop_"]
+    lines += [f"_atom_site_{x}" for x in ("label", "type_symbol", "fract_x")]
+    lines += ["_atom_site_fract_y", "_atom_site_fract_z"]
+    lines += [f"{cation}1 {cation} 0 0 0", "O1 O 0.5 0.5 0.5"]
+    text = "\n".join(lines) + "\n"
+    return text if drop is None else text.replace(f"{drop} 90\n", "")
+
+
+def test_build_table_names_a_broken_block_and_warns_once(tmp_path, capsys):
+    path = tmp_path / "pair.cif"
+    path.write_text(
+        _p1_cif("SrO_broken", "Sr", drop="_cell_angle_gamma")
+        + _p1_cif("BaO_hydrated", "Ba", formula_sum="Ba O H2")
+    )
+    out = tmp_path / "t.csv"
+    argv = ["build-table", str(path), "-o", str(out), "-q"]
+    code, lines = _run(argv, capsys)
+    assert code == 1
+    _assert_one_error(code, lines, argv)
+    assert "pair.cif#SrO_broken" in lines[-1]
+    assert "lacks the CIF item _cell_angle_gamma" in lines[-1]
+    code, lines = _run([*argv, "--errors", "skip"], capsys)
+    assert code == 0
+    skipped = [line for line in lines if line.startswith("leafs: skipped")]
+    assert len(skipped) == 1 and "data block 'SrO_broken'" in skipped[0]
+    warned = [line for line in lines if "Missing elements H" in line]
+    assert len(warned) == 1 and "pair.cif#BaO_hydrated" in warned[0], lines
+    import pandas as pd
+
+    table = pd.read_csv(out, index_col=0)
+    assert sorted(table.index) == ["Ba", "O"]  # nothing of the broken block
+
+
+def test_build_table_zero_workers_is_a_usage_error(tmp_path, capsys):
+    path = tmp_path / "a.cif"
+    path.write_text(_p1_cif("MgO", "Mg"))
+    argv = ["build-table", str(path), "-o", str(tmp_path / "t.csv"), "--n-jobs", "0"]
+    assert main(argv) == 2
+    assert "0 workers" in capsys.readouterr().err

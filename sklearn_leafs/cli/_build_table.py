@@ -55,6 +55,16 @@ def _cmd_build_table(args):
     return 0
 
 
+def _n_jobs(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value == 0:
+        raise argparse.ArgumentTypeError("0 workers: give 1 or more, or -1 for all")
+    return value
+
+
 def _tolerance(text):
     try:
         value = float(text)
@@ -85,7 +95,12 @@ def add_parser(sub):
         "inputs", nargs="+", metavar="INPUT", help="structure files or folders"
     )
     p.add_argument("-o", "--output", required=True, help="output table CSV")
-    p.add_argument("--n-jobs", type=int, default=None, help="parallel workers")
+    p.add_argument(
+        "--n-jobs",
+        type=_n_jobs,
+        default=None,
+        help="parallel workers (joblib: -1 for every core)",
+    )
     p.add_argument(
         "--errors",
         choices=("raise", "skip"),

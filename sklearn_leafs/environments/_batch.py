@@ -31,7 +31,7 @@ ERROR_POLICIES = ("raise", "skip", "warn")
 #: cache key with the package's own version, so records cached before a
 #: change of either are recomputed instead of reused.  Bump it with any
 #: change of the values a record holds.
-RECORDS_FORMAT = "2"
+RECORDS_FORMAT = "3"
 
 
 def _one_structure(

@@ -138,8 +138,11 @@ def test_species_amounts_keep_their_scale():
 
 
 def test_amounts_beyond_float_precision_fall_back_with_a_reason():
-    guess = guess_oxidation_states("Li1e-12Co1e300")
+    guess = guess_oxidation_states("Li1e-12O1e300")
     assert guess.rule == "electronegativity" and "orders of magnitude" in guess.reason
+    assert guess.roles == {"Li": "cation", "O": "anion"}
+    guess = guess_oxidation_states("Li1e-12Co1e300")  # metals only
+    assert guess.rule == "metallic" and "orders of magnitude" in guess.reason
     assert set(guess.roles) == {"Li", "Co"}
 
 

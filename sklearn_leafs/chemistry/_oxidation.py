@@ -41,13 +41,34 @@ step of this ladder that finds a charge-balanced assignment decides:
    then mixed valence over every known state;
 7. ``"fractional"``: a balanced solution exists only with an element whose
    average state is not an integer and cannot be split into same-sign states
-   (the azide N in NaN3 at -1/3, the superoxide O in KO2 at -1/2, Ni at -3/5
-   in LaNi5).  Roles follow the sign of the average; there are no integer
+   (the azide N in NaN3 at -1/3, the superoxide O in KO2 at -1/2).  Roles follow the sign of the average; there are no integer
    species (the guess names this reason);
-8. ``"electronegativity"``: nothing is balanced (intermetallics such as
-   CuZn): the most electronegative element and the anion formers with
+8. ``"metallic"``: a composition of metals only (no element of
+   :data:`NON_METALS`) that none of steps 1-6 balances, an intermetallic such
+   as CuZn, Cu3Al, MgZn2 or LaNi5: every element is ``"neutral"`` (metallic
+   bonding; IUPAC gives metals in alloys oxidation state 0) and there are no
+   ionic species;
+9. ``"electronegativity"``: nothing is balanced and a non-metal is present
+   (borides such as MgB2, AlB2, TiB2 and CaB6, whose boron networks have no
+   integer formal state in pymatgen's lists, which give B no negative state
+   but -3): the most electronegative element and the anion formers with
    Pauling electronegativity >= 2.5 are anions, every other element is a
    cation; there are no species.
+
+Borides, carbides and intermetallics
+------------------------------------
+Carbides balance with carbon's negative states (pymatgen lists -4 to -1):
+``Si4+ C4-`` for SiC, ``Al3+ C4-`` for Al4C3, the acetylide ``Ca2+ C-`` for
+CaC2.  Borides are left without species rather than given invented ones:
+MgB2 and AlB2 (graphite-like B layers), TiB2 and CaB6 (B6 clusters at -1/3
+per B) take the electronegativity roles, metal cation and B anion.  A
+composition of metals only is metallic (all neutral) when nothing over the
+common and ICSD lists and every known state balances it; intermetallics that
+*do* balance with every known state (``Fe2- Ni2+`` for FeNi, ``Hf4+ W2-`` for
+HfW2) keep those species here, where the substitution protocols of Table 1
+use them, while the site model (:func:`sklearn_leafs.environments.site_oxidation_states`)
+keeps their sites metallic; Zintl phases and aurides with an s-block cation
+balance over the common or known lists (``Mg2+ Si4-``, ``Cs+ Au-``).
 
 Within a step, assignments that respect electronegativity come first: no
 element is positive while an element more electronegative by more than 0.1
@@ -139,6 +160,12 @@ ELECTRONEGATIVITY_TOLERANCE = 0.1
 #: amounts leave a small residual charge with the common states.
 NEAR_BALANCE_TOLERANCE = 0.1
 
+#: Non-metals and metalloids (the elements that form anions of Zintl phases,
+#: and the noble gases): a composition of none of them is an intermetallic.
+NON_METALS = ANION_FORMERS | frozenset(
+    ["He", "Ne", "Ar", "Kr", "Xe", "Rn", "Ge", "Sb", "At", "Ts", "Og"]
+)
+
 
 # --------------------------------------------------------------------------
 # The guess
@@ -152,17 +179,18 @@ class OxidationStateGuess:
     species : dict or None
         ``(element, charge) -> amount`` (amounts as in the input); None when
         the composition has no integer charge-balanced species (rules
-        ``"fractional"`` and ``"electronegativity"``).
+        ``"near-balanced"``, ``"fractional"``, ``"metallic"`` and
+        ``"electronegativity"``).
     mean_states : dict or None
         Element -> average oxidation state (a float); None under the
-        electronegativity rule.
+        metallic and electronegativity rules.
     roles : dict
         Element -> ``"cation"``, ``"anion"`` or ``"neutral"``: the sign of
-        the average state (or the electronegativity rule).
+        the average state (or the metallic or electronegativity rule).
     rule : str
         ``"given"``, ``"element"``, ``"common"``, ``"icsd-mixed"``,
         ``"near-balanced"``, ``"icsd"``, ``"all"``, ``"all-mixed"``,
-        ``"fractional"`` or ``"electronegativity"``; see
+        ``"fractional"``, ``"metallic"`` or ``"electronegativity"``; see
         :mod:`sklearn_leafs.chemistry._oxidation`.
     reason : str or None
         Why there are no species (or why a step was skipped), in words.
@@ -174,8 +202,10 @@ class OxidationStateGuess:
     >>> guess = guess_oxidation_states("Li6.25Al0.25La3Zr2O12")
     >>> guess.rule, guess.integer_formula
     ('common', {'Li': 25, 'Al': 1, 'La': 12, 'Zr': 8, 'O': 48})
-    >>> guess_oxidation_states("CuZn").reason
+    >>> guess_oxidation_states("MgB2").reason
     'no charge-balanced oxidation states could be guessed'
+    >>> guess_oxidation_states("CuZn").roles
+    {'Cu': 'neutral', 'Zn': 'neutral'}
     """
 
     species: dict | None
@@ -430,36 +460,49 @@ def _roles_of_means(means):
 MAX_COUNT = 1e15
 
 
+#: Amounts between these bounds are searched as typed (pymatgen reads them to
+#: 1/MAX_DENOMINATOR, so a typed doping level such as Li6.2499 is read as
+#: 25/4); a formula with an amount outside them is first scaled by a power
+#: of ten that brings its smallest amount into [1, 10).
+ORDINARY_AMOUNTS = (1e-3, 1e6)
+
+
 def _integer_counts(amounts):
     """Smallest integer formula and its factor (amount = count x factor).
 
     pymatgen's ``get_integer_formula_and_factor`` (amounts read to
-    1/:data:`MAX_DENOMINATOR`) on the amounts scaled by the power of ten that
-    brings the smallest into [1, 10) (:func:`._species.decimal_exponent`):
-    a formula scaled by a power of ten gives the same counts, and a trace
-    amount is kept (``Li0.00001CoO2`` is ``Li1Co100000O200000``).  Raises
-    OverflowError when a count would exceed :data:`MAX_COUNT`.
+    1/:data:`MAX_DENOMINATOR`), on the amounts as typed when they lie within
+    :data:`ORDINARY_AMOUNTS`, else scaled by the power of ten that brings the
+    smallest into [1, 10) (:func:`._species.decimal_exponent`): a formula
+    scaled far up or down (``Li1e-12Co1e-12O2e-12``, ``Fe1e308Ni1e308``)
+    reads as its reduced form, and a trace amount is kept, not rounded to
+    zero (``Li0.00001CoO2`` is ``Li1Co100000O200000``).  Raises
+    OverflowError when the amounts span more than :data:`MAX_COUNT`.
     """
     from pymatgen.core import Composition
 
-    k = decimal_exponent(amounts.values())
-    largest = max(amounts.values())
-    if math.log10(largest) + k > math.log10(MAX_COUNT):
+    smallest, largest = min(amounts.values()), max(amounts.values())
+    if math.log10(largest) - math.log10(smallest) > math.log10(MAX_COUNT):
         raise OverflowError(
             f"amounts span more than {math.log10(MAX_COUNT):.0f} orders of "
             "magnitude; no integer formula to search"
         )
-    comp = Composition({el: a * 10.0**k for el, a in amounts.items()})
-    with warnings.catch_warnings():  # pymatgen sorts noble gases by their NaN
-        warnings.filterwarnings("ignore", message="No Pauling electronegativity")
-        formula, factor = comp.get_integer_formula_and_factor(
-            max_denominator=MAX_DENOMINATOR
-        )
-    integer = Composition(formula)
-    counts = {str(el): int(round(integer[el])) for el in comp.elements}
-    if any(c < 1 for c in counts.values()):  # pragma: no cover - guarded above
-        raise OverflowError(f"an amount rounds to zero in {formula}")
-    return counts, float(factor) / 10.0**k
+    low, high = ORDINARY_AMOUNTS
+    exponents = [decimal_exponent(amounts.values())]
+    if low <= smallest and largest <= high:
+        exponents.insert(0, 0)  # as typed first
+    for k in exponents:
+        comp = Composition({el: a * 10.0**k for el, a in amounts.items()})
+        with warnings.catch_warnings():  # pymatgen sorts noble gases by their NaN
+            warnings.filterwarnings("ignore", message="No Pauling electronegativity")
+            formula, factor = comp.get_integer_formula_and_factor(
+                max_denominator=MAX_DENOMINATOR
+            )
+        integer = Composition(formula)
+        counts = {str(el): int(round(integer[el])) for el in comp.elements}
+        if all(c >= 1 for c in counts.values()):
+            return counts, float(factor) / 10.0**k
+    raise OverflowError(f"an amount rounds to zero in the integer formula {formula}")
 
 
 def _amount(count, total_count, amount):
@@ -548,6 +591,8 @@ def _guess_amounts(pairs):
     try:
         counts, factor = _integer_counts(amounts)
     except OverflowError as exc:
+        if all(el not in NON_METALS for el in elements):
+            return _metallic(elements, {}, str(exc))
         return OxidationStateGuess(
             None, None, _electronegativity_roles(elements), "electronegativity",
             f"no charge-balanced oxidation states could be guessed ({exc})",
@@ -569,6 +614,8 @@ def _guess_amounts(pairs):
         guess = step()
         if guess is not None:
             return guess
+    if all(el not in NON_METALS for el in elements):
+        return _metallic(elements, counts)
     for which in ("icsd", "all"):
         work = _mixed_work(counts_t, which)
         if work == 0 or work > MIXED_VALENCE_MAX_WORK:
@@ -594,6 +641,19 @@ def _guess_amounts(pairs):
         None, None, _electronegativity_roles(elements), "electronegativity", reason,
         counts,
     )  # fmt: skip
+
+
+def _metallic(elements, counts, note=None):
+    """The guess of a composition of metals that no step balances."""
+    reason = (
+        "intermetallic: only metals and no charge-balanced oxidation states; "
+        "metallic bonding, every element neutral (no ionic species)"
+    )
+    if note:
+        reason += f" ({note})"
+    return OxidationStateGuess(
+        None, None, dict.fromkeys(elements, "neutral"), "metallic", reason, counts
+    )
 
 
 def _decorated(item):

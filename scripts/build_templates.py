@@ -275,10 +275,17 @@ def oxidation_model_key():
     wrote it."""
     from importlib.metadata import version
 
-    from sklearn_leafs.chemistry import _oxidation, _species, _state_lists
+    from sklearn_leafs.chemistry import (
+        _charge_balance,
+        _formula,
+        _oxidation,
+        _species,
+        _state_lists,
+    )
 
     digest = hashlib.sha256()
-    for model in (_oxidation, _species, _state_lists):  # the model's modules
+    # the model's modules (_formula: how amounts are read)
+    for model in (_oxidation, _charge_balance, _species, _state_lists, _formula):
         digest.update(Path(model.__file__).read_bytes())
     digest.update(f"pymatgen {version('pymatgen')}".encode())
     return digest.hexdigest()[:16]

@@ -138,8 +138,11 @@ def test_species_amounts_keep_their_scale():
 
 
 def test_amounts_beyond_float_precision_fall_back_with_a_reason():
-    guess = guess_oxidation_states("Li1e-12Co1e300")
+    guess = guess_oxidation_states("Li1e-12O1e300")
     assert guess.rule == "electronegativity" and "orders of magnitude" in guess.reason
+    assert guess.roles == {"Li": "cation", "O": "anion"}
+    guess = guess_oxidation_states("Li1e-12Co1e300")  # metals only
+    assert guess.rule == "metallic" and "orders of magnitude" in guess.reason
     assert set(guess.roles) == {"Li", "Co"}
 
 
@@ -298,3 +301,17 @@ def test_a_spreadsheet_exponent_reads_as_the_lower_case_one(formula, expected):
 def test_a_bare_capital_e_is_still_an_unknown_element():
     with pytest.raises(ValueError, match="unknown element symbol 'E'"):
         parse_formula("FeE")
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(
+    amounts=st.lists(st.floats(1e-300, 1e300), min_size=1, max_size=4),
+    elements=st.permutations(["Er", "Fe", "Eu", "O", "Es"]),
+)
+def test_upper_and_lower_case_exponents_read_alike(amounts, elements):
+    lower = "".join(f"{el}{a:.6e}" for el, a in zip(elements, amounts))
+    upper = "".join(f"{el}{a:.6E}" for el, a in zip(elements, amounts))
+    assert parse_formula(upper) == parse_formula(lower)
+    assert parse_formula(upper) == {
+        el: pytest.approx(a, rel=1e-6) for el, a in zip(elements, amounts)
+    }

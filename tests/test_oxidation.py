@@ -101,9 +101,9 @@ def test_mixed_valence_is_split_between_neighbouring_states():
 
 
 def test_electronegativity_fallback_only_without_balanced_states():
-    guess = guess_oxidation_states("CuZn")
+    guess = guess_oxidation_states("MgB2")
     assert guess.rule == "electronegativity" and guess.species is None
-    assert guess.roles == {"Cu": "anion", "Zn": "cation"}
+    assert guess.roles == {"Mg": "cation", "B": "anion"}
     assert "no charge-balanced" in guess.reason
     # a balanced formula never reaches the fallback
     assert guess_oxidation_states("NaCl").rule == "common"
@@ -238,3 +238,44 @@ def test_oxidation_state_sets_against_their_sources():
     assert "He" not in icsd
     with pytest.raises(ValueError, match="unknown oxidation-state set 'x'"):
         oxidation_state_set("x")
+
+
+# -- borides, carbides and intermetallics (issue 25) -------------------------------
+@pytest.mark.parametrize("formula", ["MgB2", "AlB2", "TiB2", "CaB6", "LaB6", "Fe2B"])
+def test_borides_get_roles_not_invented_species(formula):
+    guess = guess_oxidation_states(formula)
+    assert guess.rule == "electronegativity" and guess.species is None
+    metal = next(el for el in guess.roles if el != "B")
+    assert guess.roles == {metal: "cation", "B": "anion"}
+
+
+@pytest.mark.parametrize(
+    ("formula", "species"),
+    [
+        ("SiC", {("Si", 4): 1.0, ("C", -4): 1.0}),
+        ("Al4C3", {("Al", 3): 4.0, ("C", -4): 3.0}),
+        ("CaC2", {("Ca", 2): 1.0, ("C", -1): 2.0}),  # acetylide C2 2-
+        ("Be2C", {("Be", 2): 2.0, ("C", -4): 1.0}),
+    ],
+)
+def test_carbides_balance_with_carbon_anions(formula, species):
+    assert species_amounts(formula) == species
+
+
+@pytest.mark.parametrize(
+    "formula", ["Cu3Al", "CuZn", "CuAl2", "MgZn2", "AuCu3", "LaNi5", "NaTl", "Cu5Zn8"]
+)
+def test_unbalanced_intermetallics_are_metallic(formula):
+    guess = guess_oxidation_states(formula)
+    assert guess.rule == "metallic" and guess.species is None
+    assert set(guess.roles.values()) == {"neutral"}
+    assert "intermetallic" in guess.reason
+    assert guess_roles(formula) == guess.roles  # no metal is an anion
+
+
+def test_zintl_phases_and_aurides_stay_ionic():
+    assert species_amounts("CsAu") == {("Cs", 1): 1.0, ("Au", -1): 1.0}
+    assert guess_roles("Mg2Si") == {"Mg": "cation", "Si": "anion"}
+    assert guess_roles("Cs3Sb") == {"Cs": "cation", "Sb": "anion"}
+    # a metal-only formula beyond the integer search is metallic too
+    assert guess_oxidation_states("Fe1e-12Ni1e300").rule == "metallic"

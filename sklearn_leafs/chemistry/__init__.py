@@ -11,7 +11,8 @@ oxidation-state model nor pymatgen:
 - ``_formula``: the formula grammar and fraction matrices;
 - ``_species``: the species-name grammar (``"Ti4+"``, ``"O2-"``, ``"K0+"``);
 - ``_state_lists``: oxidation-state lists of the elements (SMACT, pymatgen);
-- ``_oxidation``: the oxidation-state model (:func:`guess_oxidation_states`).
+- ``_oxidation``: the oxidation-state model (:func:`guess_oxidation_states`),
+  with its charge-balance searches in ``_charge_balance``.
 """
 
 from importlib import import_module

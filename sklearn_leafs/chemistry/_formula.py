@@ -171,6 +171,27 @@ def _classify_dot(pos, formula):
     )
 
 
+def _close_group(text, pos, opened, stack, formula):
+    """Close the innermost open group at bracket ``text``; return its amounts."""
+    if not opened:
+        raise ValueError(
+            f"unbalanced brackets: {text!r} at position {pos} closes "
+            f"nothing in formula {formula!r}"
+        )
+    bracket, start = opened.pop()
+    if _CLOSING[bracket] != text:
+        raise ValueError(
+            f"mismatched brackets: {bracket!r} at position {start} closed "
+            f"by {text!r} at position {pos} in formula {formula!r}"
+        )
+    group = stack.pop()
+    if not group:
+        raise ValueError(
+            f"empty group {bracket + text!r} at position {start} of formula {formula!r}"
+        )
+    return group
+
+
 def _parse_full(formula):
     """Parse any formula of the grammar (see the module docstring)."""
     total = {}
@@ -238,24 +259,7 @@ def _parse_full(formula):
             stack.append({})
             opened.append((text, pos))
         elif kind == "close":
-            if not opened:
-                raise ValueError(
-                    f"unbalanced brackets: {text!r} at position {pos} closes "
-                    f"nothing in formula {formula!r}"
-                )
-            bracket, start = opened.pop()
-            if _CLOSING[bracket] != text:
-                raise ValueError(
-                    f"mismatched brackets: {bracket!r} at position {start} closed "
-                    f"by {text!r} at position {pos} in formula {formula!r}"
-                )
-            group = stack.pop()
-            if not group:
-                raise ValueError(
-                    f"empty group {bracket + text!r} at position {start} of "
-                    f"formula {formula!r}"
-                )
-            pending = [group, 1.0, True]
+            pending = [_close_group(text, pos, opened, stack, formula), 1.0, True]
         else:  # separator
             if opened:
                 raise ValueError(

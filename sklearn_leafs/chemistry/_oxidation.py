@@ -41,13 +41,34 @@ step of this ladder that finds a charge-balanced assignment decides:
    then mixed valence over every known state;
 7. ``"fractional"``: a balanced solution exists only with an element whose
    average state is not an integer and cannot be split into same-sign states
-   (the azide N in NaN3 at -1/3, the superoxide O in KO2 at -1/2, Ni at -3/5
-   in LaNi5).  Roles follow the sign of the average; there are no integer
+   (the azide N in NaN3 at -1/3, the superoxide O in KO2 at -1/2).  Roles follow the sign of the average; there are no integer
    species (the guess names this reason);
-8. ``"electronegativity"``: nothing is balanced (intermetallics such as
-   CuZn): the most electronegative element and the anion formers with
+8. ``"metallic"``: a composition of metals only (no element of
+   :data:`NON_METALS`) that none of steps 1-6 balances, an intermetallic such
+   as CuZn, Cu3Al, MgZn2 or LaNi5: every element is ``"neutral"`` (metallic
+   bonding; IUPAC gives metals in alloys oxidation state 0) and there are no
+   ionic species;
+9. ``"electronegativity"``: nothing is balanced and a non-metal is present
+   (borides such as MgB2, AlB2, TiB2 and CaB6, whose boron networks have no
+   integer formal state in pymatgen's lists, which give B no negative state
+   but -3): the most electronegative element and the anion formers with
    Pauling electronegativity >= 2.5 are anions, every other element is a
    cation; there are no species.
+
+Borides, carbides and intermetallics
+------------------------------------
+Carbides balance with carbon's negative states (pymatgen lists -4 to -1):
+``Si4+ C4-`` for SiC, ``Al3+ C4-`` for Al4C3, the acetylide ``Ca2+ C-`` for
+CaC2.  Borides are left without species rather than given invented ones:
+MgB2 and AlB2 (graphite-like B layers), TiB2 and CaB6 (B6 clusters at -1/3
+per B) take the electronegativity roles, metal cation and B anion.  A
+composition of metals only is metallic (all neutral) when nothing over the
+common and ICSD lists and every known state balances it; intermetallics that
+*do* balance with every known state (``Fe2- Ni2+`` for FeNi, ``Hf4+ W2-`` for
+HfW2) keep those species here, where the substitution protocols of Table 1
+use them, while the site model (:func:`sklearn_leafs.environments.site_oxidation_states`)
+keeps their sites metallic; Zintl phases and aurides with an s-block cation
+balance over the common or known lists (``Mg2+ Si4-``, ``Cs+ Au-``).
 
 Within a step, assignments that respect electronegativity come first: no
 element is positive while an element more electronegative by more than 0.1
@@ -68,8 +89,9 @@ formula answers in well under a second.
 The role of an element is the sign of its (average) oxidation state:
 ``"cation"``, ``"anion"`` or, for a pure element, ``"neutral"``.
 
-The species-name grammar (``"Ti4+"``) is in
-:mod:`sklearn_leafs.chemistry._species`; the state lists of the elements
+The dynamic-programming searches are in
+:mod:`sklearn_leafs.chemistry._charge_balance`, the species-name grammar
+(``"Ti4+"``) in :mod:`sklearn_leafs.chemistry._species`; the state lists of the elements
 (pymatgen's, and SMACT's default list of the SMACT-compatible protocol) are
 in :mod:`sklearn_leafs.chemistry._state_lists`.
 """
@@ -82,10 +104,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
-from itertools import product
 
-import numpy as np
-
+from ._charge_balance import (
+    ELECTRONEGATIVITY_TOLERANCE,  # noqa: F401 (documented constant of the model)
+    UNIFORM_MAX_RANGE,  # noqa: F401
+    _electronegativity_ok,
+    _one_split_best,
+    _uniform_best,
+)
 from ._elements import ANION_FORMERS, is_element
 from ._formula import _is_composition, item_amounts
 
@@ -125,19 +151,16 @@ __all__ = [
 #: one element between two neighbouring states and keeps the others uniform.
 MIXED_VALENCE_MAX_WORK = 20_000
 
-#: Largest net-charge range of the uniform search (sum over elements of
-#: amount x largest absolute state of the integer formula).
-UNIFORM_MAX_RANGE = 1_000_000
-
-#: Pauling-electronegativity difference below which two elements may take
-#: either sign relative to each other (P 2.19 and H 2.20 in a phosphide
-#: hydride).
-ELECTRONEGATIVITY_TOLERANCE = 0.1
-
 #: Largest net charge per atom (in e) of the ``"near-balanced"`` step, for
 #: typed formulas of doped or non-stoichiometric compounds whose rounded
 #: amounts leave a small residual charge with the common states.
 NEAR_BALANCE_TOLERANCE = 0.1
+
+#: Non-metals and metalloids (the elements that form anions of Zintl phases,
+#: and the noble gases): a composition of none of them is an intermetallic.
+NON_METALS = ANION_FORMERS | frozenset(
+    ["He", "Ne", "Ar", "Kr", "Xe", "Rn", "Ge", "Sb", "At", "Ts", "Og"]
+)
 
 
 # --------------------------------------------------------------------------
@@ -152,17 +175,18 @@ class OxidationStateGuess:
     species : dict or None
         ``(element, charge) -> amount`` (amounts as in the input); None when
         the composition has no integer charge-balanced species (rules
-        ``"fractional"`` and ``"electronegativity"``).
+        ``"near-balanced"``, ``"fractional"``, ``"metallic"`` and
+        ``"electronegativity"``).
     mean_states : dict or None
         Element -> average oxidation state (a float); None under the
-        electronegativity rule.
+        metallic and electronegativity rules.
     roles : dict
         Element -> ``"cation"``, ``"anion"`` or ``"neutral"``: the sign of
-        the average state (or the electronegativity rule).
+        the average state (or the metallic or electronegativity rule).
     rule : str
         ``"given"``, ``"element"``, ``"common"``, ``"icsd-mixed"``,
         ``"near-balanced"``, ``"icsd"``, ``"all"``, ``"all-mixed"``,
-        ``"fractional"`` or ``"electronegativity"``; see
+        ``"fractional"``, ``"metallic"`` or ``"electronegativity"``; see
         :mod:`sklearn_leafs.chemistry._oxidation`.
     reason : str or None
         Why there are no species (or why a step was skipped), in words.
@@ -174,8 +198,10 @@ class OxidationStateGuess:
     >>> guess = guess_oxidation_states("Li6.25Al0.25La3Zr2O12")
     >>> guess.rule, guess.integer_formula
     ('common', {'Li': 25, 'Al': 1, 'La': 12, 'Zr': 8, 'O': 48})
-    >>> guess_oxidation_states("CuZn").reason
+    >>> guess_oxidation_states("MgB2").reason
     'no charge-balanced oxidation states could be guessed'
+    >>> guess_oxidation_states("CuZn").roles
+    {'Cu': 'neutral', 'Zn': 'neutral'}
     """
 
     species: dict | None
@@ -184,177 +210,6 @@ class OxidationStateGuess:
     rule: str
     reason: str | None = None
     integer_formula: dict = field(default_factory=dict)
-
-
-def _electronegativity_ok(signs):
-    """No positive element more electronegative (beyond the tolerance) than a
-    negative one. ``signs``: element -> sign."""
-    pos = [_element_info(el)[1] for el, s in signs.items() if s > 0]
-    neg = [_element_info(el)[1] for el, s in signs.items() if s < 0]
-    if not pos or not neg:
-        return not pos and not neg
-    return max(pos) <= min(neg) + ELECTRONEGATIVITY_TOLERANCE
-
-
-@lru_cache(maxsize=4096)
-def _sign_patterns(elements, consistent=True):
-    """Sign patterns with some positive and some negative element: those that
-    respect the electronegativity order (within the tolerance), or, with
-    ``consistent=False``, the others."""
-    chis = sorted({_element_info(el)[1] for el in elements})
-    patterns = set()
-    if len(elements) <= 10:
-        for signs in product((1, -1), repeat=len(elements)):
-            pattern = dict(zip(elements, signs))
-            if (
-                1 in signs
-                and -1 in signs
-                and (_electronegativity_ok(pattern) == consistent)
-            ):
-                patterns.add(signs)
-    elif not consistent:
-        return []
-    else:  # thresholds only
-        for t in chis[1:]:
-            signs = tuple(1 if _element_info(el)[1] < t else -1 for el in elements)
-            patterns.add(signs)
-    return sorted(patterns)
-
-
-def _dp(elements, n, allowed, size, span, total_abs):
-    """Best score of every net charge with one state per element.
-
-    Returns the score array over net charges ``offset - span`` and the
-    back-pointers (index into ``allowed[i]``) of each element.
-    """
-    occurrence = _occurrence()
-    value = np.full(size, -np.inf)
-    value[span] = 0.0
-    back = []
-    for el, a, qs in zip(elements, n, allowed):
-        new = np.full(size, -np.inf)
-        choice = np.full(size, -1, dtype=np.int16)
-        for k, q in enumerate(qs):
-            gain = a * occurrence.get((el, q), 0.0) - 0.5 * a * abs(q) / total_abs
-            shift = int(a * q)
-            shifted = np.full(size, -np.inf)
-            if shift >= 0:
-                shifted[shift:] = value[: size - shift]
-            else:
-                shifted[:shift] = value[-shift:]
-            candidate = shifted + gain
-            better = candidate > new
-            new[better] = candidate[better]
-            choice[better] = k
-        value = new
-        back.append(choice)
-    return value, back
-
-
-def _backtrack(elements, n, allowed, back, position):
-    assignment = {}
-    for el, a, qs, choice in zip(elements[::-1], n[::-1], allowed[::-1], back[::-1]):
-        q = qs[choice[position]]
-        assignment[el] = q
-        position -= int(a * q)
-    return {el: assignment[el] for el in elements}
-
-
-def _ranges(counts, which):
-    elements = [el for el, _ in counts]
-    n = np.array([a for _, a in counts], dtype=np.int64)
-    states = [_element_info(el)[0][which] for el in elements]
-    if any(not s for s in states):
-        return None
-    span = int(sum(a * max(abs(q) for q in s) for a, s in zip(n, states)))
-    if span > UNIFORM_MAX_RANGE:
-        raise OverflowError(f"net-charge range {span} > {UNIFORM_MAX_RANGE}")
-    return elements, n, states, span, 2 * span + 1, max(1, span)
-
-
-def _uniform_best(counts, which, tolerance=0.0, consistent=True):
-    """Best charge-balanced assignment with one state per element.
-
-    ``counts``: tuple of (element, integer amount). Dynamic programming over
-    the net charge for each admissible sign pattern; returns
-    ``({element: state}, net charge)`` or None, or raises OverflowError when
-    too large.  With ``tolerance`` > 0, the assignment with the smallest
-    absolute net charge up to ``tolerance`` per atom wins.
-    """
-    ranges = _ranges(counts, which)
-    if ranges is None:
-        return None
-    elements, n, states, span, size, total_abs = ranges
-    best_value, best = None, None
-    for signs in _sign_patterns(tuple(elements), consistent):
-        allowed = [[q for q in s if _sign(q) == sg] for s, sg in zip(states, signs)]
-        if any(not a for a in allowed):
-            continue
-        value, back = _dp(elements, n, allowed, size, span, total_abs)
-        limit = int(math.floor(tolerance * int(n.sum()) + 1e-9))
-        reachable = [
-            o for o in range(-limit, limit + 1) if np.isfinite(value[span + o])
-        ]
-        if not reachable:
-            continue
-        net = min(reachable, key=lambda o: (abs(o), -value[span + o]))
-        key = (-abs(net), value[span + net])
-        if best is None or key > best_value:
-            best_value = key
-            best = (_backtrack(elements, n, allowed, back, span + net), net)
-    return best
-
-
-def _one_split_best(counts, which):
-    """Best balanced assignment where one element is split between two
-    neighbouring same-sign states of list ``which`` and every other element
-    takes one state: ``{element: {state: count}}`` or None.
-
-    The mixed-valence search for formulas too large for pymatgen's
-    enumeration (``Fe0.947O``, ``Li0.33CoO2``); dynamic programming over the
-    net charge, like :func:`_uniform_best`.
-    """
-    ranges = _ranges(counts, which)
-    if ranges is None:
-        return None
-    elements, n, states, span, size, total_abs = ranges
-    occurrence = _occurrence()
-    best_value, best = -np.inf, None
-    for signs in _sign_patterns(tuple(elements), True):
-        allowed = [[q for q in s if _sign(q) == sg] for s, sg in zip(states, signs)]
-        if any(not a for a in allowed):
-            continue
-        for i, el in enumerate(elements):
-            qs = allowed[i]
-            if len(qs) < 2 or n[i] < 2:
-                continue
-            rest = [j for j in range(len(elements)) if j != i]
-            r_el = [elements[j] for j in rest]
-            r_n, r_allowed = n[rest], [allowed[j] for j in rest]
-            value, back = _dp(r_el, r_n, r_allowed, size, span, total_abs)
-            c2 = np.arange(1, int(n[i]))
-            for q1, q2 in zip(qs, qs[1:]):
-                total = int(n[i]) * q1 + c2 * (q2 - q1)
-                position = span - total
-                inside = (position >= 0) & (position < size)
-                score = np.full(len(c2), -np.inf)
-                score[inside] = value[position[inside]]
-                score += (
-                    (n[i] - c2) * occurrence.get((el, q1), 0.0)
-                    + c2 * occurrence.get((el, q2), 0.0)
-                    - 0.5 * np.abs(total) / total_abs
-                )
-                k = int(np.argmax(score))
-                if np.isfinite(score[k]) and score[k] > best_value:
-                    best_value = score[k]
-                    others = _backtrack(r_el, r_n, r_allowed, back, int(position[k]))
-                    best = {e: {q: int(r_n[j])} for j, (e, q) in enumerate(
-                        others.items()
-                    )}  # fmt: skip
-                    best[el] = {q1: int(n[i] - c2[k]), q2: int(c2[k])}
-    if best is None:
-        return None
-    return {el: best[el] for el in elements}
 
 
 def _mixed_work(counts, which):
@@ -430,36 +285,49 @@ def _roles_of_means(means):
 MAX_COUNT = 1e15
 
 
+#: Amounts between these bounds are searched as typed (pymatgen reads them to
+#: 1/MAX_DENOMINATOR, so a typed doping level such as Li6.2499 is read as
+#: 25/4); a formula with an amount outside them is first scaled by a power
+#: of ten that brings its smallest amount into [1, 10).
+ORDINARY_AMOUNTS = (1e-3, 1e6)
+
+
 def _integer_counts(amounts):
     """Smallest integer formula and its factor (amount = count x factor).
 
     pymatgen's ``get_integer_formula_and_factor`` (amounts read to
-    1/:data:`MAX_DENOMINATOR`) on the amounts scaled by the power of ten that
-    brings the smallest into [1, 10) (:func:`._species.decimal_exponent`):
-    a formula scaled by a power of ten gives the same counts, and a trace
-    amount is kept (``Li0.00001CoO2`` is ``Li1Co100000O200000``).  Raises
-    OverflowError when a count would exceed :data:`MAX_COUNT`.
+    1/:data:`MAX_DENOMINATOR`), on the amounts as typed when they lie within
+    :data:`ORDINARY_AMOUNTS`, else scaled by the power of ten that brings the
+    smallest into [1, 10) (:func:`._species.decimal_exponent`): a formula
+    scaled far up or down (``Li1e-12Co1e-12O2e-12``, ``Fe1e308Ni1e308``)
+    reads as its reduced form, and a trace amount is kept, not rounded to
+    zero (``Li0.00001CoO2`` is ``Li1Co100000O200000``).  Raises
+    OverflowError when the amounts span more than :data:`MAX_COUNT`.
     """
     from pymatgen.core import Composition
 
-    k = decimal_exponent(amounts.values())
-    largest = max(amounts.values())
-    if math.log10(largest) + k > math.log10(MAX_COUNT):
+    smallest, largest = min(amounts.values()), max(amounts.values())
+    if math.log10(largest) - math.log10(smallest) > math.log10(MAX_COUNT):
         raise OverflowError(
             f"amounts span more than {math.log10(MAX_COUNT):.0f} orders of "
             "magnitude; no integer formula to search"
         )
-    comp = Composition({el: a * 10.0**k for el, a in amounts.items()})
-    with warnings.catch_warnings():  # pymatgen sorts noble gases by their NaN
-        warnings.filterwarnings("ignore", message="No Pauling electronegativity")
-        formula, factor = comp.get_integer_formula_and_factor(
-            max_denominator=MAX_DENOMINATOR
-        )
-    integer = Composition(formula)
-    counts = {str(el): int(round(integer[el])) for el in comp.elements}
-    if any(c < 1 for c in counts.values()):  # pragma: no cover - guarded above
-        raise OverflowError(f"an amount rounds to zero in {formula}")
-    return counts, float(factor) / 10.0**k
+    low, high = ORDINARY_AMOUNTS
+    exponents = [decimal_exponent(amounts.values())]
+    if low <= smallest and largest <= high:
+        exponents.insert(0, 0)  # as typed first
+    for k in exponents:
+        comp = Composition({el: a * 10.0**k for el, a in amounts.items()})
+        with warnings.catch_warnings():  # pymatgen sorts noble gases by their NaN
+            warnings.filterwarnings("ignore", message="No Pauling electronegativity")
+            formula, factor = comp.get_integer_formula_and_factor(
+                max_denominator=MAX_DENOMINATOR
+            )
+        integer = Composition(formula)
+        counts = {str(el): int(round(integer[el])) for el in comp.elements}
+        if all(c >= 1 for c in counts.values()):
+            return counts, float(factor) / 10.0**k
+    raise OverflowError(f"an amount rounds to zero in the integer formula {formula}")
 
 
 def _amount(count, total_count, amount):
@@ -548,6 +416,8 @@ def _guess_amounts(pairs):
     try:
         counts, factor = _integer_counts(amounts)
     except OverflowError as exc:
+        if all(el not in NON_METALS for el in elements):
+            return _metallic(elements, {}, str(exc))
         return OxidationStateGuess(
             None, None, _electronegativity_roles(elements), "electronegativity",
             f"no charge-balanced oxidation states could be guessed ({exc})",
@@ -569,6 +439,8 @@ def _guess_amounts(pairs):
         guess = step()
         if guess is not None:
             return guess
+    if all(el not in NON_METALS for el in elements):
+        return _metallic(elements, counts)
     for which in ("icsd", "all"):
         work = _mixed_work(counts_t, which)
         if work == 0 or work > MIXED_VALENCE_MAX_WORK:
@@ -594,6 +466,19 @@ def _guess_amounts(pairs):
         None, None, _electronegativity_roles(elements), "electronegativity", reason,
         counts,
     )  # fmt: skip
+
+
+def _metallic(elements, counts, note=None):
+    """The guess of a composition of metals that no step balances."""
+    reason = (
+        "intermetallic: only metals and no charge-balanced oxidation states; "
+        "metallic bonding, every element neutral (no ionic species)"
+    )
+    if note:
+        reason += f" ({note})"
+    return OxidationStateGuess(
+        None, None, dict.fromkeys(elements, "neutral"), "metallic", reason, counts
+    )
 
 
 def _decorated(item):

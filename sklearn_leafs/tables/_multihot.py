@@ -549,7 +549,7 @@ def _load_spec(name, spec, data_home):
                 f"the multi-hot matrix M of table {name!r} is missing ({spec}); "
                 "rebuild it with the script named in docs/default_table.md"
             )
-        matrix = _read_file(spec)
+        matrix = LocalEnvironmentMatrix._read(spec)  # cached per registration
     else:
         matrix = spec(data_home=data_home)
         if not isinstance(matrix, LocalEnvironmentMatrix):

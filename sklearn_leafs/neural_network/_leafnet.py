@@ -40,7 +40,7 @@ from skorch import NeuralNet
 from skorch.callbacks import LRScheduler
 from skorch.dataset import ValidSplit
 
-from ..featurizers._base import BadRowsError, formula_input, fractions, row_message
+from ..base import BadRowsError, formula_input, fractions, row_message
 from ..tables import LeafTable
 from ._autoencoder import LeafAutoencoder
 from ._heads import HEADS, LeafNetHead, _HeadRouting

@@ -1,7 +1,7 @@
 """The open table against the published ICSD table: every figure of issue 23.
 
 For a LEAF table (default: the shipped ``sklearn_leafs/data/open_table.csv``,
-built by ``scripts/build_default_table.py --tables open``) this prints, next
+built by ``scripts/build_open_table.py --tables open``) this prints, next
 to the issue's targets:
 
 - fidelity to the published ``leaf.csv`` (Vasylenko et al. 2024, ICSD means)
@@ -92,8 +92,8 @@ VARIANTS = {
 
 
 def _build_script():
-    path = ROOT / "scripts" / "build_default_table.py"
-    spec = importlib.util.spec_from_file_location("build_default_table", path)
+    path = ROOT / "scripts" / "build_open_table.py"
+    spec = importlib.util.spec_from_file_location("build_open_table", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -2,7 +2,7 @@
 
 Re-aggregates the cached site records with oxidation states of the open
 corpus (``.cache/corpus_species_records.npz``, written by
-``scripts/build_default_table.py --tables species``) under several corpus
+``scripts/build_open_table.py --tables species``) under several corpus
 selections and weightings, and scores each variant with the functions of
 ``benchmarks/species.py``:
 
@@ -54,8 +54,8 @@ import species as bench  # noqa: E402
 
 
 def _script():
-    path = ROOT / "scripts" / "build_default_table.py"
-    spec = importlib.util.spec_from_file_location("build_default_table", path)
+    path = ROOT / "scripts" / "build_open_table.py"
+    spec = importlib.util.spec_from_file_location("build_open_table", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

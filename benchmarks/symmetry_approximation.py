@@ -12,7 +12,7 @@ over elements of |mean(symmetry=True) - mean(symmetry=False)|, the overall
 max with its element, and the time and number of computed sites of each mode.
 
 Records are cached (git-ignored) in ``.cache/corpus_records.npz`` (all
-sites; the file ``scripts/build_default_table.py`` writes) and
+sites; the file ``scripts/build_open_table.py`` writes) and
 ``.cache/corpus_records_symmetry.npz``.
 
 Usage::

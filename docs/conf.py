@@ -83,7 +83,7 @@ html_context = {"default_mode": "light"}
 # -- optional pages ------------------------------------------------------------------
 # Pages written by other parts of the project join the user guide when they
 # exist, so that the build never refers to a missing document.
-OPTIONAL_PAGES = {"user_guide/index": ["../default_table"]}
+OPTIONAL_PAGES = {"user_guide/index": ["../open_table"]}
 
 
 def _add_optional_pages(app, docname, source):

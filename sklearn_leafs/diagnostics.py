@@ -335,7 +335,7 @@ def retrieval_precision(
 
     Examples
     --------
-    >>> r = retrieval_precision("default", "li_ion", baseline=None, n_seeds=1)
+    >>> r = retrieval_precision("open", "li_ion", baseline=None, n_seeds=1)
     >>> r["n"], round(r["base_rate"], 3)
     (397, 0.518)
     """
@@ -584,7 +584,7 @@ def table_report(
 
     Examples
     --------
-    >>> report = table_report("default", tasks=(), n_seeds=1)  # doctest: +SKIP
+    >>> report = table_report("open", tasks=(), n_seeds=1)  # doctest: +SKIP
     >>> print(report)  # doctest: +SKIP
     """
     name = table if isinstance(table, str) else repr(table)

@@ -46,7 +46,7 @@ def _species_of_formula(item):
     return {format_species((el, 0)): float(a) for el, a in item_amounts(item).items()}
 
 
-def composition_vectors(X, table="default", *, min_sites=MIN_SPECIES_SITES):
+def composition_vectors(X, table="vasylenko2024", *, min_sites=MIN_SPECIES_SITES):
     """Composition vectors: fraction-weighted means of element rows (Eq. 2).
 
     On a species table the rows are those of each composition's species
@@ -56,7 +56,7 @@ def composition_vectors(X, table="default", *, min_sites=MIN_SPECIES_SITES):
     ----------
     X : list-like of str or Composition
         Formulas or pymatgen Compositions.
-    table : LeafTable, str, path or DataFrame, default="default"
+    table : LeafTable, str, path or DataFrame, default="vasylenko2024"
         Element or species table.
     min_sites : float, default=MIN_SPECIES_SITES
         Site threshold of species rows.
@@ -132,7 +132,7 @@ def _exp_cosine(A, B):
     return np.exp(np.clip(_unit_rows(A) @ _unit_rows(B).T, -1.0, 1.0))
 
 
-def composition_similarity(X, Y=None, table="default"):
+def composition_similarity(X, Y=None, table="vasylenko2024"):
     """Composition similarity ``exp(cos(a, b))``.
 
     Eq. S.3 of the supplementary information of Vasylenko et al. 2024 [1]_.
@@ -143,7 +143,7 @@ def composition_similarity(X, Y=None, table="default"):
         Formulas.
     Y : list-like of str or Composition, default=None
         Second set of formulas (default: ``X``).
-    table : LeafTable, str, path or DataFrame, default="default"
+    table : LeafTable, str, path or DataFrame, default="vasylenko2024"
         Element table for the composition vectors (:func:`composition_vectors`).
 
     Returns
@@ -213,7 +213,7 @@ class NearestCompositions(BaseEstimator):
 
     Parameters
     ----------
-    table : LeafTable, str, path or DataFrame, default="default"
+    table : LeafTable, str, path or DataFrame, default="vasylenko2024"
         Element table for the composition vectors.
     n_neighbors : int, default=5
         Default number of neighbours returned.
@@ -275,7 +275,7 @@ class NearestCompositions(BaseEstimator):
     }
 
     def __init__(
-        self, table="default", n_neighbors=5, *, reference=None, score="cosine"
+        self, table="vasylenko2024", n_neighbors=5, *, reference=None, score="cosine"
     ):
         self.table = table
         self.n_neighbors = n_neighbors

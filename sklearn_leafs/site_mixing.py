@@ -141,7 +141,7 @@ def _default_frame(table):
     return _eq1_frame(table)
 
 
-def mixing_source(substitution=None, table="default"):
+def mixing_source(substitution=None, table="vasylenko2024"):
     """The mixing probability ``pi(guest, host)`` from a substitution source.
 
     ``substitution``: None (Eq. 1 of ``table``,
@@ -172,7 +172,7 @@ def mixing_source(substitution=None, table="default"):
             "substitution must be None, a DataFrame or a callable p(guest, host), "
             f"got {type(substitution).__name__}"
         )
-    candidates = list(_default_frame("default").index) if frame is None else None
+    candidates = list(_default_frame("vasylenko2024").index) if frame is None else None
     columns = {}
 
     def column(host):
@@ -278,7 +278,7 @@ def site_readings(
     item,
     *,
     substitution=None,
-    table="default",
+    table="vasylenko2024",
     tolerance=DEFAULT_TOLERANCE,
     dopant_fraction=DEFAULT_DOPANT_FRACTION,
     min_mixing=DEFAULT_MIN_MIXING,
@@ -588,7 +588,7 @@ class _Predictor:
 
 def predict_parent_structure(
     formulas,
-    table="default",
+    table="vasylenko2024",
     *,
     top=1,
     tolerance=DEFAULT_TOLERANCE,
@@ -614,7 +614,7 @@ def predict_parent_structure(
     ----------
     formulas : str or list-like of str, Composition or mapping
         Compositions (a single formula is accepted).
-    table : str, LeafTable or DataFrame, default="default"
+    table : str, LeafTable or DataFrame, default="vasylenko2024"
         Element table of the template search and of Eq. 1.
     top : int, default=1
         Prototypes reported per composition.

@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def load_script():
-    path = ROOT / "scripts" / "build_default_table.py"
-    spec = importlib.util.spec_from_file_location("build_default_table", path)
+    path = ROOT / "scripts" / "build_open_table.py"
+    spec = importlib.util.spec_from_file_location("build_open_table", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -88,7 +88,7 @@ def test_script_builds_outputs_from_a_small_corpus(shared_data, tmp_path):
         n_jobs=1, verbose=False,
     )  # fmt: skip
     assert table.elements == ["N", "Cr", "Mn", "Y", "Pt"]
-    loaded = get_table(tmp_path / "out" / "default_table.csv")
+    loaded = get_table(tmp_path / "out" / "open_unweighted_table.csv")
     np.testing.assert_allclose(loaded.values, table.values, rtol=0, atol=1e-15)
     assert loaded.provenance["n_structures"] == 3
     assert [s["id"] for s in loaded.provenance["skipped"]] == [
@@ -96,7 +96,7 @@ def test_script_builds_outputs_from_a_small_corpus(shared_data, tmp_path):
     ]
     assert loaded.counts.to_dict() == {"N": 1.0, "Cr": 1.0, "Mn": 1.0, "Y": 1.0,
                                        "Pt": 1.0}  # fmt: skip
-    back = LocalEnvironmentMatrix.load(tmp_path / "out" / "default_M.npz")
+    back = LocalEnvironmentMatrix.load(tmp_path / "out" / "open_M.npz")
     assert back.elements == table.elements
     # the cached records re-aggregate to the same table without recomputation
     records = SiteRecords.load(tmp_path / "records.npz")

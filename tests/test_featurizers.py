@@ -8,7 +8,7 @@ from pymatgen.core import Composition, Species
 import sklearn_leafs
 from sklearn_leafs import ElementFeaturizer, LiCationFeaturizer
 
-DEFAULT_CSV = Path(sklearn_leafs.__file__).parent / "data" / "default_table.csv"
+DEFAULT_CSV = Path(sklearn_leafs.__file__).parent / "data" / "open_unweighted_table.csv"
 
 
 def leaf_row(element):

@@ -15,7 +15,7 @@ from sklearn_leafs.featurizers._phase_field import (
 )
 from sklearn_leafs.novelty import PhaseFieldNoveltyScorer
 
-DEFAULT_CSV = Path(sklearn_leafs.__file__).parent / "data" / "default_table.csv"
+DEFAULT_CSV = Path(sklearn_leafs.__file__).parent / "data" / "open_unweighted_table.csv"
 
 FIELDS = [
     "Ba Ca Cu La O",

@@ -193,14 +193,14 @@ def test_build_script_writes_a_species_table_from_a_small_corpus(shared_data, tm
         for line in f:
             if json.loads(line)["id"] in wanted:
                 out.write(line)
-    path = Path(__file__).resolve().parents[1] / "scripts" / "build_default_table.py"
-    spec = importlib.util.spec_from_file_location("build_default_table", path)
+    path = Path(__file__).resolve().parents[1] / "scripts" / "build_open_table.py"
+    spec = importlib.util.spec_from_file_location("build_open_table", path)
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
     table = script.build_species(
         small, tmp_path / "out", tmp_path / "records.npz", n_jobs=1, verbose=False
     )
-    loaded = get_table(tmp_path / "out" / "default_species_table.csv")
+    loaded = get_table(tmp_path / "out" / "open_species_table.csv")
     assert loaded == table and loaded.has_species
     info = loaded.provenance
     assert info["n_structures"] == 3 and info["rows"] == "species"

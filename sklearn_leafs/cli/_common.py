@@ -50,9 +50,10 @@ def _positive_int(text):
 def _add_table_option(parser):
     parser.add_argument(
         "--table",
-        default="default",
-        help="element table: 'default', 'vasylenko2024', 'magpie', 'default+' or "
-        "'vasylenko2024+' (LEAF+), or a CSV path (default: default)",
+        default="vasylenko2024",
+        help="element table: 'vasylenko2024' (the paper's; the default), "
+        "'open' (the package's own), 'magpie', 'vasylenko2024+' or 'open+' "
+        "(LEAF+), or a CSV path",
     )
 
 

@@ -41,7 +41,7 @@ def add_parser(sub):
     )
     p.add_argument(
         "table",
-        help="element table: 'default', 'vasylenko2024', 'magpie', ... or a CSV path",
+        help="element table: 'vasylenko2024', 'open', 'magpie', ... or a CSV path",
     )
     p.add_argument(
         "--reference", default=None, help="table to compare rows with (none)"

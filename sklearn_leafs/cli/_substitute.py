@@ -69,7 +69,7 @@ def add_parser(sub):
     )
     p.add_argument(
         "--table",
-        default="default-species",
+        default="open-species",
         help="species table (default: default-species); an element table also "
         "works, its substitutes then take any of their common oxidation states",
     )

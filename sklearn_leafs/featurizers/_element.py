@@ -23,9 +23,10 @@ class ElementFeaturizer(FormulaTransformerMixin):
 
     Parameters
     ----------
-    table : LeafTable, str, path or DataFrame, default="default"
-        Element table. ``"default"`` is the package's own open table,
-        ``"vasylenko2024"`` the published ICSD table.
+    table : LeafTable, str, path or DataFrame, default="vasylenko2024"
+        Element table. ``"vasylenko2024"`` is the paper's published ICSD
+        table, ``"open"`` the package's own table from an open corpus (see
+        :func:`sklearn_leafs.tables.get_table`).
     pooling : {"mean", "sum", "max", "min"}, default="mean"
         ``"mean"``: fraction-weighted sum (Eq. 2). ``"sum"``: weighted by the
         raw amounts of the formula, as LEAFeatures does. ``"max"``/``"min"``:
@@ -78,7 +79,7 @@ class ElementFeaturizer(FormulaTransformerMixin):
         "pooling": [StrOptions({"mean", "sum", "max", "min"})],
     }
 
-    def __init__(self, table="default", pooling="mean", errors="raise"):
+    def __init__(self, table="vasylenko2024", pooling="mean", errors="raise"):
         self.table = table
         self.pooling = pooling
         self.errors = errors

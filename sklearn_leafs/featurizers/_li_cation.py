@@ -36,7 +36,7 @@ class LiCationFeaturizer(FormulaTransformerMixin):
 
     Parameters
     ----------
-    table : LeafTable, str, path or DataFrame, default="default"
+    table : LeafTable, str, path or DataFrame, default="vasylenko2024"
         Element table.
     focus : str, default="Li"
         The element of the first block.
@@ -107,7 +107,7 @@ class LiCationFeaturizer(FormulaTransformerMixin):
     }
 
     def __init__(
-        self, table="default", focus="Li", rest="cations", roles=None, errors="raise"
+        self, table="vasylenko2024", focus="Li", rest="cations", roles=None, errors="raise"
     ):
         self.table = table
         self.focus = focus

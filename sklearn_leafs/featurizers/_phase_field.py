@@ -144,9 +144,10 @@ class PhaseFieldFeaturizer(FormulaTransformerMixin):
 
     Parameters
     ----------
-    table : LeafTable, str, path or DataFrame, default="default"
-        Element table. ``"default"`` is the package's own open table,
-        ``"vasylenko2024"`` the published ICSD table.
+    table : LeafTable, str, path or DataFrame, default="vasylenko2024"
+        Element table. ``"vasylenko2024"`` is the paper's published ICSD
+        table, ``"open"`` the package's own table from an open corpus (see
+        :func:`sklearn_leafs.tables.get_table`).
     pooling : tuple of str or str, default=("mean", "max", "min", "std")
         Poolings to concatenate, in this order (a single name for one).
         ``"mean"``, ``"max"``, ``"min"``, ``"sum"``: feature-wise over the
@@ -226,7 +227,7 @@ class PhaseFieldFeaturizer(FormulaTransformerMixin):
 
     def __init__(
         self,
-        table="default",
+        table="vasylenko2024",
         pooling=("mean", "max", "min", "std"),
         n_elements=False,
         membership=False,

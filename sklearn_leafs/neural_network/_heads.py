@@ -168,10 +168,12 @@ class AttentionHead(LeafNetHead):
         both concatenated. With ``"table"`` there is no ``D(M)``, so the
         estimator's ``encoder_init`` and ``reconstruction_weight`` must be
         unset.
-    table : LeafTable, str, path or DataFrame, default="default+"
+    table : LeafTable, str, path or DataFrame, default="open-unweighted+"
         The table of ``element_features="table"`` or ``"both"`` (see
         :func:`~sklearn_leafs.tables.get_table`); it needs a row for each of
-        M's elements. ``"default+"`` is LEAF+.
+        M's elements. ``"open-unweighted+"`` is LEAF+ of the open corpus, the
+        table the Table 2 figures were measured with (no published table
+        covers M's elements in M's order of rows).
 
     See Also
     --------
@@ -214,7 +216,7 @@ class AttentionHead(LeafNetHead):
         n_layers=3,
         dim_feedforward=256,
         element_features="learned",
-        table="default+",
+        table="open-unweighted+",
     ):
         self.d_model = d_model
         self.n_heads = n_heads

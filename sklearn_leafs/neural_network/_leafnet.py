@@ -87,7 +87,7 @@ def _leafnet_init(default_loss):
 
     def __init__(
         self,
-        M="default",
+        M="open",
         *,
         head="mlp",
         n_components=59,
@@ -340,7 +340,7 @@ class _BaseLeafNet(_HeadRouting, BaseEstimator):
 _SHARED_DOC = """
     Parameters
     ----------
-    M : str, path, LocalEnvironmentMatrix or DataFrame, default="default"
+    M : str, path, LocalEnvironmentMatrix or DataFrame, default="open"
         The multi-hot local-environment matrix (elements x environment bins):
         a name or ``.npz`` path for ``LocalEnvironmentMatrix.load``, a
         ``LocalEnvironmentMatrix`` (or any object with ``matrix`` and

@@ -32,7 +32,7 @@ def _composition_features(formulas, table):
 def plot_composition_map(
     formulas,
     labels,
-    table="default",
+    table="vasylenko2024",
     *,
     method="tsne",
     perplexity=30.0,
@@ -57,7 +57,7 @@ def plot_composition_map(
         One label per composition. Categorical labels (strings, or integers
         with at most ``max_categories`` distinct values) get a legend;
         numeric labels with more distinct values get a colour bar.
-    table : LeafTable, str, path or DataFrame, default="default"
+    table : LeafTable, str, path or DataFrame, default="vasylenko2024"
         The LEAF table used to featurize the compositions.
     method : {"tsne", "pca"}, default="tsne"
         The 2-D projection.

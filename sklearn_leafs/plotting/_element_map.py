@@ -131,7 +131,7 @@ def plot_element_map(
     table : LeafTable, str, path or DataFrame
         The element x feature table, or anything
         :func:`sklearn_leafs.tables.get_table` accepts (for example
-        ``"default"`` or ``"vasylenko2024"``). Elements with missing values
+        ``"vasylenko2024"`` or ``"open"``). Elements with missing values
         are left out with a warning.
     method : {"tsne", "pca"}, default="tsne"
         The 2-D projection: :class:`sklearn.manifold.TSNE` (initialised with

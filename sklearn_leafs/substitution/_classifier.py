@@ -208,7 +208,7 @@ class SubstitutionClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        table="default",
+        table="vasylenko2024",
         *,
         metric="pearson",
         standardize=True,

@@ -37,7 +37,7 @@ def _balanced_species(formula):
 def formula_substitution(
     parent,
     candidate,
-    table="default-species",
+    table="open-species",
     *,
     metric="pearson",
     standardize=True,
@@ -59,7 +59,7 @@ def formula_substitution(
     parent, candidate : str or Composition
         Two formulas with the same anonymous species formula (the same
         multiset of roles and reduced amounts).
-    table : LeafTable, str, path or DataFrame, default="default-species"
+    table : LeafTable, str, path or DataFrame, default="open-species"
         Species (or element) table.
     metric, standardize, oxidation_states, min_sites
         See :class:`SubstitutionModel` (the normalisation is conditional).
@@ -210,7 +210,7 @@ def _candidates(parent, options):
 )
 def substitute_formula(
     formula,
-    table="default-species",
+    table="open-species",
     *,
     top=10,
     per_species=15,
@@ -233,7 +233,7 @@ def substitute_formula(
     ----------
     formula : str or Composition
         The parent formula, e.g. ``"CaTiO3"``.
-    table : LeafTable, str, path or DataFrame, default="default-species"
+    table : LeafTable, str, path or DataFrame, default="open-species"
         Species table; an element table also works, its substitutes then
         take any of their common oxidation states (pymatgen's
         ``common_oxidation_states``).

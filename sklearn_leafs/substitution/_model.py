@@ -62,10 +62,10 @@ MODEL_CONSTRAINTS = {
 }
 
 _OPTION_DOCS = {
-    "table": """table : LeafTable, str, path or DataFrame, default="default"
+    "table": """table : LeafTable, str, path or DataFrame, default="vasylenko2024"
     Element or species table, resolved with
     :func:`sklearn_leafs.tables.get_table` (a LeafTable, a registered name
-    such as ``"default"``, ``"default-species"`` or ``"vasylenko2024"``, a
+    such as ``"vasylenko2024"``, ``"open"`` or ``"open-species"``, a
     CSV path, or a DataFrame indexed by element or species).""",
     "metric": """metric : {"pearson", "cosine"}, default="pearson"
     Element similarity ``s(X, X')``: the Pearson correlation or the cosine
@@ -275,7 +275,7 @@ class SubstitutionModel:
 
     def __init__(
         self,
-        table="default",
+        table="vasylenko2024",
         *,
         metric="pearson",
         standardize=True,

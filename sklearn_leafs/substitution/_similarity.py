@@ -17,7 +17,7 @@ Substitution probability (Eq. 1 of Vasylenko et al.)
 
 Species
     Species tables (rows such as ``"Ti4+"``, ``"O2-"`` or metallic ``"K0+"``,
-    e.g. ``"default-species"``) work everywhere element tables do.  A species
+    e.g. ``"open-species"``) work everywhere element tables do.  A species
     with fewer than :data:`MIN_SPECIES_SITES` weighted sites, or absent, is
     outside the normalisation set; asked for by name it takes its element's
     row (:meth:`sklearn_leafs.tables.LeafTable.species_rows`) with a warning.
@@ -49,7 +49,7 @@ def _constraints(*names, **more):
 )
 @document_model_options
 def element_similarity(
-    table="default",
+    table="vasylenko2024",
     *,
     metric="pearson",
     standardize=True,
@@ -117,7 +117,7 @@ def element_similarity(
 @validate_params(_constraints(*MODEL_CONSTRAINTS), prefer_skip_nested_validation=True)
 @document_model_options
 def substitution_probabilities(
-    table="default",
+    table="vasylenko2024",
     *,
     metric="pearson",
     standardize=True,
@@ -193,7 +193,7 @@ def substitution_probabilities(
 @document_model_options
 def best_substitutions(
     element,
-    table="default",
+    table="vasylenko2024",
     *,
     top=10,
     metric="pearson",

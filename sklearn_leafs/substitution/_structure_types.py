@@ -57,7 +57,7 @@ def _build_library_classifier(table, protocol, polymorphs):
     return clf, templates
 
 
-def library_classifier(table="default", protocol="all", polymorphs="evidence"):
+def library_classifier(table="vasylenko2024", protocol="all", polymorphs="evidence"):
     """The classifier of the built-in template library for a table.
 
     Fitted on :func:`load_templates` (``oxidation_states=None``,
@@ -74,7 +74,7 @@ def library_classifier(table="default", protocol="all", polymorphs="evidence"):
 
     Parameters
     ----------
-    table : LeafTable, str, path or DataFrame, default="default"
+    table : LeafTable, str, path or DataFrame, default="vasylenko2024"
     protocol : {"all", "single"}, default="all"
     polymorphs : {"evidence", "all"}, default="evidence"
 
@@ -87,8 +87,8 @@ def library_classifier(table="default", protocol="all", polymorphs="evidence"):
 
     Examples
     --------
-    >>> clf, templates = library_classifier("default")
-    >>> library_classifier("default")[0] is clf  # cached for the table object
+    >>> clf, templates = library_classifier("vasylenko2024")
+    >>> library_classifier("vasylenko2024")[0] is clf  # cached for the table object
     True
     >>> clf.calibration_  # the stored calibration of the default table
     {'temperature': 0.8809, 'prior_weight': 0.2974}
@@ -125,7 +125,7 @@ _COLUMNS = [
 
 def predict_structure_type(
     formulas,
-    table="default",
+    table="vasylenko2024",
     *,
     top=1,
     protocol="all",
@@ -146,7 +146,7 @@ def predict_structure_type(
     ----------
     formulas : str or list-like of str, Composition or mapping
         Compositions to predict (a single formula is accepted).
-    table : str, LeafTable, path or DataFrame, default="default"
+    table : str, LeafTable, path or DataFrame, default="vasylenko2024"
         Element (or species) table.  A registered name or a LeafTable has
         its library classifier cached for the resolved table object (see
         :func:`library_classifier`); a path or DataFrame is rebuilt on every

@@ -204,8 +204,10 @@ def leaf_plus(table, properties=MAGPIE_PROPERTIES):
     -------
     LeafTable
         The LEAF columns, then the properties, over the elements of ``table``
-        (all of which Magpie covers). ``get_table("default+")`` and
-        ``get_table("vasylenko2024+")`` return the same tables.
+        (all of which Magpie covers). ``get_table("open+")`` returns
+        ``leaf_plus(get_table("open"))``; the published ``"vasylenko2024+"``
+        is the authors' own file, whose Magpie fill-ins for a few elements
+        (He, Ne, Ar, Bk, Cf, Es) differ from matminer's.
 
     References
     ----------
@@ -219,7 +221,7 @@ def leaf_plus(table, properties=MAGPIE_PROPERTIES):
     Examples
     --------
     >>> from sklearn_leafs.tables import get_table, leaf_plus
-    >>> table = leaf_plus(get_table("default"))
+    >>> table = leaf_plus(get_table("vasylenko2024"))
     >>> table.n_features, table.feature_names[36:39]
     (59, ['q6 CN_12', 'Number', 'MendeleevNumber'])
     """

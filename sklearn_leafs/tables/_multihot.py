@@ -402,7 +402,7 @@ class LocalEnvironmentMatrix:
         )
 
     @classmethod
-    def load(cls, name_or_path="default"):
+    def load(cls, name_or_path="open"):
         """Load M by table name or from an ``.npz`` file written by :meth:`save`.
 
         The same as :func:`sklearn_leafs.tables.get_matrix`, the one resolver
@@ -410,8 +410,8 @@ class LocalEnvironmentMatrix:
 
         Parameters
         ----------
-        name_or_path : str or path-like, default="default"
-            A registered table name with an M (``"default"``: the package's
+        name_or_path : str or path-like, default="open"
+            A registered table name with an M (``"open"``: the package's
             own), or the path of an ``.npz`` file.
 
         Returns
@@ -436,7 +436,7 @@ class LocalEnvironmentMatrix:
             )
 
 
-def get_matrix(M="default", *, data_home=None):
+def get_matrix(M="open", *, data_home=None):
     """Resolve a multi-hot matrix argument into a LocalEnvironmentMatrix.
 
     The one resolver of M (the elements x (motif, bin) matrix of Eq. 4 of
@@ -446,10 +446,10 @@ def get_matrix(M="default", *, data_home=None):
 
     Parameters
     ----------
-    M : LocalEnvironmentMatrix, str or path-like, default="default"
+    M : LocalEnvironmentMatrix, str or path-like, default="open"
         A :class:`LocalEnvironmentMatrix` (returned as is); a registered
-        table name that has an M (``"default"``: the package's own, shipped
-        with its table; ``"default+"`` shares it; see
+        table name that has an M (``"open"``: the package's own, shipped
+        with its table; ``"open+"`` and ``"open-unweighted"`` share it; see
         :func:`~sklearn_leafs.tables.register_table`); or the path of an
         ``.npz`` file written by :meth:`LocalEnvironmentMatrix.save`.
     data_home : str, default=None
@@ -484,8 +484,8 @@ def get_matrix(M="default", *, data_home=None):
     Examples
     --------
     >>> from sklearn_leafs.tables import get_matrix, get_table
-    >>> M = get_matrix("default")
-    >>> M.elements == get_table("default").elements
+    >>> M = get_matrix("open")
+    >>> M.elements == get_table("open").elements
     True
     >>> get_matrix(M) is M
     True
@@ -547,7 +547,7 @@ def _load_spec(name, spec, data_home):
         if not spec.is_file():
             raise FileNotFoundError(
                 f"the multi-hot matrix M of table {name!r} is missing ({spec}); "
-                "rebuild it with the script named in docs/default_table.md"
+                "rebuild it with the script named in docs/open_table.md"
             )
         matrix = LocalEnvironmentMatrix._read(spec)  # cached per registration
     else:

@@ -10,7 +10,7 @@ Caches follow what a name means, not the name: a table (and its M,
 :func:`~sklearn_leafs.tables.get_matrix`) is loaded
 once per registration and ``data_home``; re-registering a name drops its
 cached table and M and those of every table whose loader resolved it (the
-LEAF+ tables ``"default+"`` and ``"vasylenko2024+"``, or a user's table
+LEAF+ table ``"open+"``, or a user's table
 built from another), so those are loaded again from the current base.  The
 dependencies are recorded as loaders run, so a user's loader that calls
 :func:`get_table` is followed without being declared.
@@ -29,6 +29,9 @@ from ._embeddings import EMBEDDING_NAMES, load_embedding
 from ._leaf_table import LeafTable, as_table
 
 __all__ = [
+    "DEFAULT_MATRIX",
+    "DEFAULT_SPECIES_TABLE",
+    "DEFAULT_TABLE",
     "get_table",
     "register_table",
     "table_names",
@@ -40,6 +43,26 @@ _DATA_DIR = Path(__file__).parents[1] / "data"
 #: Prefix of the ``elementembeddings`` baselines (``"ee:magpie"``...).
 EMBEDDING_PREFIX = "ee:"
 
+#: The table every estimator, function and command uses unless told
+#: otherwise: the paper's published ICSD table.
+DEFAULT_TABLE = "vasylenko2024"
+#: The default species table (no species table is published): the open
+#: corpus's.
+DEFAULT_SPECIES_TABLE = "open-species"
+#: The default multi-hot matrix M of the torch models (M is not published):
+#: the open corpus's.
+DEFAULT_MATRIX = "open"
+
+#: Names of earlier versions -> what to use now (get_table explains).
+_RENAMED = {
+    "default": "'vasylenko2024' (the paper's table, now the default) or "
+    "'open' (the package's open table, now reweighted towards ICSD's "
+    "chemistry); the earlier values are 'open-unweighted'",
+    "default+": "'vasylenko2024+' or 'open+'; the earlier values are "
+    "'open-unweighted+'",
+    "default-species": "'open-species' (the same table)",
+}
+
 
 def _shipped(filename):
     def load(data_home=None):
@@ -47,19 +70,22 @@ def _shipped(filename):
         if not path.is_file():
             raise FileNotFoundError(
                 "the built-in table is missing from this installation "
-                f"({path}); rebuild it with the script named in docs/default_table.md"
+                f"({path}); rebuild it with the script named in docs/open_table.md"
             )
         return LeafTable.from_csv(path)
 
     return load
 
 
-def _published(data_home=None):
-    # imported here: the fetcher pulls in scikit-learn (Bunch) and joblib,
-    # which reading a shipped table does not need
-    from ._published import fetch_leaf_table
+def _published(name):
+    def load(data_home=None):
+        # imported here: the fetcher pulls in scikit-learn (Bunch) and joblib,
+        # which reading a shipped table does not need
+        from ._published import fetch_leaf_table
 
-    return fetch_leaf_table("vasylenko2024", data_home=data_home).table
+        return fetch_leaf_table(name, data_home=data_home).table
+
+    return load
 
 
 def _plus(name):
@@ -80,41 +106,62 @@ def _embedding(name):
 #          None, a loader(data_home=None) -> LocalEnvironmentMatrix, the Path
 #          of an .npz file, or the name of the table whose M it shares)
 _TABLES = {
-    "default": (
-        _shipped("default_table.csv"),
-        "the package's own LEAFs, computed from an open structure corpus by "
-        "scripts/build_default_table.py and shipped with the package",
-        _DATA_DIR / "default_M.npz",
-    ),
-    "default-species": (
-        _shipped("default_species_table.csv"),
-        "species-resolved LEAFs (rows such as 'Ti4+', 'O2-', metallic 'K0+') of "
-        "the same open corpus, sites decorated with oxidation states by bond "
-        "valence, else the composition's charge-balanced guess, else metallic; "
-        "built by scripts/build_default_table.py",
+    DEFAULT_TABLE: (
+        _published("vasylenko2024"),
+        "the published ICSD LEAF table of the paper (leaf.csv of Vasylenko et "
+        "al. 2024, MIT licence), shipped with the package; the default table",
         None,
     ),
-    "vasylenko2024": (
-        _published,
-        "the published ICSD LEAF table (leaf.csv of Vasylenko et al. 2024), "
-        "fetched and verified on first use",
+    "vasylenko2024+": (
+        _published("vasylenko2024+"),
+        "the published LEAF+ table (leaf+_dic.csv): the 37 ICSD LEAFs followed "
+        "by 22 Magpie elemental properties, as the authors published it",
+        None,
+    ),
+    "vasylenko2024-autoencoder": (
+        _published("vasylenko2024-autoencoder"),
+        "the published autoencoder table (LEAF59.csv): 59 learned features "
+        "per element of Vasylenko et al. 2024",
+        None,
+    ),
+    "open": (
+        _shipped("open_table.csv"),
+        "the package's own LEAFs from an open structure corpus, post-stratified "
+        "towards ICSD's chemistry (anion family, one weight per formula, "
+        "ICSD-linked structures x2); built by scripts/build_open_table.py",
+        _DATA_DIR / "open_M.npz",
+    ),
+    "open-unweighted": (
+        _shipped("open_unweighted_table.csv"),
+        "the same corpus's LEAFs without reweighting (every site counts once); "
+        "the table named 'default' before version 0.2",
+        "open",
+    ),
+    "open-species": (
+        _shipped("open_species_table.csv"),
+        "species-resolved LEAFs (rows such as 'Ti4+', 'O2-', metallic 'K0+') of "
+        "the open corpus, sites decorated with oxidation states by bond "
+        "valence, else the composition's charge-balanced guess, else metallic; "
+        "built by scripts/build_open_table.py",
         None,
     ),
     "magpie": (
         lambda data_home=None: magpie_table(),
         "22 Magpie elemental properties (those of the paper's LEAF+), from "
-        "matminer's MagpieData",
+        "matminer's MagpieData: element properties, not matminer's 132-feature "
+        "Magpie preset",
         None,
     ),
-    "default+": (
-        _plus("default"),
-        "LEAF+: the default table joined with the 22 Magpie properties",
-        "default",
+    "open+": (
+        _plus("open"),
+        "LEAF+: the open table joined with the 22 Magpie properties",
+        "open",
     ),
-    "vasylenko2024+": (
-        _plus("vasylenko2024"),
-        "LEAF+: the published ICSD table joined with the 22 Magpie properties",
-        "vasylenko2024",
+    "open-unweighted+": (
+        _plus("open-unweighted"),
+        "LEAF+ of the unweighted open table (named 'default+' before version "
+        "0.2); the element features of the attention LeafNet",
+        "open",
     ),
 }
 for _name in EMBEDDING_NAMES:
@@ -241,7 +288,7 @@ def table_names():
 
     Examples
     --------
-    >>> "default" in table_names() and "ee:magpie" in table_names()
+    >>> "open" in table_names() and "ee:magpie" in table_names()
     True
     """
     return sorted(_TABLES)
@@ -265,8 +312,8 @@ def get_table(table, *, data_home=None):
     ----------
     table : LeafTable, str, path-like or pandas.DataFrame
         A LeafTable (returned as is); a registered name (see
-        :func:`table_names`: ``"default"``, ``"vasylenko2024"``, ``"magpie"``,
-        ``"default+"``, ``"vasylenko2024+"``, ``"ee:mat2vec"``...); the path of
+        :func:`table_names`: ``"vasylenko2024"`` (the default), ``"open"``,
+        ``"magpie"``, ``"vasylenko2024+"``, ``"open+"``, ``"ee:mat2vec"``...); the path of
         a table CSV (see :meth:`LeafTable.from_csv`); or a DataFrame indexed
         by element symbol.
     data_home : str, default=None
@@ -288,7 +335,9 @@ def get_table(table, *, data_home=None):
 
     Examples
     --------
-    >>> get_table("default").n_features
+    >>> get_table("vasylenko2024").n_features
+    37
+    >>> get_table("open").n_features
     37
     """
     if isinstance(table, LeafTable | pd.DataFrame):
@@ -299,6 +348,12 @@ def get_table(table, *, data_home=None):
         path = Path(table).expanduser()
         if path.is_file():
             return LeafTable.from_csv(path)
+        if str(table) in _RENAMED:
+            raise ValueError(
+                f"the table name {str(table)!r} was retired in sklearn-leafs 0.2, "
+                f"where it changed meaning: use {_RENAMED[str(table)]} "
+                "(see docs/open_table.md)"
+            )
         raise ValueError(
             f"unknown table {str(table)!r}: not a registered name "
             f"({', '.join(table_names())}) and not an existing file"

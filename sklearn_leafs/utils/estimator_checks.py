@@ -22,7 +22,7 @@ data (``check_get_params_invariance``, ``check_set_params``,
 Nothing here reads reference data: the default inputs
 (:func:`formula_check_data`) are small lists of formulas, phase fields and
 structure-type labels, whose elements (:data:`CHECK_ELEMENTS`) are all in the
-package's shipped ``"default"`` table.
+package's shipped tables (``"vasylenko2024"``, the default, and ``"open"``).
 """
 
 from __future__ import annotations

@@ -5,12 +5,12 @@ the shared data folder, see its README for provenance), computes the site
 records of every site of every structure (``symmetry=False``, the exact
 mode; the fast engine makes it affordable), and writes into ``sklearn_leafs/data/``:
 
-- ``default_table.csv``: element means (the LEAFs), elements x 37 motifs, with
-  ``default_table.csv.json`` holding per-element site counts and provenance
+- ``open_unweighted_table.csv``: element means (the LEAFs), elements x 37 motifs, with
+  ``open_unweighted_table.csv.json`` holding per-element site counts and provenance
   (sources, numbers of structures and sites, every skipped item with its
   reason, parameters, library versions, the script's git revision);
-- ``default_M.npz``: the pruned multi-hot local-environment matrix M;
-- ``default_species_table.csv`` (+ ``.json``): the species table
+- ``open_M.npz``: the pruned multi-hot local-environment matrix M;
+- ``open_species_table.csv`` (+ ``.json``): the species table
   ``"default-species"``, one row per species (``Ti4+``, ``O2-``, metallic
   ``K0+``) with its site count; every structure's sites are decorated with
   oxidation states (pymatgen's ``BVAnalyzer`` on ordered cells of at most
@@ -36,7 +36,7 @@ only (issue 14; the measurements behind the choice are in
   computed polymorph.
 
 Both selections are recorded in the table's provenance (``selection``).
-The element table ``default_table.csv`` keeps every structure.
+The element table ``open_unweighted_table.csv`` keeps every structure.
 
 The open table ``open_table.csv`` (``--tables open``; issue 23) is the
 element table of the same records, post-stratified towards ICSD's chemistry:
@@ -58,7 +58,7 @@ element table of the same records, post-stratified towards ICSD's chemistry:
   ones marked ``False``).
 
 The choice was made by measurement against the published ``leaf.csv``
-(``benchmarks/open_table.py --variants``, docs/default_table.md). The
+(``benchmarks/open_table.py --variants``, docs/open_table.md). The
 sidecar ``open_table.csv.json`` records the strata, the structure weights,
 the reference file's sha256 and every element's reference and corpus share
 of each stratum. M is not rebuilt for it: M is a 0/1 matrix of the bins that
@@ -82,7 +82,7 @@ be read.
 
 Usage::
 
-    python scripts/build_default_table.py [--n-jobs 2] [--engine fast]
+    python scripts/build_open_table.py [--n-jobs 2] [--engine fast]
         [--tables elements,species,open] [--strata anion-family]
 
 The same script builds a species table from any corpus (``--corpus``,
@@ -115,7 +115,7 @@ CACHE = ROOT / ".cache" / "corpus_records.npz"
 SPECIES_CACHE = ROOT / ".cache" / "corpus_species_records.npz"
 REFERENCE = DATA / "structure-corpus" / "mp_icsd_links.csv.gz"
 TABLES = ("elements", "species", "open")
-#: The open table's reweighting, chosen by measurement (docs/default_table.md).
+#: The open table's reweighting, chosen by measurement (docs/open_table.md).
 OPEN_STRATA = "anion-family"
 OPEN_PER_FORMULA = True
 OPEN_ICSD_LINKED_WEIGHT = 2.0
@@ -134,7 +134,7 @@ def git_revision():
         ).stdout.strip()  # fmt: skip
         dirty = subprocess.run(
             ["git", "-C", str(ROOT), "status", "--porcelain", "--",
-             "scripts/build_default_table.py", "sklearn_leafs/environments"],
+             "scripts/build_open_table.py", "sklearn_leafs/environments"],
             capture_output=True, text=True, check=True,
         ).stdout.strip()  # fmt: skip
     except (OSError, subprocess.CalledProcessError):
@@ -271,7 +271,7 @@ def _extra(corpus):
         "(Materials Project, Alexandria, WBM, JARVIS-DFT, AFLOW prototypes)",
         "corpus_file": Path(corpus).name,
         "li_conductor_cifs_used": False,
-        "script": "scripts/build_default_table.py",
+        "script": "scripts/build_open_table.py",
         "git_revision": git_revision(),
     }
 
@@ -290,7 +290,7 @@ def write_species_table(records: SiteRecords, out_dir, corpus, selection=None):
             )
     extra["aggregation"] = "occupancy- and multiplicity-weighted mean per species"
     table = table_from_records(records, provenance=extra, rows="species")
-    table.to_csv(out_dir / "default_species_table.csv")
+    table.to_csv(out_dir / "open_species_table.csv")
     return table
 
 
@@ -411,11 +411,11 @@ def write_outputs(records: SiteRecords, out_dir, corpus):
     extra = _extra(corpus)
     extra["aggregation"] = "occupancy- and multiplicity-weighted mean per element"
     table = table_from_records(records, provenance=extra)
-    table.to_csv(out_dir / "default_table.csv")
+    table.to_csv(out_dir / "open_unweighted_table.csv")
     matrix = LocalEnvironmentMatrix.from_records(records)
     matrix.provenance.update({k: v for k, v in extra.items() if k != "source"})
     matrix.provenance["source"] = "multi-hot matrix M of the default table's records"
-    matrix.save(out_dir / "default_M.npz")
+    matrix.save(out_dir / "open_M.npz")
     return table, matrix
 
 

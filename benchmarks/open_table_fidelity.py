@@ -1,7 +1,7 @@
 """How closely the open default table follows the published ICSD LEAF table.
 
 Compares ``get_table("default")`` (built from the open structure corpus by
-``scripts/build_default_table.py``) with the published ``leaf.csv`` of
+``scripts/build_open_table.py``) with the published ``leaf.csv`` of
 Vasylenko et al. (ICSD means), element by element, over the elements both
 tables have. For each element it computes the Pearson correlation and the
 cosine similarity of the two 37-value rows, and prints:
@@ -13,7 +13,7 @@ cosine similarity of the two 37-value rows, and prints:
 
 Usage::
 
-    python benchmarks/default_table_fidelity.py [--table PATH]
+    python benchmarks/open_table_fidelity.py [--table PATH]
 
 ``--table sklearn_leafs/data/open_table.csv`` scores the reweighted open
 table; ``benchmarks/open_table.py`` prints all of issue 23's figures for it.

@@ -117,9 +117,8 @@ def test_prototype_labels_and_names(rows, build_script):
 # -- the polymorph rule ----------------------------------------------------------------
 def test_polymorph_rule_zno_gan(rows):
     zno = polymorphs(rows, "ZnO")
-    # ZnO is the curated ambient type compound of wurtzite (and its ground state)
-    assert zno[WURTZITE] == (1.0, "type compound")
-    assert zno[ROCK_SALT] == (0.0, "rejected: type compound")
+    assert zno[WURTZITE] == (1.0, "ground state")
+    assert zno[ROCK_SALT] == (0.0, "rejected: ground state")
     gan = polymorphs(rows, "GaN")
     # rock salt GaN is 0.478 eV/atom above the hull; wurtzite (mp-804) has an
     # ICSD entry, the zinc-blende record none known
@@ -249,7 +248,7 @@ def test_known_compound_and_frame_layout():
         [1, "wurtzite", "ZnO", "mp-2133"]
     ]
     assert zno["probability"].iloc[0] == pytest.approx(1.0)
-    assert zno["reason"].iloc[0] == "known compound, polymorph rule: type compound"
+    assert zno["reason"].iloc[0] == "known compound, polymorph rule: ground state"
     # CsBr: rock salt and CsCl type both ICSD-linked, 0.040 eV/atom apart
     csbr = pred[pred["formula"] == "CsBr"]
     assert csbr["structure_type"].tolist() == ["CsCl", "rock salt"]

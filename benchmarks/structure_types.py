@@ -289,6 +289,52 @@ def table1(table_names):
     )
 
 
+#: Textbook compounds (issue 22) and the structure type each takes at ambient
+#: conditions.
+TEXTBOOK = {
+    "CsCl": "CsCl",
+    "CsBr": "CsCl",
+    "CsI": "CsCl",
+    "TlCl": "CsCl",
+    "NaCl": "rock salt",
+    "BeO": "wurtzite",
+    "ZnO": "wurtzite",
+    "Al2O3": "corundum",
+    "TiO2": "rutile",
+    "Co3O4": "spinel",
+    "Fe3O4": "spinel",
+    "MgAl2O4": "spinel",
+    "BaFe2As2": "ThCr2Si2",
+    "Y3Al5O12": "garnet",
+    "LiFePO4": "olivine",
+    "Bi2Te3": "tetradymite (Bi2Te3)",
+    "CuFeS2": "chalcopyrite",
+    "LiCoO2": "alpha-NaFeO2 (layered rock salt)",
+}
+
+
+def textbook():
+    """The library's answers for :data:`TEXTBOOK`, with their templates."""
+    pred = predict_structure_type(list(TEXTBOOK), top=2)
+    print("\ntextbook compounds (predict_structure_type, default table):")
+    right = 0
+    for formula, rows in pred.groupby("formula", sort=False):
+        first = rows.iloc[0]
+        ok = first["structure_type"] == TEXTBOOK[formula]
+        right += ok
+        other = (
+            f"  [{rows.iloc[1]['structure_type']} {rows.iloc[1]['probability']:.2f}]"
+            if len(rows) > 1
+            else ""
+        )
+        print(
+            f"  {'ok ' if ok else 'NO '} {formula:9s} {first['structure_type'][:34]:34s} "
+            f"{first['probability']:.2f}{other}  via {first['template']} "
+            f"{first['source_id']}  {first['reason']}"
+        )
+    print(f"  {right} of {len(TEXTBOOK)} right")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--table", default="default")
@@ -359,6 +405,7 @@ def main(argv=None):
             for p in ab
         )
     )
+    textbook()
     try:
         table1([Path(data_home()) / "leaf-vasylenko2024" / "leaf.csv", "default"])
     except (FileNotFoundError, OSError) as exc:

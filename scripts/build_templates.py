@@ -26,8 +26,19 @@ One row per structure of the open corpus
     ``ABC3_cP5_221_b_a_c`` are both ``ABC3_cP5_221_a_b_c``.  Partly occupied
     structures get none.  The script compares its labels with the metadata
     file's (canonicalised the same way) and prints the agreement.
-``structure_type``
-    A human name for the prototype where one is known, see :func:`names`.
+``structure_type``, ``strukturbericht``
+    The prototype's common name and Strukturbericht designation where known
+    (``spinel``, ``H1_1``), from the hand-curated table
+    ``sklearn_leafs/data/prototype_names.csv`` (after the AFLOW Encyclopedia
+    of Crystallographic Prototypes), else from pymatgen's AFLOW prototype
+    library tags; see :func:`names`.
+``icsd``, ``icsd_entries``, ``icsd_entries_held``
+    ``linked`` when the record is a Materials Project entry with an ICSD
+    entry, ``hypothetical`` when it is one without, ``unknown`` otherwise
+    (``icsd_linked`` of ``metadata.csv``); the number of Materials Project
+    entries of the formula's composition with an ICSD entry
+    (``mp_icsd_links.csv.gz``, Jang et al., J. Am. Chem. Soc. 142, 18836
+    (2020)) and how many of those the corpus holds.
 ``e_above_hull``, ``formation_energy``, ``energy_source``
     Energy evidence from ``metadata.csv`` (eV/atom) where the source has it.
 ``weight``, ``polymorph_rule``
@@ -40,6 +51,9 @@ changed model is guessed again), so a rebuild after changing the polymorph
 or naming rules takes seconds.  Run::
 
     SKLEARN_LEAFS_DATA=/path/to/data nice -n 10 python scripts/build_templates.py --n-jobs 2
+
+``--compare OLD.csv`` reports the formulas whose kept polymorphs differ from a
+previous library file (``--compare`` may name the output file itself).
 """
 
 import argparse
@@ -72,92 +86,12 @@ DFT_POLYMORPH_TOLERANCE = 0.05
 #: |E_hull| at or below this is the ground state of the source.
 GROUND_STATE = 1e-6
 
-#: Common names by Strukturbericht designation, for the prototypes of
-#: pymatgen's AFLOW prototype library that carry one.
-STRUKTURBERICHT_NAMES = {
-    "A1": "fcc (Cu)",
-    "A2": "bcc (W)",
-    "A3": "hcp (Mg)",
-    "A4": "diamond",
-    "B1": "rock salt",
-    "B2": "CsCl",
-    "B3": "zinc blende",
-    "B4": "wurtzite",
-    "B8_1": "nickeline (NiAs)",
-    "B8_2": "Ni2In",
-    "C1": "fluorite",
-    "C1_b": "half-Heusler",
-    "C2": "pyrite",
-    "C4": "rutile",
-    "C5": "anatase",
-    "C6": "CdI2",
-    "C14": "Laves C14 (MgZn2)",
-    "C15": "Laves C15 (MgCu2)",
-    "C32": "AlB2",
-    "D0_3": "BiF3 (D0_3)",
-    "D5_1": "corundum",
-    "E2_1": "perovskite",
-    "F5_1": "alpha-NaFeO2",
-    "H1_1": "spinel",
-    "L1_0": "L1_0 (CuAu)",
-    "L1_2": "L1_2 (Cu3Au)",
-    "L2_1": "Heusler",
-    "ThCr2Si2": "ThCr2Si2",
-}
-
-#: Names of common prototypes that pymatgen's AFLOW library lacks, each given
-#: by an example compound of the corpus and its space group; the script takes
-#: the canonical label computed for that structure.  (Fluorite and
-#: antifluorite, spinel and its cation-disordered inverse form, perovskite and
-#: antiperovskite share one canonical label: the label does not say which
-#: site the cation takes.)
-NAMED_BY_EXAMPLE = [
-    ("CdCl2", "CdCl2", 166),
-    ("ilmenite", "MgTiO3", 148),
-    ("ilmenite", "NiTiO3", 148),
-    ("olivine", "Mg2SiO4", 62),
-    ("olivine", "Fe2SiO4", 62),
-    ("K2NiF4", "K2NiF4", 139),
-    ("ThCr2Si2", "BaFe2As2", 139),
-    ("ThCr2Si2", "ThCr2Si2", 139),
-    ("garnet", "Ca3Al2(SiO4)3", 230),
-    ("garnet", "Y3Al5O12", 230),
-    ("perovskite, orthorhombic (GdFeO3)", "CaTiO3", 62),
-    ("perovskite, orthorhombic (GdFeO3)", "GdFeO3", 62),
-    ("perovskite, rhombohedral (LaAlO3)", "LaAlO3", 167),
-    ("perovskite, tetragonal I4/mcm", "SrTiO3", 140),
-    ("perovskite, tetragonal P4mm (BaTiO3)", "BaTiO3", 99),
-    ("perovskite, rhombohedral R3m (BaTiO3)", "BaTiO3", 160),
-    ("perovskite, orthorhombic Amm2 (BaTiO3)", "BaTiO3", 38),
-    ("inverse spinel (ordered, Imma)", "NiFe2O4", 74),
-    ("inverse spinel (ordered, Imma)", "MgFe2O4", 74),
-    ("alpha-NaFeO2", "LiCoO2", 166),
-    ("alpha-NaFeO2", "NaCoO2", 166),
-    ("2H-MoS2", "MoS2", 194),
-    ("beta-quartz", "SiO2", 180),
-    ("alpha-quartz", "SiO2", 154),
-    ("cristobalite", "SiO2", 227),
-    ("brookite", "TiO2", 61),
-    ("cuprite", "Cu2O", 224),
-    ("Heusler", "Cu2MnAl", 225),
-    ("chalcopyrite", "CuFeS2", 122),
-    ("kesterite", "Cu2ZnSnS4", 82),
-    ("stannite", "Cu2ZnSnS4", 121),
-    ("Cr3Si (A15)", "Nb3Sn", 223),
-    ("Cr3Si (A15)", "Cr3Si", 223),
-    ("marcasite", "FeS2", 58),
-    ("CaC2", "CaC2", 139),
-    ("PbO (litharge)", "PbO", 129),
-    ("bixbyite", "Mn2O3", 206),
-    ("bixbyite", "Y2O3", 206),
-    ("scheelite", "CaWO4", 88),
-    ("zircon", "ZrSiO4", 141),
-    ("NaCl-type double perovskite", "Sr2FeMoO6", 225),
-    ("elpasolite", "K2NaAlF6", 225),
-    ("K2PtCl6 (antifluorite-type)", "K2PtCl6", 225),
-    ("anti-ReO3", "Cu3N", 221),
-    ("ReO3", "ReO3", 221),
-]
+#: The hand-curated table of prototype names and Strukturbericht designations
+#: (canonical label -> name, designation, type compound); see its header.
+NAMES_FILE = ROOT / "sklearn_leafs" / "data" / "prototype_names.csv"
+#: Materials Project ids with and without an ICSD entry (Jang et al., J. Am.
+#: Chem. Soc. 142, 18836 (2020)), by composition.
+ICSD_LINKS = "mp_icsd_links.csv.gz"
 
 FREE_SOURCE = {
     "mp:matminer-0.3.9/flla_2015": "flla",
@@ -299,7 +233,12 @@ def species(formulas, cache, n_jobs, timeout):
     done = {}
     if path.exists():
         old = pd.read_csv(path, keep_default_na=False)
-        done = {f: (s, n) for f, s, n in old.itertuples(index=False)}
+        # a guess that timed out (a loaded machine) is tried again
+        done = {
+            f: (s, n)
+            for f, s, n in old.itertuples(index=False)
+            if not n.startswith("oxidation-state guess over")
+        }
     todo = sorted(set(formulas) - set(done))
     if todo:
         rows = Parallel(n_jobs=n_jobs, batch_size=8, verbose=1)(
@@ -314,20 +253,33 @@ def species(formulas, cache, n_jobs, timeout):
 
 
 # -- names ----------------------------------------------------------------------
-def names(corpus_frame):
-    """Human names of prototypes: canonical label -> name, and how each was found.
+def read_names(path=NAMES_FILE):
+    """The curated names table: one row per canonical prototype label."""
+    table = pd.read_csv(path, comment="#", keep_default_na=False, dtype=str)
+    duplicated = table["prototype"][table["prototype"].duplicated()]
+    if len(duplicated):
+        raise ValueError(f"{path}: prototypes listed twice: {sorted(duplicated)}")
+    return table
 
-    1. pymatgen's AFLOW prototype library (288 prototypes): each structure is
-       labelled as above; its Strukturbericht designation gives the common
-       name from :data:`STRUKTURBERICHT_NAMES`, else its mineral name with the
-       designation, else the designation alone.
-    2. :data:`NAMED_BY_EXAMPLE`: the label computed here for an example
-       compound of the corpus (first match wins; a label already named in
-       step 1 keeps a common name from step 1).
+
+def _clean(text):
+    """A pymatgen AFLOW tag without LaTeX markup (``L\\'2`` -> ``L'2``)."""
+    for old, new in (("\\'", "'"), ("$\\mu$", "mu"), ("{", ""), ("}", "")):
+        text = text.replace(old, new)
+    return text.strip()
+
+
+def aflow_library_names():
+    """Names and type compounds from pymatgen's AFLOW prototype library.
+
+    Each of its 288 structures is labelled as the corpus is; returns
+    canonical label -> (name, Strukturbericht designation, type compound),
+    the name being the mineral name (with the designation) or the
+    designation alone.  Only used for prototypes the curated table lacks.
     """
     from pymatgen.analysis.prototypes._data import AFLOW_PROTOTYPE_LIBRARY
 
-    found, how = {}, {}
+    found = {}
     for entry in AFLOW_PROTOTYPE_LIBRARY:
         tags = entry["tags"]
         try:
@@ -335,90 +287,162 @@ def names(corpus_frame):
         except Exception:  # noqa: BLE001
             continue
         label = canonical(label)
-        code = str(tags.get("strukturbericht") or "").strip()
+        code = _clean(str(tags.get("strukturbericht") or ""))
         code = "" if code == "None" else code
-        mineral = str(tags.get("mineral") or "").split(",")[0].strip()
+        mineral = _clean(str(tags.get("mineral") or "").split(",")[0])
         mineral = "" if mineral == "None" else mineral
-        if code in STRUKTURBERICHT_NAMES:
-            name, kind = STRUKTURBERICHT_NAMES[code], "aflow-strukturbericht"
-        elif mineral:
-            name, kind = f"{mineral} ({code})" if code else mineral, "aflow-mineral"
-        else:
-            name, kind = code, "aflow-strukturbericht"
+        name = f"{mineral} ({code})" if mineral and code else mineral or code
         if not name:
             continue
-        if label not in found or (
-            how[label] != "aflow-strukturbericht" and kind == "aflow-strukturbericht"
-        ):
-            found[label], how[label] = name, kind
-    for name, formula, spacegroup in NAMED_BY_EXAMPLE:
-        rows = corpus_frame[
-            (corpus_frame["formula"] == formula)
-            & (corpus_frame["spacegroup"] == spacegroup)
-            & corpus_frame["prototype"].notna()
-        ]
-        if rows.empty:
-            continue
-        label = rows["prototype"].mode().iloc[0]
-        if label in found and how[label] in ("aflow-strukturbericht", "example"):
-            continue
-        found[label], how[label] = name, "example"
+        compound = entry["snl"].structure.composition.reduced_formula
+        # a designated (Strukturbericht) entry wins over an undesignated one
+        if label not in found or (code and not found[label][1]):
+            found[label] = (name, code, compound)
+    return found
+
+
+def names(library=None, curated=None):
+    """Human names of prototypes.
+
+    Returns canonical label -> (name, Strukturbericht designation, type
+    compound) and label -> how it was found: ``curated`` from
+    :data:`NAMES_FILE` (hand-curated common names and designations after the
+    AFLOW Encyclopedia of Crystallographic Prototypes and the
+    Strukturbericht), else ``aflow-library`` from pymatgen's AFLOW prototype
+    library tags (:func:`aflow_library_names`).
+    """
+    library = aflow_library_names() if library is None else library
+    curated = read_names() if curated is None else curated
+    found = {k: v for k, v in library.items()}
+    how = {k: "aflow-library" for k in library}
+    for row in curated.itertuples(index=False):
+        found[row.prototype] = (
+            row.structure_type,
+            row.strukturbericht,
+            row.type_compound,
+        )
+        how[row.prototype] = "curated"
     return found, how
 
 
+def type_compounds(curated):
+    """Reduced formula of each ambient type compound of the curated table ->
+    the prototypes it is the type compound of."""
+    from pymatgen.core import Composition
+
+    out = {}
+    for row in curated.itertuples(index=False):
+        if row.type_compound:
+            formula = Composition(row.type_compound).reduced_formula
+            out.setdefault(formula, set()).add(row.prototype)
+    return out
+
+
 # -- polymorphs -------------------------------------------------------------------
-def choose_polymorphs(group):
+def _link_status(flags):
+    """ICSD status of one polymorph from its records' ``icsd`` values:
+    ``linked`` if any record has an ICSD entry, ``hypothetical`` if some
+    are known to have none and none has one, else ``unknown``."""
+    flags = set(flags)
+    if "linked" in flags:
+        return "linked"
+    return "hypothetical" if "hypothetical" in flags else "unknown"
+
+
+def choose_polymorphs(group, icsd_entries=0, type_of=frozenset()):
     """Weights and rules for the structures of one formula.
+
+    Parameters
+    ----------
+    group : DataFrame
+        The formula's structures (columns ``prototype``, ``id``, ``origin``,
+        ``e_above_hull``, ``formation_energy``, ``energy_source``, ``icsd``:
+        ``linked``, ``hypothetical`` or ``unknown``).
+    icsd_entries : int
+        How many Materials Project entries of this composition have an ICSD
+        entry (``mp_icsd_links.csv.gz``), whether or not the corpus holds them.
+    type_of : set of str
+        The prototypes of which this formula is the ambient type compound
+        (:data:`NAMES_FILE`).
 
     Structures with the same prototype are one polymorph (its best
     representative, below, carries the weight; the others weigh 0 with rule
-    ``duplicate``).  The rules, in order, each applied to the polymorphs still
-    in play:
+    ``duplicate``).  A polymorph is *ICSD-linked* when one of its records is a
+    Materials Project entry with an ICSD entry, *hypothetical* when its
+    records are Materials Project entries without one.  The rules, in order,
+    each applied to the polymorphs still in play:
 
     1. ``unstable``: reject those with ``e_above_hull`` over
        :data:`UNSTABLE_ABOVE_HULL`, unless that would reject all.
-    2. ``ground state``: keep the one(s) on the hull of their source
-       (``e_above_hull`` <= 1e-6).
-    2b. ``above hull``: reject those known to lie above the hull (so not the
-       ground state) while others of unknown energy remain: the ground state
-       the hull was built from is then one of those (or the formula
-       decomposes and none is).
-    3. ``lowest e_above_hull``: if all have ``e_above_hull``, keep the lowest.
-    4. ``lowest formation energy``: if all have a formation energy from one
-       source (same functional and corrections), keep the lowest.
+    2. ``not ICSD-linked``: when some polymorph is ICSD-linked, reject the
+       others (hypothetical, or of unknown origin): a structure observed in
+       experiment outranks any computed one, whatever the energies say.
+       ``hypothetical``: when none is ICSD-linked but the composition has
+       ICSD-linked entries that the corpus lacks, the hypothetical
+       polymorphs are not the observed structure: all are rejected (the
+       formula then has no template of its own; LiFePO4 has only
+       hypothetical I-4 records here, its olivine entries are missing).
+    3. ``type compound``: keep the ICSD-linked polymorph(s) of which this
+       formula is the ambient type compound (corundum for Al2O3, CsCl for
+       CsCl, rutile for TiO2; curated in :data:`NAMES_FILE`).
+    4. Energies, with a tolerance: among ICSD-linked polymorphs a PBE
+       energy difference under :data:`DFT_POLYMORPH_TOLERANCE` does not say
+       which polymorph is the ambient one (PBE puts rock-salt CsBr on the
+       hull and the observed CsCl-type 0.040 eV/atom above it), so only
+       polymorphs more than that above the lowest are rejected; otherwise
+       (hypothetical or unknown origin) the DFT ground state decides:
+
+       - ``ground state``: when one is on the hull of its source, keep
+         it (and, between ICSD-linked ones, those within the tolerance);
+       - ``above hull``: reject those known to lie above the hull while
+         others of unknown energy remain (the ground state the hull was
+         built from is then one of those, or the formula decomposes);
+       - ``lowest e_above_hull``: if all have ``e_above_hull``, keep the
+         lowest;
+       - ``lowest formation energy``: if all have a formation energy from
+         one source (same functional and corrections), keep the lowest.
     5. ``experimental origin``: keep those from Materials Project (mostly
        ICSD-derived) over computed and prototype structures.
     6. ``split``: the rest share the weight equally; the aggregation over
        chemically similar templates decides at prediction time.
     7. ``prototype compound``: the AFLOW Encyclopedia of Crystallographic
        Prototypes names each prototype after a compound in which it was
-       observed (rock salt after NaCl, B2 after CsCl, zinc blende and
-       wurtzite after ZnS). When this formula is such a compound and the
-       rules above kept none of its prototype structures, the DFT energies
-       disagree with the experimental structure (PBE puts rock-salt CsCl on
-       the hull and the observed B2 CsCl 0.048 eV/atom above it): the
-       prototype structures then replace the ones kept, provided the source
-       computed them within :data:`DFT_POLYMORPH_TOLERANCE` of its hull (the
-       Encyclopedia also lists high-pressure phases, such as an oP2 CdTe,
-       which have no such support). When the energies keep one of them, they
-       stand (rutile TiO2 over anatase and brookite).
+       observed. When this formula is such a compound and the rules above
+       kept none of its prototype structures, those replace the ones kept,
+       provided the source computed them within
+       :data:`DFT_POLYMORPH_TOLERANCE` of its hull (the Encyclopedia also
+       lists high-pressure phases, such as an oP2 CdTe, which have no such
+       support). An Encyclopedia entry is an observed structure too, so this
+       may overrule rule 2 (alpha-Zn2V2O7, C2/c, over the ICSD-linked
+       thortveitite-type polymorph).
 
-    A formula with one polymorph gets rule ``only polymorph``.  The kept
-    polymorphs record the last rule that removed a competitor (or
-    ``split``); the rejected ones the rule that rejected them.  The
-    representative of a polymorph is the structure with the lowest known
-    ``e_above_hull``, then of Materials Project origin, then one with a
-    database id (``mp-...``) rather than a bare row number, then the first
-    id.
+    A formula with one polymorph gets rule ``only polymorph`` (or
+    ``rejected: hypothetical`` under rule 2).  The kept polymorphs record
+    the last rule that removed a competitor (or ``split``); the rejected
+    ones the rule that rejected them.  The representative of a polymorph is
+    the structure with the lowest known ``e_above_hull``, then of Materials
+    Project origin, then ICSD-linked, then one with a database id
+    (``mp-...``) rather than a bare row number, then the first id.
     """
+    if "icsd" not in group:
+        group = group.assign(icsd="unknown")
+    if len(group) == 1 and not (
+        group["icsd"].iloc[0] == "hypothetical" and icsd_entries
+    ):
+        # the common case, fast: one structure
+        return (
+            pd.Series(1.0, index=group.index),
+            pd.Series("only polymorph", index=group.index),
+        )
     weight = pd.Series(0.0, index=group.index)
     rule = pd.Series("", index=group.index)
     origin_rank = group["origin"].map({"mp": 0, "prototype": 1, "computed": 2})
     order = group.assign(
         _e=group["e_above_hull"].fillna(np.inf),
         _o=origin_rank,
+        _l=group["icsd"].map({"linked": 0, "unknown": 1, "hypothetical": 2}),
         _n=group["id"].str.fullmatch(r"\d+"),  # bare row numbers (aviary) last
-    ).sort_values(["_e", "_o", "_n", "id"])
+    ).sort_values(["_e", "_o", "_l", "_n", "id"])
     reps = {}
     for index, row in order.iterrows():
         if row["prototype"] not in reps:
@@ -428,6 +452,7 @@ def choose_polymorphs(group):
     poly = pd.DataFrame(
         {
             "index": list(reps.values()),
+            "prototype": list(reps),
             "e_hull": [group.loc[i, "e_above_hull"] for i in reps.values()],
             "origin": [
                 "mp"
@@ -441,9 +466,12 @@ def choose_polymorphs(group):
                 for p in reps
             ],
             "ef_source": [group.loc[i, "energy_source"] for i in reps.values()],
+            "icsd": [
+                _link_status(group.loc[group["prototype"] == p, "icsd"]) for p in reps
+            ],
         }
     )
-    if len(poly) == 1:
+    if len(poly) == 1 and not (poly["icsd"].iloc[0] == "hypothetical" and icsd_entries):
         weight[poly["index"].iloc[0]] = 1.0
         rule[poly["index"].iloc[0]] = "only polymorph"
         return weight, rule
@@ -460,12 +488,28 @@ def choose_polymorphs(group):
         decided = name
 
     reject(~(alive["e_hull"] > UNSTABLE_ABOVE_HULL), "unstable")
-    reject(alive["e_hull"].abs() <= GROUND_STATE, "ground state")
-    reject(~(alive["e_hull"] > GROUND_STATE), "above hull")
+    reject(alive["icsd"] == "linked", "not ICSD-linked")
+    if icsd_entries and not (alive["icsd"] == "linked").any():
+        hypothetical = alive["icsd"] == "hypothetical"
+        for i in alive.loc[hypothetical, "index"]:
+            rule[i] = "rejected: hypothetical"
+        alive = alive[~hypothetical]
+        if alive.empty:
+            return weight, rule
+        if hypothetical.any():
+            decided = "hypothetical"
+    reject(
+        alive["prototype"].isin(type_of) & (alive["icsd"] == "linked"),
+        "type compound",
+    )
+    tol = DFT_POLYMORPH_TOLERANCE if (alive["icsd"] == "linked").all() else GROUND_STATE
+    if (alive["e_hull"].abs() <= GROUND_STATE).any():
+        reject(alive["e_hull"].abs() <= tol, "ground state")
+    reject(~(alive["e_hull"] > tol), "above hull")
     if alive["e_hull"].notna().all():
-        reject(alive["e_hull"] == alive["e_hull"].min(), "lowest e_above_hull")
+        reject(alive["e_hull"] <= alive["e_hull"].min() + tol, "lowest e_above_hull")
     if alive["ef"].notna().all() and alive["ef_source"].nunique() == 1:
-        reject(alive["ef"] == alive["ef"].min(), "lowest formation energy")
+        reject(alive["ef"] <= alive["ef"].min() + tol, "lowest formation energy")
     reject(alive["origin"] == "mp", "experimental origin")
     if len(alive) > 1:
         decided = "split"
@@ -483,8 +527,35 @@ def choose_polymorphs(group):
     return weight, rule
 
 
+# -- ICSD links ----------------------------------------------------------------
+def icsd_entries(path, cache):
+    """Reduced formula -> number of Materials Project entries with an ICSD
+    entry, from ``mp_icsd_links.csv.gz`` (cached by the file's digest)."""
+    from pymatgen.core import Composition
+
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+    cached = cache / f"icsd_entries_{digest}.csv"
+    if cached.exists():
+        old = pd.read_csv(cached, keep_default_na=False)
+        return dict(zip(old["formula"], old["icsd_entries"]))
+    links = pd.read_csv(path, keep_default_na=False)
+    linked = links[links["icsd_linked"].astype(str) == "True"]
+    counts = Counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pymatgen's gcd deprecation, per row
+        for composition in linked["composition"]:
+            try:
+                counts[Composition(composition).reduced_formula] += 1
+            except ValueError:
+                continue
+    pd.DataFrame(sorted(counts.items()), columns=["formula", "icsd_entries"]).to_csv(
+        cached, index=False
+    )
+    return dict(counts)
+
+
 # -- the build ------------------------------------------------------------------
-def read_corpus(corpus, metadata, cache, n_jobs, timeout):
+def read_corpus(corpus, metadata, cache, n_jobs, timeout, links=None):
     from pymatgen.core import Composition
 
     meta = pd.read_csv(
@@ -544,6 +615,29 @@ def read_corpus(corpus, metadata, cache, n_jobs, timeout):
     frame["anonymous_formula"] = [
         Composition(f).anonymized_formula for f in frame["formula"]
     ]
+    frame["icsd"] = (
+        frame["icsd_linked"]
+        .astype(str)
+        .map({"True": "linked", "False": "hypothetical"})
+        .fillna("unknown")
+    )
+    entries = icsd_entries(links, cache) if links is not None else {}
+    frame["icsd_entries"] = frame["formula"].map(entries).fillna(0).astype(int)
+    held = frame[frame["icsd"] == "linked"].groupby("formula")["id"].nunique()
+    frame["icsd_entries_held"] = frame["formula"].map(held).fillna(0).astype(int)
+    report["ICSD links of records"] = dict(Counter(frame["icsd"]))
+    report["formulas whose ICSD entries the corpus lacks (some / all)"] = (
+        int(
+            frame.drop_duplicates("formula")
+            .eval("icsd_entries_held < icsd_entries and icsd_entries_held > 0")
+            .sum()
+        ),
+        int(
+            frame.drop_duplicates("formula")
+            .eval("icsd_entries_held == 0 and icsd_entries > 0")
+            .sum()
+        ),
+    )
     frame["e_above_hull"] = frame["e_above_hull_eV_per_atom"]
     frame["formation_energy"] = frame["formation_energy_eV_per_atom"]
     frame["energy_source"] = (
@@ -553,26 +647,37 @@ def read_corpus(corpus, metadata, cache, n_jobs, timeout):
     return frame, report
 
 
-def build(frame):
+def build(frame, curated=None, library=None):
+    curated = read_names() if curated is None else curated
+    named, how = names(library, curated)
+    types = type_compounds(curated)
     usable = frame["species"] != ""
     frame = frame.copy()
     frame["weight"], frame["polymorph_rule"] = 0.0, "no species: guess timed out"
-    for _, group in frame[usable].groupby("formula", sort=False):
-        weight, rule = choose_polymorphs(group)
+    for formula, group in frame[usable].groupby("formula", sort=False):
+        weight, rule = choose_polymorphs(
+            group,
+            icsd_entries=int(group["icsd_entries"].iloc[0]),
+            type_of=types.get(formula, set()),
+        )
         frame.loc[weight.index, "weight"] = weight
         frame.loc[rule.index, "polymorph_rule"] = rule
-    named, how = names(frame)
-    frame["structure_type"] = frame["prototype"].map(named).fillna("")
+    frame["structure_type"] = [named.get(p, ("",))[0] for p in frame["prototype"]]
+    frame["strukturbericht"] = [named.get(p, ("", ""))[1] for p in frame["prototype"]]
     columns = [
         "formula",
         "anonymous_formula",
         "species",
         "prototype",
         "structure_type",
+        "strukturbericht",
         "spacegroup",
         "id",
         "source",
         "origin",
+        "icsd",
+        "icsd_entries",
+        "icsd_entries_held",
         "e_above_hull",
         "formation_energy",
         "energy_source",
@@ -604,6 +709,12 @@ def main(argv=None):
         "--corpus", type=Path, default=corpus_dir / "structures.jsonl.gz"
     )
     parser.add_argument("--metadata", type=Path, default=corpus_dir / "metadata.csv")
+    parser.add_argument("--links", type=Path, default=corpus_dir / ICSD_LINKS)
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        help="a previous library file: report the formulas whose kept polymorphs change",
+    )
     parser.add_argument("--output", type=Path, default=OUTPUT)
     parser.add_argument("--cache", type=Path, default=ROOT / ".cache")
     parser.add_argument("--n-jobs", type=int, default=1)
@@ -611,10 +722,22 @@ def main(argv=None):
     args = parser.parse_args(argv)
     args.cache.mkdir(parents=True, exist_ok=True)
     frame, report = read_corpus(
-        args.corpus, args.metadata, args.cache, args.n_jobs, args.species_timeout
+        args.corpus,
+        args.metadata,
+        args.cache,
+        args.n_jobs,
+        args.species_timeout,
+        links=args.links,
     )
-    frame, named, how = build(frame)
+    curated = read_names()
+    frame, named, how = build(frame, curated)
+    if args.compare:
+        # read before writing: --compare may be the output file itself
+        previous = pd.read_csv(args.compare, comment="#", keep_default_na=False)
     write(frame, args.output)
+    missing = sorted(set(curated["prototype"]) - set(frame["prototype"]))
+    report["curated names"] = len(curated)
+    report["curated prototypes the library lacks"] = missing or "none"
     used = frame[frame["weight"] > 0]
     report["templates written"] = len(frame)
     report["usable templates (weight > 0)"] = len(used)
@@ -641,6 +764,43 @@ def main(argv=None):
     )
     for key, value in report.items():
         sys.stdout.write(f"{key}: {value}\n")
+    if args.compare:
+        compare(previous, frame)
+
+
+def kept(frame):
+    """Formula -> sorted tuple of the prototypes with weight > 0."""
+    used = frame[frame["weight"] > 0]
+    return {f: tuple(sorted(set(g["prototype"]))) for f, g in used.groupby("formula")}
+
+
+def compare(previous, frame, n_examples=60):
+    """Print how many formulas change their kept polymorphs, with examples."""
+    old, new = kept(previous), kept(frame)
+    formulas = sorted(set(old) | set(new))
+    changed = [f for f in formulas if old.get(f, ()) != new.get(f, ())]
+    kinds = Counter(
+        "lost all templates"
+        if not new.get(f)
+        else "gained templates"
+        if not old.get(f)
+        else "fewer kept"
+        if set(new[f]) < set(old[f])
+        else "more kept"
+        if set(new[f]) > set(old[f])
+        else "different polymorph"
+        for f in changed
+    )
+    sys.stdout.write(
+        f"\nformulas whose kept polymorphs change: {len(changed)} of {len(formulas)} "
+        f"({dict(kinds)})\n"
+    )
+    rule = frame[frame["weight"] > 0].groupby("formula")["polymorph_rule"].first()
+    for f in changed[:n_examples]:
+        sys.stdout.write(
+            f"  {f}: {' + '.join(old.get(f, ())) or '-'} -> "
+            f"{' + '.join(new.get(f, ())) or '-'} ({rule.get(f, 'none kept')})\n"
+        )
 
 
 if __name__ == "__main__":

@@ -81,7 +81,7 @@ def main():
     parser.add_argument("--n", type=int, default=20000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    table = get_table("default")
+    table = get_table("open-unweighted")
     elements = [e for e in table.elements if e not in ("He", "Ne", "Ar")]
     X = formulas(elements, args.n)
     X_li = formulas(elements, args.n, seed=1, focus="Li")

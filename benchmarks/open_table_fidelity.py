@@ -1,6 +1,6 @@
 """How closely the open default table follows the published ICSD LEAF table.
 
-Compares ``get_table("default")`` (built from the open structure corpus by
+Compares ``get_table("open-unweighted")`` (built from the open structure corpus by
 ``scripts/build_open_table.py``) with the published ``leaf.csv`` of
 Vasylenko et al. (ICSD means), element by element, over the elements both
 tables have. For each element it computes the Pearson correlation and the
@@ -73,7 +73,7 @@ def report(ours: LeafTable, reference: LeafTable) -> dict:
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--table", default="default", help="name or CSV path")
+    parser.add_argument("--table", default="open-unweighted", help="name or CSV path")
     args = parser.parse_args(argv)
     ours = get_table(args.table)
     reference = fetch_leaf_table(data_home=DATA).table

@@ -1,7 +1,7 @@
 """Element tables against species tables (issue 14).
 
-Compares the open corpus's element table (``"default"``), its species table
-(``"default-species"``) and the published ICSD element table
+Compares the open corpus's element table (``"open-unweighted"``), its species table
+(``"open-species"``) and the published ICSD element table
 (``"vasylenko2024"``) on:
 
 1. Table 1 of Vasylenko et al. (structure types of 100 AB binaries by single
@@ -180,7 +180,7 @@ def run_blocks(species_table, element_table, icsd):
             f"table {np.corrcoef(ref, sp)[0, 1]:+.2f}; mean |diff| "
             f"{np.abs(ref - el).mean():.2f} / {np.abs(ref - sp).mean():.2f}"
         )
-    print("\nPairs: similarity, rank of each in the other's list (default-species)")
+    print("\nPairs: similarity, rank of each in the other's list (open-species)")
     usable = [
         label
         for label in species_table.elements
@@ -208,19 +208,19 @@ def run_blocks(species_table, element_table, icsd):
 def main():
     start = time.perf_counter()
     icsd = get_table(Path(data_home()) / "leaf-vasylenko2024" / "leaf.csv")
-    species = get_table("default-species")
+    species = get_table("open-species")
     print(
         f"species table: {species}; oxidation rules {species.provenance.get('oxidation_rules')}"
     )
     tables = {
         "ICSD leaf.csv": icsd,
-        "default": get_table("default"),
-        "default-species": species,
+        "open-unweighted": get_table("open-unweighted"),
+        "open-species": species,
     }
     run_table1(tables)
     run_li_ion(tables)
     run_lists(tables)
-    run_blocks(species, "default", icsd)
+    run_blocks(species, "open-unweighted", icsd)
     print(f"\ntotal {time.perf_counter() - start:.0f} s")
 
 

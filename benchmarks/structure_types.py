@@ -337,7 +337,7 @@ def textbook():
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--table", default="default")
+    parser.add_argument("--table", default="open-unweighted")
     parser.add_argument("--plot", type=Path, help="write the reliability diagram here")
     parser.add_argument("--quick", action="store_true", help="only the default setting")
     args = parser.parse_args(argv)
@@ -407,7 +407,7 @@ def main(argv=None):
     )
     textbook()
     try:
-        table1([Path(data_home()) / "leaf-vasylenko2024" / "leaf.csv", "default"])
+        table1([Path(data_home()) / "leaf-vasylenko2024" / "leaf.csv", "open-unweighted"])
     except (FileNotFoundError, OSError) as exc:
         print(f"\nTable 1 protocol skipped: {exc}")
 

@@ -113,7 +113,7 @@ def main(argv=None):
     except ImportError:
         warnings.warn("elementembeddings is not installed: no baselines", stacklevel=1)
     try:
-        default = get_table("default")
+        default = get_table("open-unweighted")
         rows += [
             ("default table", SubstitutionClassifier(default), X),
             (

@@ -163,7 +163,7 @@ def main(argv=None):
     parser.add_argument("--folds", default="0,1,2,3,4")
     parser.add_argument("--models", default="hgb,mlp,attention,recommended")
     parser.add_argument(
-        "--table", default="default+", help="LEAF table for hgb and table rows"
+        "--table", default="open-unweighted+", help="LEAF table for hgb and table rows"
     )
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--params", default="{}", help="JSON estimator overrides")

@@ -118,7 +118,7 @@ def usable(formulas, targets, M):
     return [formulas[i] for i in keep], targets[keep]
 
 
-def evaluate(M="default", table="default", quick=QUICK, progress=False):
+def evaluate(M="open-unweighted", table="open-unweighted", quick=QUICK, progress=False):
     """Pooled out-of-fold accuracy and MCC of (a), (b) and (c), with timings."""
     # The networks are small: one torch thread is fastest on a shared machine.
     threads = torch.get_num_threads()

@@ -60,7 +60,7 @@ DEFAULT_ELEMENTS = [
 def load_table():
     """LEAF+ of the default table, or of the published ICSD table if it is absent."""
     try:
-        return get_table("default+")
+        return get_table("open-unweighted+")
     except FileNotFoundError:
         warnings.warn(
             "the default table is not installed; using the published ICSD table",

@@ -11,7 +11,7 @@ mode; the fast engine makes it affordable), and writes into ``sklearn_leafs/data
   reason, parameters, library versions, the script's git revision);
 - ``open_M.npz``: the pruned multi-hot local-environment matrix M;
 - ``open_species_table.csv`` (+ ``.json``): the species table
-  ``"default-species"``, one row per species (``Ti4+``, ``O2-``, metallic
+  ``"open-species"``, one row per species (``Ti4+``, ``O2-``, metallic
   ``K0+``) with its site count; every structure's sites are decorated with
   oxidation states (pymatgen's ``BVAnalyzer`` on ordered cells of at most
   ``BV_MAX_SITES`` sites, else the composition's charge-balanced guess, else

@@ -34,7 +34,7 @@ OUTPUT = DATA / "structure_templates.calibration.json"
 
 
 def main():
-    table = get_table("default")
+    table = get_table("open-unweighted")
     templates = load_templates("evidence")
     clf = SubstitutionClassifier(
         table=table,
@@ -50,7 +50,7 @@ def main():
     record = {
         "calibrates": TEMPLATES,
         "templates_sha256": hashlib.sha256((DATA / TEMPLATES).read_bytes()).hexdigest(),
-        "table": "default",
+        "table": "open-unweighted",
         "table_fingerprint": table.fingerprint,
         "protocol": "all",
         "polymorphs": "evidence",

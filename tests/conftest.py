@@ -73,7 +73,7 @@ def default_table():
     """The package's own table, shipped as package data (no reference data)."""
     from sklearn_leafs.tables import get_table
 
-    return get_table("default")
+    return get_table("open-unweighted")
 
 
 @pytest.fixture(scope="session")

@@ -25,7 +25,7 @@ def load_script():
 
 
 def test_default_table_is_shipped_with_provenance():
-    table = get_table("default")
+    table = get_table("open-unweighted")
     assert len(table) >= 86
     assert table.feature_names == list(MOTIF_LABELS)
     assert np.isfinite(table.values).all()
@@ -45,7 +45,7 @@ def test_default_table_is_shipped_with_provenance():
 
 def test_default_table_follows_the_icsd_table(published_table):
     """Fidelity floor (measured: median Pearson 0.850, cosine 0.938)."""
-    table = get_table("default")
+    table = get_table("open-unweighted")
     common = [el for el in table.elements if el in published_table]
     assert len(common) == len(table) == 90
     a, b = table.lookup(common), published_table.lookup(common)
@@ -60,8 +60,8 @@ def test_default_table_follows_the_icsd_table(published_table):
 
 
 def test_default_matrix_matches_table():
-    M = LocalEnvironmentMatrix.load("default")
-    table = get_table("default")
+    M = LocalEnvironmentMatrix.load("open-unweighted")
+    table = get_table("open-unweighted")
     assert M.elements == table.elements
     assert M.matrix.shape[0] == len(table)
     assert M.matrix.shape[1] == len(M.feature_names) <= 37 * 1000
@@ -158,7 +158,7 @@ def test_species_selection_keeps_known_ground_state_structures(tmp_path):
 
 
 def test_default_species_table_records_its_selection():
-    table = get_table("default-species")
+    table = get_table("open-species")
     info = table.provenance
     selection = info["selection"]
     assert selection["ground_state_only"] is True
@@ -196,7 +196,7 @@ def test_open_table_is_shipped_with_reweighting_provenance():
         assert total == pytest.approx(1.0, abs=1e-5), element
     # Cf and Po have no ICSD-linked composition in their strata: left as they were
     assert sorted(info["reweighting"]["not_reweighted"]) == ["Cf", "Po"]
-    default = get_table("default")
+    default = get_table("open-unweighted")
     np.testing.assert_allclose(
         table.frame.loc[["Cf", "Po"]].to_numpy(),
         default.frame.loc[["Cf", "Po"]].to_numpy(),
@@ -214,7 +214,7 @@ def test_open_table_follows_the_icsd_table_better(published_table):
         return np.array([np.corrcoef(x, y)[0, 1] for x, y in zip(a, b)])
 
     table = get_table(OPEN_TABLE)
-    r, r_default = agreement(table), agreement(get_table("default"))
+    r, r_default = agreement(table), agreement(get_table("open-unweighted"))
     assert np.median(r) == pytest.approx(0.912, abs=0.005)
     assert np.quantile(r, 0.1) == pytest.approx(0.736, abs=0.01)
     assert np.median(r) > np.median(r_default) + 0.05

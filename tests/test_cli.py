@@ -177,7 +177,7 @@ def test_featurize_with_leaf_plus_table(tmp_path):
     src = tmp_path / "f.csv"
     src.write_text("formula\nMgO\n")
     out = tmp_path / "out.csv"
-    argv = ["featurize", str(src), "--table", "default+", "-o", str(out), "-q"]
+    argv = ["featurize", str(src), "--table", "open-unweighted+", "-o", str(out), "-q"]
     assert main(argv) == 0
     result = pd.read_csv(out)
     assert result.shape == (1, 1 + 37 + 22)
@@ -475,7 +475,7 @@ def test_substitute_catio3_on_the_default_species_table(capsys):
     from sklearn_leafs.tables import get_table
 
     try:
-        get_table("default-species")
+        get_table("open-species")
     except FileNotFoundError:
         pytest.skip("the species table is not built")
     argv = ["substitute", "CaTiO3", "--top", "1000", "--per-species", "60"]
@@ -554,7 +554,7 @@ def test_predict_structure_options(capsys):
     assert "no prediction  (no charge-balanced oxidation states" in out
     # stderr says which table and library answered
     assert err.strip() == (
-        "leafs: structure types by substitution with table 'default', "
+        "leafs: structure types by substitution with table 'open-unweighted', "
         "template library polymorphs 'all'"
     )
 

@@ -67,7 +67,7 @@ def test_nearest_and_report_run_offline(tmp_path):
     proc = _run(tmp_path, "nearest", "LiCoO2", "--top", "10")
     assert proc.returncode == 0, proc.stderr
     assert len(proc.stdout.splitlines()) == 12
-    proc = _run(tmp_path, "report", "default", "--seeds", "1")
+    proc = _run(tmp_path, "report", "open-unweighted", "--seeds", "1")
     assert proc.returncode == 0, proc.stderr
     assert "Property recovery" in proc.stdout
     assert "li_ion (n=397, k=10)" in proc.stdout

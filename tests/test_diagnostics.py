@@ -56,7 +56,7 @@ def test_coverage():
     cov = table_coverage(_block_table())
     assert cov["covered"] == 83 and cov["missing"][:3] == ["Po", "At", "Rn"]
     assert cov["counts"] is None
-    default = table_coverage("default")
+    default = table_coverage("open-unweighted")
     assert default["counts"]["O"] > 1000 and default["min_count"] >= 1
 
 
@@ -70,7 +70,7 @@ def test_precision_at_k_leave_one_out():
 
 
 def test_retrieval_on_li_ion_offline_copy():
-    r = retrieval_precision("default", "li_ion", k=10, baseline=None, n_seeds=1)
+    r = retrieval_precision("open-unweighted", "li_ion", k=10, baseline=None, n_seeds=1)
     assert r["n"] == 397 and r["baseline"] is None
     assert 0 <= r["table"] <= 1 and 0 <= r["random"] <= 1
     assert r["base_rate"] == pytest.approx((161 / 397) ** 2 + (236 / 397) ** 2)
@@ -110,7 +110,7 @@ def test_report_text_and_cli(capsys):
     text = str(report)
     assert "Coverage: 83 of the 94 elements" in text
     assert "block" in text and "sites per element: not recorded" in text
-    assert main(["report", "default", "--task", "li_ion", "--seeds", "1"]) == 0
+    assert main(["report", "open-unweighted", "--task", "li_ion", "--seeds", "1"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("Table diagnostics: default")
     assert "li_ion (n=397, k=10): table" in out and "magpie" in out

@@ -60,8 +60,8 @@ def test_magpie_table_subset_and_unknown_property():
 
 
 def test_leaf_plus_default_is_default_then_magpie():
-    default = get_table("default")
-    plus = get_table("default+")
+    default = get_table("open-unweighted")
+    plus = get_table("open-unweighted+")
     assert plus.feature_names == list(MOTIF_LABELS) + list(MAGPIE_PROPERTIES)
     assert plus.elements == default.elements  # Magpie covers all 90 elements
     np.testing.assert_array_equal(plus.values[:, :37], default.values)
@@ -100,7 +100,7 @@ def test_join_tables_errors_and_left_out():
 
 
 def test_phase_field_featurizer_accepts_leaf_plus_names():
-    pf = PhaseFieldFeaturizer(table="default+", pooling=("max",)).fit(["Fe O"])
+    pf = PhaseFieldFeaturizer(table="open-unweighted+", pooling=("max",)).fit(["Fe O"])
     names = pf.get_feature_names_out()
     assert "max|Electronegativity" in names and "max|octahedral CN_6" in names
     X = pf.transform(["Fe O", "O-Fe"])

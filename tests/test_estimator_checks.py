@@ -1,6 +1,6 @@
 """The conformance suite (sklearn_leafs.utils.estimator_checks) on every
 formula-input estimator of the package, with no reference data: the shipped
-"default" table and M, and a synthetic table built here."""
+"open-unweighted" table and M, and a synthetic table built here."""
 
 import numpy as np
 import pandas as pd

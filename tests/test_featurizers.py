@@ -118,6 +118,6 @@ def test_li_cation_parameter_errors(default_table):
 
 
 def test_table_by_name_and_dataframe(default_table):
-    by_name = ElementFeaturizer(table="default").fit_transform(["MgO"])
+    by_name = ElementFeaturizer(table="open-unweighted").fit_transform(["MgO"])
     by_frame = ElementFeaturizer(table=default_table.frame).fit_transform(["MgO"])
     np.testing.assert_array_equal(by_name, by_frame)

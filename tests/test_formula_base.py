@@ -1,6 +1,6 @@
 """The shared base of the formula featurizers (issue 12, part 5; issue 17.3).
 
-Everything here runs on the table shipped with the package ("default") or on
+Everything here runs on the table shipped with the package ("open-unweighted") or on
 small hand-made tables: no reference data is needed.
 """
 
@@ -29,7 +29,7 @@ ESTIMATORS = {
 
 @pytest.fixture(scope="module")
 def table():
-    return get_table("default")
+    return get_table("open-unweighted")
 
 
 def row(table, element):
@@ -50,7 +50,7 @@ def test_fit_transform_featurizes_once(name, monkeypatch):
         return original(self, items, labels)
 
     monkeypatch.setattr(cls, "_transform", counting)
-    est = cls(table="default")
+    est = cls(table="open-unweighted")
     out = est.fit_transform(X)
     assert calls == [len(X)]  # one pass, over every row
     calls.clear()
@@ -79,7 +79,7 @@ def test_one_table_constraint(name, table, tmp_path):
             getattr(cls(table=3), method)(X)
     path = tmp_path / "table.csv"
     table.frame.to_csv(path)
-    ref = cls(table="default").fit_transform(X)
+    ref = cls(table="open-unweighted").fit_transform(X)
     for spec in (table, table.frame, str(path), path):
         np.testing.assert_array_equal(cls(table=spec).fit_transform(X), ref)
     with pytest.raises(ValueError, match="unknown table 'nope'"):
@@ -253,4 +253,4 @@ def test_leaf_table_and_frame_tables_give_the_same_names():
 def test_species_tables_are_refused_with_the_reason(cls):
     # featurizers pool element rows; a species table ("Ti4+", "O2-") is named
     with pytest.raises(ValueError, match="has species rows"):
-        cls(table="default-species").fit(["Li2O", "LiCl"])
+        cls(table="open-species").fit(["Li2O", "LiCl"])

@@ -253,8 +253,8 @@ def test_li_ion_end_to_end_example_quick(shared_data):
     from pathlib import Path
 
     try:
-        default_m = LocalEnvironmentMatrix.load("default")
-        default_table = get_table("default")
+        default_m = LocalEnvironmentMatrix.load("open-unweighted")
+        default_table = get_table("open-unweighted")
     except FileNotFoundError as exc:
         pytest.skip(f"built-in default M or table missing: {exc}")
     path = Path(__file__).resolve().parents[1] / "examples" / "li_ion_end_to_end.py"

@@ -77,7 +77,7 @@ def test_plain_mode_and_unstratified(magnets):
 def test_in_cross_val_score_with_a_pipeline(magnets):
     fields, y = magnets
     model = make_pipeline(
-        PhaseFieldFeaturizer(table="default+", errors="nan"),
+        PhaseFieldFeaturizer(table="open-unweighted+", errors="nan"),
         ExtraTreesClassifier(n_estimators=30, random_state=0),
     )
     frame = pd.DataFrame({"field": fields})

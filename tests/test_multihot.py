@@ -209,11 +209,11 @@ def test_feature_names_out_checks_input_features():
 def test_get_matrix_resolves_objects_names_and_paths(tmp_path):
     from sklearn_leafs.tables import get_matrix, get_table
 
-    M = get_matrix("default")
-    assert M.elements == get_table("default").elements and M.shape[0] == 90
-    assert M.shape[1] > 10_000 and get_matrix("default") is M  # cached
+    M = get_matrix("open-unweighted")
+    assert M.elements == get_table("open-unweighted").elements and M.shape[0] == 90
+    assert M.shape[1] > 10_000 and get_matrix("open-unweighted") is M  # cached
     assert get_matrix(M) is M
-    assert LocalEnvironmentMatrix.load("default") is M  # delegates
+    assert LocalEnvironmentMatrix.load("open-unweighted") is M  # delegates
     path = tmp_path / "M.npz"
     M.save(path)
     assert get_matrix(path) == M and get_matrix(str(path)) == M

@@ -47,7 +47,7 @@ def test_defaults_are_the_former_behaviour():
 
 
 def test_equals_the_hand_composition():
-    table = get_table("default")
+    table = get_table("open-unweighted")
     forest = IsolationForest(n_estimators=50, random_state=0)
     scorer = PhaseFieldNoveltyScorer(estimator=forest).fit(KNOWN)
     Z = PhaseFieldFeaturizer(table=table).fit_transform(KNOWN)
@@ -72,7 +72,7 @@ def test_forest_parameters_are_no_longer_re_exposed():
     with pytest.raises(TypeError):
         PhaseFieldNoveltyScorer(n_estimators=10)
     with pytest.raises(TypeError):
-        PhaseFieldNoveltyScorer(table="default")
+        PhaseFieldNoveltyScorer(table="open-unweighted")
     keys = PhaseFieldNoveltyScorer(
         featurizer=PhaseFieldFeaturizer(), estimator=IsolationForest()
     ).get_params()
@@ -88,7 +88,7 @@ def test_grid_search_over_nested_parameters():
     grid = GridSearchCV(
         scorer,
         {
-            "featurizer__table": ["default", "magpie"],
+            "featurizer__table": ["open-unweighted", "magpie"],
             "estimator__n_estimators": [5, 20],
         },
         scoring=_mean_score,
@@ -99,9 +99,9 @@ def test_grid_search_over_nested_parameters():
     best = grid.best_estimator_
     assert best.featurizer_.table == grid.best_params_["featurizer__table"]
     assert best.estimator_.n_estimators == grid.best_params_["estimator__n_estimators"]
-    n_features = {"default": 4 * 37, "magpie": 4 * 22}
+    n_features = {"open-unweighted": 4 * 37, "magpie": 4 * 22}
     assert best.estimator_.n_features_in_ == n_features[best.featurizer_.table]
-    assert scorer.featurizer.table == "default"  # the template is untouched
+    assert scorer.featurizer.table == "open-unweighted"  # the template is untouched
 
 
 def test_nested_parameters_work_with_the_none_defaults():
@@ -117,11 +117,11 @@ def test_nested_parameters_work_with_the_none_defaults():
         PhaseFieldNoveltyScorer(
             estimator=IsolationForest(n_estimators=10, random_state=0)
         ),
-        {"featurizer__table": ["default", "magpie"]},
+        {"featurizer__table": ["open-unweighted", "magpie"]},
         scoring=_mean_score,
         cv=2,
     ).fit(KNOWN)
-    assert grid.best_params_["featurizer__table"] in ("default", "magpie")
+    assert grid.best_params_["featurizer__table"] in ("open-unweighted", "magpie")
 
 
 def test_other_featurizers_and_outlier_models():

@@ -69,7 +69,7 @@ def test_reading_a_species_name_imports_no_solver():
 def test_loading_a_shipped_table_imports_neither_pymatgen_nor_joblib():
     modules = _modules_after(
         "from sklearn_leafs.tables import get_table\n"
-        "assert get_table('default').n_features == 37"
+        "assert get_table('open-unweighted').n_features == 37"
     )
     assert (
         _heavy(

@@ -35,7 +35,7 @@ def test_with_seed_sets_nested_random_states(bench):
 def test_quick_run_reports_every_split(bench):
     rows = bench.run(
         "magnets",
-        "default+",
+        "open-unweighted+",
         ["et"],
         splits=["cv", "strict", "matched"],
         n_jobs=1,

@@ -37,10 +37,68 @@ def test_every_registered_name_loads(name):
     assert describe_tables()[name]
 
 
-@pytest.mark.parametrize("name", sorted(FETCHED))
-def test_fetched_names_load(name, shared_data):
+@pytest.mark.parametrize(
+    "name, shape",
+    [("vasylenko2024", (96, 37)), ("vasylenko2024+", (99, 59))],
+)
+def test_fetched_names_load(name, shape, shared_data):
     table = get_table(name, data_home=shared_data)
-    assert len(table) == 96 and table.n_features in (37, 59)
+    assert (len(table), table.n_features) == shape
+
+
+@pytest.mark.parametrize(
+    "old, hint",
+    [
+        ("default", "'vasylenko2024' (the paper's table, now the default)"),
+        ("default+", "'open-unweighted+'"),
+        ("default-species", "'open-species'"),
+    ],
+)
+def test_retired_names_say_what_to_use(old, hint):
+    """No name means two things: the names of version 0.1 are retired with a
+    message, not silently re-pointed."""
+    assert old not in table_names()
+    with pytest.raises(ValueError, match="retired") as info:
+        get_table(old)
+    assert hint in str(info.value)
+
+
+def test_every_default_is_the_papers_table():
+    """Every estimator, function and command defaults to the published table,
+    except where nothing is published (species tables, M)."""
+    import inspect
+
+    from sklearn_leafs import (
+        ElementFeaturizer,
+        LiCationFeaturizer,
+        NearestCompositions,
+        PhaseFieldFeaturizer,
+        SubstitutionClassifier,
+        SubstitutionModel,
+        best_substitutions,
+        composition_similarity,
+        element_similarity,
+        predict_structure_type,
+        substitution_probabilities,
+    )
+    from sklearn_leafs.tables import DEFAULT_TABLE
+
+    assert DEFAULT_TABLE == "vasylenko2024"
+    for obj in (
+        ElementFeaturizer,
+        LiCationFeaturizer,
+        PhaseFieldFeaturizer,
+        NearestCompositions,
+        SubstitutionClassifier,
+        SubstitutionModel,
+        element_similarity,
+        substitution_probabilities,
+        best_substitutions,
+        composition_similarity,
+        predict_structure_type,
+    ):
+        default = inspect.signature(obj).parameters["table"].default
+        assert default == DEFAULT_TABLE, obj
 
 
 def test_magpie_means_one_table_everywhere():
@@ -98,18 +156,18 @@ def test_register_and_resolve_a_user_table(tmp_path):
 
 @pytest.fixture
 def restore_default():
-    """Re-register the built-in "default" table after a test replaced it."""
+    """Re-register the built-in "open" table after a test replaced it."""
     from sklearn_leafs.tables import _registry
 
-    loader, description, matrix = _registry._TABLES["default"]
+    loader, description, matrix = _registry._TABLES["open"]
     yield
-    register_table("default", loader, description, overwrite=True, matrix=matrix)
+    register_table("open", loader, description, overwrite=True, matrix=matrix)
 
 
 def _ten_rows():
     from sklearn_leafs.tables import LocalEnvironmentMatrix, get_matrix
 
-    base, M = get_table("default"), get_matrix("default")
+    base, M = get_table("open"), get_matrix("open")
     keep = base.elements[:10]
     ten = LeafTable.from_frame(base.frame.loc[keep] * 0.5)
     M10 = LocalEnvironmentMatrix(M.matrix[:10], M.elements[:10], M.feature_names)
@@ -119,28 +177,28 @@ def _ten_rows():
 def test_derived_tables_and_matrix_follow_a_reregistered_base(restore_default):
     from sklearn_leafs.tables import get_matrix
 
-    base, plus = get_table("default"), get_table("default+")
-    M, M_plus = get_matrix("default"), get_matrix("default+")
+    base, plus = get_table("open"), get_table("open+")
+    M, M_plus = get_matrix("open"), get_matrix("open+")
     assert len(base) == len(plus) == M.shape[0] == 90 and M_plus is M
-    doubled = "default-doubled-registry-test"
+    doubled = "open-doubled-registry-test"
     register_table(
         doubled,
-        lambda data_home=None: LeafTable.from_frame(get_table("default").frame * 2),
+        lambda data_home=None: LeafTable.from_frame(get_table("open").frame * 2),
         overwrite=True,
     )
     assert len(get_table(doubled)) == 90
 
     ten, M10 = _ten_rows()
     register_table(
-        "default",
+        "open",
         lambda data_home=None: ten,
         "ten rows",
         overwrite=True,
         matrix=lambda data_home=None: M10,
     )
-    assert get_table("default") is ten
+    assert get_table("open") is ten
     # the LEAF+ table is rebuilt from the new base: its 10 rows, its values
-    plus10 = get_table("default+")
+    plus10 = get_table("open+")
     assert plus10 is not plus and plus10.elements == ten.elements
     np.testing.assert_array_equal(plus10.values[:, :37], ten.values)
     np.testing.assert_array_equal(
@@ -149,37 +207,37 @@ def test_derived_tables_and_matrix_follow_a_reregistered_base(restore_default):
     # a user's table built from the base follows it too (recorded, not declared)
     np.testing.assert_array_equal(get_table(doubled).values, ten.values * 2)
     # and so does M, of the name and of the derived name
-    assert get_matrix("default") is M10 and get_matrix("default+") is M10
-    assert ElementFeaturizer(table="default+").fit_transform(["O"]).shape == (1, 59)
+    assert get_matrix("open") is M10 and get_matrix("open+") is M10
+    assert ElementFeaturizer(table="open+").fit_transform(["O"]).shape == (1, 59)
 
     # re-registered without an M: no stale M, a named error
-    register_table("default", lambda data_home=None: ten, overwrite=True)
-    for name in ("default", "default+"):
+    register_table("open", lambda data_home=None: ten, overwrite=True)
+    for name in ("open", "open+"):
         with pytest.raises(ValueError, match="has no multi-hot matrix M"):
             get_matrix(name)
     # an M whose rows are not the table's elements is refused
     register_table(
-        "default", lambda data_home=None: ten, overwrite=True, matrix=lambda **_: M
+        "open", lambda data_home=None: ten, overwrite=True, matrix=lambda **_: M
     )
     with pytest.raises(ValueError, match="90 rows that are not the table's 10"):
-        get_matrix("default")
+        get_matrix("open")
 
 
 def test_reregistering_a_name_yields_a_new_table(restore_default):
     from sklearn_leafs.tables import _registry, get_matrix
 
-    loader, description, matrix = _registry._TABLES["default"]
+    loader, description, matrix = _registry._TABLES["open"]
     first, first_plus, first_M = (
-        get_table("default"),
-        get_table("default+"),
-        get_matrix("default"),
+        get_table("open"),
+        get_table("open+"),
+        get_matrix("open"),
     )
-    register_table("default", loader, description, overwrite=True, matrix=matrix)
-    again = get_table("default")
+    register_table("open", loader, description, overwrite=True, matrix=matrix)
+    again = get_table("open")
     assert again is not first and again == first
-    assert get_table("default+") is not first_plus
-    assert get_table("default+") == first_plus
-    again_M = get_matrix("default")
+    assert get_table("open+") is not first_plus
+    assert get_table("open+") == first_plus
+    again_M = get_matrix("open")
     assert again_M is not first_M and again_M == first_M
 
 

@@ -154,7 +154,7 @@ def test_leaf_table_accepts_species_rows_and_round_trips(tmp_path):
 
 def test_default_species_table_is_registered():
     try:
-        table = get_table("default-species")
+        table = get_table("open-species")
     except FileNotFoundError:
         pytest.skip("the species table is not built")
     assert table.has_species and "O2-" in table and "Ti4+" in table
@@ -218,7 +218,7 @@ def test_default_species_pairs_are_mutual_neighbours(a, b):
     from sklearn_leafs.substitution import MIN_SPECIES_SITES, element_similarity
 
     try:
-        table = get_table("default-species")
+        table = get_table("open-species")
     except FileNotFoundError:
         pytest.skip("the species table is not built")
     usable = [s for s in table.elements if table.counts[s] >= MIN_SPECIES_SITES]
@@ -235,10 +235,10 @@ def test_substitution_classifier_reads_species_rows():
     from sklearn_leafs import SubstitutionClassifier
     from sklearn_leafs.substitution import substitution_probabilities
 
-    clf = SubstitutionClassifier(table="default-species").fit(
+    clf = SubstitutionClassifier(table="open-species").fit(
         ["SrO", "NaCl"], ["rock salt", "rock salt"]
     )
-    P = substitution_probabilities("default-species")
+    P = substitution_probabilities("open-species")
     assert clf.probabilities_.loc["Ca2+", "Sr2+"] == pytest.approx(
         P.loc["Ca2+", "Sr2+"]
     )
@@ -267,5 +267,5 @@ def test_species_table_with_templates_of_absent_elements():
         assert clf.predict(["KCl"]).tolist() == ["rock salt"]
         assert "Cf4+" not in clf.probabilities_.index
         # the shipped species table against the whole template library
-        result = predict_structure_type(["ZnO", "NaCl", "CsCl"], "default-species")
+        result = predict_structure_type(["ZnO", "NaCl", "CsCl"], "open-species")
     assert result["structure_type"].tolist() == ["wurtzite", "rock salt", "CsCl"]

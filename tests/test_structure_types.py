@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _default_calibration():
-    return stored_calibration(get_table("default"), "all", "evidence")
+    return stored_calibration(get_table("open-unweighted"), "all", "evidence")
 
 
 ROCK_SALT, ZINC_BLENDE, WURTZITE = "AB_cF8_225_a_b", "AB_cF8_216_a_c", "AB_hP4_186_b_b"

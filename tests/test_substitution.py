@@ -66,7 +66,7 @@ def test_table1_baselines(name, acc, mcc, ab):
 def test_table1_with_the_default_table(ab):
 
     try:
-        default = get_table("default")
+        default = get_table("open-unweighted")
     except FileNotFoundError:
         pytest.skip("the default table is not built")
     acc, mcc, _ = table1(SubstitutionClassifier(default), ab)

@@ -54,17 +54,17 @@ def test_model_is_frozen_and_answers_like_the_functions():
 
 
 def test_admissible_species_follow_the_oxidation_state_set():
-    model = SubstitutionModel("default", oxidation_states="icsd")
+    model = SubstitutionModel("open-unweighted", oxidation_states="icsd")
     assert model.admissible(("Hf", 4)) and not model.admissible(("Hf", 3))
     assert model.admissible("Ti4+")
-    smact = SubstitutionModel("default")
+    smact = SubstitutionModel("open-unweighted")
     assert smact.admissible(("Hf", 3))
     assert not smact.admissible(("Po", 2))  # beyond Bi: outside SMACT's set
     assert np.isnan(smact.probabilities().loc["Po", "Te"])
 
 
 def test_with_species_is_a_new_model_and_warns_only_about_new_species():
-    base = SubstitutionModel("default-species")
+    base = SubstitutionModel("open-species")
     with pytest.warns(UserWarning, match="Au5[+]") as record:
         extended = base.with_species(["Au5+", "O2-"])
     assert "O2-" not in str(record[0].message)  # O2- has its own row
@@ -82,13 +82,13 @@ def test_with_species_is_a_new_model_and_warns_only_about_new_species():
 
 
 def test_classifier_takes_its_eq1_matrix_from_the_model():
-    clf = SubstitutionClassifier("default").fit(["NaCl", "KBr"], ["rs", "rs"])
+    clf = SubstitutionClassifier("open-unweighted").fit(["NaCl", "KBr"], ["rs", "rs"])
     pd.testing.assert_frame_equal(
-        clf.probabilities_, substitution_probabilities("default")
+        clf.probabilities_, substitution_probabilities("open-unweighted")
     )
     assert isinstance(clf.model_, SubstitutionModel)
     assert isinstance(clf.index_, SingleSubstitutionIndex)
-    clf_all = SubstitutionClassifier("default", protocol="all").fit(["NaCl"], ["rs"])
+    clf_all = SubstitutionClassifier("open-unweighted", protocol="all").fit(["NaCl"], ["rs"])
     assert isinstance(clf_all.index_, AnonymousFormulaIndex)
     comp = clf_all.species_compositions(["KBr"])[0]
     idx, scores = clf_all.index_.candidates(comp)
@@ -144,7 +144,7 @@ def test_substitute_formula_double_substitutions_are_charge_balanced():
     for row in doubles.itertuples():
         assert row.probability == pytest.approx(np.prod(row.species_probabilities))
         p = best_substitutions(
-            row.replaced[0], "default-species", top=None, oxidation_states="icsd"
+            row.replaced[0], "open-species", top=None, oxidation_states="icsd"
         )
         assert p[row.substitutes[0]] == pytest.approx(row.species_probabilities[0])
 
@@ -153,7 +153,7 @@ def test_substitute_formula_double_substitutions_are_charge_balanced():
     "argv",
     [
         ["substitute", "CaTiO3"],
-        ["substitute", "ZnO", "--table", "default", "--top", "5"],
+        ["substitute", "ZnO", "--table", "open-unweighted", "--top", "5"],
         ["substitute", "MgAl2O4", "--oxidation-states", "smact", "--metric", "cosine"],
     ],
 )
@@ -163,7 +163,7 @@ def test_cli_substitute_prints_the_function_result(argv, capsys):
     options = dict(zip(argv[2::2], argv[3::2]))
     result = substitute_formula(
         argv[1],
-        options.get("--table", "default-species"),
+        options.get("--table", "open-species"),
         top=int(options.get("--top", 10)),
         metric=options.get("--metric", "pearson"),
         oxidation_states=options.get("--oxidation-states", "icsd"),
@@ -197,13 +197,13 @@ def test_library_classifier_follows_the_table_object_not_its_name():
     second = predict_structure_type(["KCl", "NaBr", "CaO"], "wtA-ten", top=2)
     assert not np.allclose(first["probability"], second["probability"])
     # the shipped default table is the one the stored calibration was fitted with
-    default, _ = library_classifier("default")
-    stored = stored_calibration(get_table("default"), "all", "evidence")
+    default, _ = library_classifier("open-unweighted")
+    stored = stored_calibration(get_table("open-unweighted"), "all", "evidence")
     assert stored is not None and default.calibration_ == stored
 
 
 def test_stored_calibration_is_matched_by_content_fingerprint():
-    default = get_table("default")
+    default = get_table("open-unweighted")
     copy = LeafTable(default.frame, default.counts, {"source": "a copy"})
     assert copy is not default and copy.fingerprint == default.fingerprint
     assert stored_calibration(copy, "all", "evidence") is not None
@@ -218,5 +218,5 @@ def test_stored_calibration_is_matched_by_content_fingerprint():
 
 
 def test_a_table_object_and_its_name_share_the_library_classifier():
-    by_name, _ = library_classifier("default")
-    assert library_classifier(get_table("default"))[0] is by_name
+    by_name, _ = library_classifier("open-unweighted")
+    assert library_classifier(get_table("open-unweighted"))[0] is by_name

@@ -197,7 +197,7 @@ def calibration(n_jobs):
           f"the template library ({data['parent'].nunique()} parents)")  # fmt: skip
     res = predict_parent_structure(list(data["query"]), top=3, known="exclude")
     res = res.groupby("formula", sort=False)
-    hits1, hits3, proba, parent_ok = [], [], [], []
+    hits1, hits3, proba, mixing, parent_ok = [], [], [], [], []
     for q, label, parent in zip(data["query"], data["prototype"], data["parent"]):
         rows = res.get_group(q)
         top = rows.iloc[0]
@@ -205,11 +205,23 @@ def calibration(n_jobs):
         hits1.append(answered and top["prototype"] == label)
         hits3.append(answered and label in set(rows["prototype"]))
         proba.append(top["probability"] if answered else 0.0)
+        mixing.append(top["mixing_probability"] if answered else 0.0)
         same = answered and item_amounts(top["parent"]) == item_amounts(parent)
         parent_ok.append(bool(same))
     hits1, proba, parent_ok = np.array(hits1), np.array(proba), np.array(parent_ok)
-    print(f"top-1 accuracy {hits1.mean():.3f}, top-3 {np.mean(hits3):.3f}, "
-          f"ECE {ece(proba, hits1):.3f} (unanswered count as wrong at p=0)")  # fmt: skip
+    joint = proba * np.array(mixing)
+    print(f"answered {np.mean(np.array(mixing) > 0):.3f}; top-1 accuracy "
+          f"{hits1.mean():.3f}, top-3 {np.mean(hits3):.3f} (unanswered count as wrong)")  # fmt: skip
+    print(f"ECE of probability {ece(proba, hits1):.3f} (mean {proba.mean():.3f}); "
+          f"of probability x mixing_probability {ece(joint, hits1):.3f} "
+          f"(mean {joint.mean():.3f})")  # fmt: skip
+    print("reliability of probability (10 bins): bin  n  mean p  accuracy")
+    which = np.clip((proba * 10).astype(int), 0, 9)
+    for b in range(10):
+        if (which == b).any():
+            sel = which == b
+            print(f"  {b / 10:.1f}-{(b + 1) / 10:.1f} {sel.sum():4d}  "
+                  f"{proba[sel].mean():.3f}  {hits1[sel].mean():.3f}")  # fmt: skip
     print(f"parent formula found exactly: {parent_ok.mean():.3f}; top-1 accuracy on those "
           f"{hits1[parent_ok].mean() if parent_ok.any() else float('nan'):.3f}")  # fmt: skip
 

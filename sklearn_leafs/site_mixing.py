@@ -25,7 +25,10 @@ mixed occupancy before the template search of
    (off-stoichiometry, ``Fe0.95O``, ``Zr0.92Y0.08O1.96``) included.  Readings
    that fit at the scale the formula is written in (site sums already near
    integers: ``Li(Ni0.33Mn0.33Co0.33)O2``) come first, ranked by their mixing
-   probability; otherwise the scale is free and the smallest parent formula
+   probability times, per site, ``1 - |occupancy - 1| / tolerance`` (a full
+   site costs nothing, one at the edge of the tolerance everything: Al in
+   ``LiNi0.8Co0.15Al0.05O2`` goes on the Ni site, which it fills, not on the
+   Li site, which it would overfill); otherwise the scale is free and the smallest parent formula
    wins, then the mixing probability.
 4. **Parents and end members.** The parent is the formula of the hosts with
    multiplicities ``n``.  The end members are the formulas with one
@@ -340,14 +343,23 @@ def site_readings(
         )
         prob = float(np.prod([p for _, p in blocks]))
         readings.append(Reading(sites, prob, written, dev))
-    readings.sort(key=_reading_key)
+    readings.sort(key=lambda r: _reading_key(r, tolerance))
     return readings
 
 
-def _reading_key(r):
+def _reading_key(r, tolerance):
+    """Written-scale readings first, by ``log(mixing probability) + sum over
+    sites of log(1 - |occupancy - 1| / tolerance)`` (a full site costs
+    nothing, one at the edge of the tolerance everything); then free-scale
+    readings by parent size and mixing probability."""
     size = sum(s.multiplicity for s in r.sites)
     if r.written:
-        return (0, -r.mixing_probability, size, r.deviation)
+        fill = sum(
+            math.log(max(1 - abs(s.occupancy - 1) / (tolerance + 1e-9), 1e-12))
+            for s in r.sites
+        )
+        score = math.log(max(r.mixing_probability, 1e-300)) + fill
+        return (0, -score, size, r.deviation)
     return (1, size, -r.mixing_probability, r.deviation)
 
 

@@ -235,3 +235,12 @@ def test_mixing_probability_orders_chemistry():
     assert pi("Sr", "Ba") > pi("Ti", "Sr")
     assert pi("Ga", "In") > 0.9
     assert np.isfinite(pi("Sn", "Pb"))
+
+
+def test_dopant_goes_on_the_site_it_fills():
+    # NCA: Al fills the Ni site to exactly 1; on the Li site it would overfill it
+    top = predict_parent_structure("LiNi0.8Co0.15Al0.05O2").iloc[0]
+    assert top["parent"] == "LiNiO2"
+    assert top["mixed_sites"] == "Co on the Ni site, 15%; Al on the Ni site, 5%"
+    # Al at 5% is a dopant: end members only from Ni and Co, by site fraction
+    assert top["end_members"] == "LiNiO2 0.842, LiCoO2 0.158"

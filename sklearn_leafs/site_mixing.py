@@ -663,7 +663,11 @@ def predict_parent_structure(
         occupied"``), ``end_members`` (formulas and weights) and
         ``mixing_probability`` (product over guests of the rank probability
         of Eq. 1).  ``probability`` is the end-member weighted mean of their
-        calibrated prototype probabilities.  A composition without answer
+        calibrated prototype probabilities: it is conditional on the
+        reading (the parent and its sites) being right, and it is not
+        recalibrated on mixed compositions (the user guide reports its
+        reliability on disordered Li-conductor structures; multiplying by
+        ``mixing_probability`` discounts unlikely readings).  A composition without answer
         has ``structure_type="no prediction"`` and the reason, beginning with
         its kind (``"no parent within tolerance"``, ``"no template for
         parent"``, ``"too many species"`` or the template search's reason).

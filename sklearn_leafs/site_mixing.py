@@ -705,15 +705,22 @@ def predict_parent_structure(
         "max_multiplicity": int(max_multiplicity),
     }
     pi = mixing_source(substitution, table)
-    names = [
-        it if isinstance(it, str) else getattr(it, "reduced_formula", str(it))
-        for it in items
-    ]
+    names = [_name(it) for it in items]
     predict = _Predictor(
         table, polymorphs=polymorphs, known=known, top=max(END_MEMBER_TOP, int(top))
     )
     rows = _resolve(names, items, pi, top, params, predict)
     return pd.DataFrame(rows, columns=_COLUMNS)
+
+
+def _name(item):
+    """Formula string of an item: as written, a Composition's reduced formula,
+    or a mapping's amounts (``{"Mg": 1, "O": 1}`` -> ``"Mg1O1"``)."""
+    if isinstance(item, str):
+        return item
+    if hasattr(item, "reduced_formula"):
+        return item.reduced_formula
+    return "".join(f"{el}{a:g}" for el, a in item_amounts(item).items())
 
 
 def _check(top, tolerance, dopant_fraction, min_mixing, max_multiplicity):

@@ -244,3 +244,14 @@ def test_dopant_goes_on_the_site_it_fills():
     assert top["mixed_sites"] == "Co on the Ni site, 15%; Al on the Ni site, 5%"
     # Al at 5% is a dopant: end members only from Ni and Co, by site fraction
     assert top["end_members"] == "LiNiO2 0.842, LiCoO2 0.158"
+
+
+def test_compositions_and_mappings_are_read():
+    from pymatgen.core import Composition
+
+    res = predict_parent_structure(
+        [Composition("Sn0.25Pb0.75Se"), {"Sn": 0.25, "Pb": 0.75, "Se": 1.0}]
+    )
+    assert list(res["formula"]) == ["Sn0.25Pb0.75Se1", "Sn0.25Pb0.75Se1"]
+    assert list(res["parent"]) == ["PbSe", "PbSe"]
+    assert list(res["structure_type"]) == ["rock salt", "rock salt"]

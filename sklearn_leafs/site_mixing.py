@@ -9,8 +9,10 @@ mixed occupancy before the template search of
 1. **Roles.** Every element gets the role of the package's oxidation-state
    model (:func:`~sklearn_leafs.chemistry.guess_oxidation_states`): cation
    or anion.  Compositions of metals and metalloids whose charges do not
-   balance with integer states (``Si0.2Ge0.8``, ``Bi0.9Sb0.1``, ``CuZn``) are
-   alloys: all their elements share one role.  Species of different roles
+   balance with integer states (``Si0.2Ge0.8``, ``CuZn``), and compositions
+   of elements of one periodic group below period 2 (``Bi0.9Sb0.1``,
+   ``Te0.8Se0.2``, which the model would balance as Te4+ Se2-), are alloys:
+   all their elements share one role.  Species of different roles
    never share a site (Na and Cl never mix).
 2. **Sites.** Every partition of the species of each role into sites is a
    candidate reading.  On a site, the host is the majority species and every
@@ -203,7 +205,10 @@ def mixing_source(substitution=None, table="default"):
 def _role_groups(amounts):
     """Species grouped by role: ``[[element, ...], ...]`` in written order."""
     guess = guess_oxidation_states(amounts)
-    if len(amounts) > 1 and guess.rule in _ALLOY_RULES and _all_metallic(amounts):
+    if len(amounts) > 1 and (
+        (guess.rule in _ALLOY_RULES and _all_metallic(amounts))
+        or _isovalent_elements(amounts)
+    ):
         return [list(amounts)]
     groups = {}
     for el in amounts:
@@ -221,6 +226,22 @@ def _metallic(symbol):
 
 def _all_metallic(amounts):
     return all(_metallic(el) for el in amounts)
+
+
+@cache
+def _group_and_row(symbol):
+    from pymatgen.core import Element
+
+    el = Element(symbol)
+    return el.group, el.row
+
+
+def _isovalent_elements(amounts):
+    """Elements of one periodic group below period 2 (Si-Ge, Bi-Sb, Se-Te):
+    the oxidation-state model balances some of them (Te4+ Se2-), but written
+    as fractions they are an elemental alloy."""
+    info = [_group_and_row(el) for el in amounts]
+    return len({g for g, _ in info}) == 1 and all(r >= 3 for _, r in info)
 
 
 def _partitions(items):

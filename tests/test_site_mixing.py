@@ -255,3 +255,14 @@ def test_compositions_and_mappings_are_read():
     assert list(res["formula"]) == ["Sn0.25Pb0.75Se1", "Sn0.25Pb0.75Se1"]
     assert list(res["parent"]) == ["PbSe", "PbSe"]
     assert list(res["structure_type"]) == ["rock salt", "rock salt"]
+
+
+def test_elements_of_one_group_are_an_alloy():
+    # the oxidation-state model balances Te4+ Se2-; written as fractions,
+    # Te-Se is an elemental alloy on the trigonal Se/Te (A8) structure
+    top = predict_parent_structure("Te0.8Se0.2").iloc[0]
+    assert top["parent"] == "Te"
+    assert top["mixed_sites"] == "Se on the Te site, 20%"
+    assert top["structure_type"] == "alpha Selenium (A8)"
+    # a first-row element is not alloyed by group: Si0.5C0.5 stays SiC
+    assert predict_parent_structure("Si0.5C0.5").iloc[0]["mixed_sites"] == ""

@@ -497,11 +497,12 @@ def _mixed_rows(name, reading, members, cache, top, note):
     ]  # fmt: skip
 
 
-def _plain_rows(name, rows, top):
+def _plain_rows(name, rows, top, note=""):
     return [
         (
             name, rank, r["structure_type"], r["prototype"], float(r["probability"]),
-            r["template"], r["source_id"], r["source"], r["reason"],
+            r["template"], r["source_id"], r["source"],
+            "; ".join(filter(None, [note, r["reason"]])),
             name, "", f"{name} 1", 1.0,
         )
         for rank, r in enumerate(rows[: int(top)], start=1)
@@ -577,7 +578,10 @@ def _resolve(names, items, pi, top, params, predict):
         elif _is_trivial(c[0]):  # written as fractions but an ordered compound
             got = predict([names[i]], cache)[names[i]]
             out[i] = _no_rows(names[i], got) if isinstance(got, str) else None
-            out[i] = out[i] or _plain_rows(names[i], got, top)
+            sites = [s.members[0][0] for s in c[0].sites]
+            ordered = _formula(sites, [s.multiplicity for s in c[0].sites])
+            why = f"read as the ordered compound {ordered}: no site mixing needed"
+            out[i] = out[i] or _plain_rows(names[i], got, top, why)
         else:
             pending[i] = c
     tried, chosen = {i: [] for i in pending}, {}

@@ -9,8 +9,10 @@ mixed occupancy before the template search of
 1. **Roles.** Every element gets the role of the package's oxidation-state
    model (:func:`~sklearn_leafs.chemistry.guess_oxidation_states`): cation
    or anion.  Compositions of metals and metalloids whose charges do not
-   balance with integer states (``Si0.2Ge0.8``, ``Bi0.9Sb0.1``, ``CuZn``) are
-   alloys: all their elements share one role.  Species of different roles
+   balance with integer states (``Si0.2Ge0.8``, ``CuZn``), and compositions
+   of elements of one periodic group below period 2 (``Bi0.9Sb0.1``,
+   ``Te0.8Se0.2``, which the model would balance as Te4+ Se2-), are alloys:
+   all their elements share one role.  Species of different roles
    never share a site (Na and Cl never mix).
 2. **Sites.** Every partition of the species of each role into sites is a
    candidate reading.  On a site, the host is the majority species and every
@@ -25,7 +27,10 @@ mixed occupancy before the template search of
    (off-stoichiometry, ``Fe0.95O``, ``Zr0.92Y0.08O1.96``) included.  Readings
    that fit at the scale the formula is written in (site sums already near
    integers: ``Li(Ni0.33Mn0.33Co0.33)O2``) come first, ranked by their mixing
-   probability; otherwise the scale is free and the smallest parent formula
+   probability times, per site, ``1 - |occupancy - 1| / tolerance`` (a full
+   site costs nothing, one at the edge of the tolerance everything: Al in
+   ``LiNi0.8Co0.15Al0.05O2`` goes on the Ni site, which it fills, not on the
+   Li site, which it would overfill); otherwise the scale is free and the smallest parent formula
    wins, then the mixing probability.
 4. **Parents and end members.** The parent is the formula of the hosts with
    multiplicities ``n``.  The end members are the formulas with one
@@ -200,7 +205,10 @@ def mixing_source(substitution=None, table="vasylenko2024"):
 def _role_groups(amounts):
     """Species grouped by role: ``[[element, ...], ...]`` in written order."""
     guess = guess_oxidation_states(amounts)
-    if len(amounts) > 1 and guess.rule in _ALLOY_RULES and _all_metallic(amounts):
+    if len(amounts) > 1 and (
+        (guess.rule in _ALLOY_RULES and _all_metallic(amounts))
+        or _isovalent_elements(amounts)
+    ):
         return [list(amounts)]
     groups = {}
     for el in amounts:
@@ -218,6 +226,22 @@ def _metallic(symbol):
 
 def _all_metallic(amounts):
     return all(_metallic(el) for el in amounts)
+
+
+@cache
+def _group_and_row(symbol):
+    from pymatgen.core import Element
+
+    el = Element(symbol)
+    return el.group, el.row
+
+
+def _isovalent_elements(amounts):
+    """Elements of one periodic group below period 2 (Si-Ge, Bi-Sb, Se-Te):
+    the oxidation-state model balances some of them (Te4+ Se2-), but written
+    as fractions they are an elemental alloy."""
+    info = [_group_and_row(el) for el in amounts]
+    return len({g for g, _ in info}) == 1 and all(r >= 3 for _, r in info)
 
 
 def _partitions(items):
@@ -340,14 +364,23 @@ def site_readings(
         )
         prob = float(np.prod([p for _, p in blocks]))
         readings.append(Reading(sites, prob, written, dev))
-    readings.sort(key=_reading_key)
+    readings.sort(key=lambda r: _reading_key(r, tolerance))
     return readings
 
 
-def _reading_key(r):
+def _reading_key(r, tolerance):
+    """Written-scale readings first, by ``log(mixing probability) + sum over
+    sites of log(1 - |occupancy - 1| / tolerance)`` (a full site costs
+    nothing, one at the edge of the tolerance everything); then free-scale
+    readings by parent size and mixing probability."""
     size = sum(s.multiplicity for s in r.sites)
     if r.written:
-        return (0, -r.mixing_probability, size, r.deviation)
+        fill = sum(
+            math.log(max(1 - abs(s.occupancy - 1) / (tolerance + 1e-9), 1e-12))
+            for s in r.sites
+        )
+        score = math.log(max(r.mixing_probability, 1e-300)) + fill
+        return (0, -score, size, r.deviation)
     return (1, size, -r.mixing_probability, r.deviation)
 
 
@@ -464,11 +497,12 @@ def _mixed_rows(name, reading, members, cache, top, note):
     ]  # fmt: skip
 
 
-def _plain_rows(name, rows, top):
+def _plain_rows(name, rows, top, note=""):
     return [
         (
             name, rank, r["structure_type"], r["prototype"], float(r["probability"]),
-            r["template"], r["source_id"], r["source"], r["reason"],
+            r["template"], r["source_id"], r["source"],
+            "; ".join(filter(None, [note, r["reason"]])),
             name, "", f"{name} 1", 1.0,
         )
         for rank, r in enumerate(rows[: int(top)], start=1)
@@ -544,7 +578,10 @@ def _resolve(names, items, pi, top, params, predict):
         elif _is_trivial(c[0]):  # written as fractions but an ordered compound
             got = predict([names[i]], cache)[names[i]]
             out[i] = _no_rows(names[i], got) if isinstance(got, str) else None
-            out[i] = out[i] or _plain_rows(names[i], got, top)
+            sites = [s.members[0][0] for s in c[0].sites]
+            ordered = _formula(sites, [s.multiplicity for s in c[0].sites])
+            why = f"read as the ordered compound {ordered}: no site mixing needed"
+            out[i] = out[i] or _plain_rows(names[i], got, top, why)
         else:
             pending[i] = c
     tried, chosen = {i: [] for i in pending}, {}
@@ -651,7 +688,11 @@ def predict_parent_structure(
         occupied"``), ``end_members`` (formulas and weights) and
         ``mixing_probability`` (product over guests of the rank probability
         of Eq. 1).  ``probability`` is the end-member weighted mean of their
-        calibrated prototype probabilities.  A composition without answer
+        calibrated prototype probabilities: it is conditional on the
+        reading (the parent and its sites) being right, and it is not
+        recalibrated on mixed compositions (the user guide reports its
+        reliability on disordered Li-conductor structures; multiplying by
+        ``mixing_probability`` discounts unlikely readings).  A composition without answer
         has ``structure_type="no prediction"`` and the reason, beginning with
         its kind (``"no parent within tolerance"``, ``"no template for
         parent"``, ``"too many species"`` or the template search's reason).
@@ -689,15 +730,22 @@ def predict_parent_structure(
         "max_multiplicity": int(max_multiplicity),
     }
     pi = mixing_source(substitution, table)
-    names = [
-        it if isinstance(it, str) else getattr(it, "reduced_formula", str(it))
-        for it in items
-    ]
+    names = [_name(it) for it in items]
     predict = _Predictor(
         table, polymorphs=polymorphs, known=known, top=max(END_MEMBER_TOP, int(top))
     )
     rows = _resolve(names, items, pi, top, params, predict)
     return pd.DataFrame(rows, columns=_COLUMNS)
+
+
+def _name(item):
+    """Formula string of an item: as written, a Composition's reduced formula,
+    or a mapping's amounts (``{"Mg": 1, "O": 1}`` -> ``"Mg1O1"``)."""
+    if isinstance(item, str):
+        return item
+    if hasattr(item, "reduced_formula"):
+        return item.reduced_formula
+    return "".join(f"{el}{a:g}" for el, a in item_amounts(item).items())
 
 
 def _check(top, tolerance, dopant_fraction, min_mixing, max_multiplicity):

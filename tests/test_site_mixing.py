@@ -235,3 +235,34 @@ def test_mixing_probability_orders_chemistry():
     assert pi("Sr", "Ba") > pi("Ti", "Sr")
     assert pi("Ga", "In") > 0.9
     assert np.isfinite(pi("Sn", "Pb"))
+
+
+def test_dopant_goes_on_the_site_it_fills():
+    # NCA: Al fills the Ni site to exactly 1; on the Li site it would overfill it
+    top = predict_parent_structure("LiNi0.8Co0.15Al0.05O2").iloc[0]
+    assert top["parent"] == "LiNiO2"
+    assert top["mixed_sites"] == "Co on the Ni site, 15%; Al on the Ni site, 5%"
+    # Al at 5% is a dopant: end members only from Ni and Co, by site fraction
+    assert top["end_members"] == "LiNiO2 0.842, LiCoO2 0.158"
+
+
+def test_compositions_and_mappings_are_read():
+    from pymatgen.core import Composition
+
+    res = predict_parent_structure(
+        [Composition("Sn0.25Pb0.75Se"), {"Sn": 0.25, "Pb": 0.75, "Se": 1.0}]
+    )
+    assert list(res["formula"]) == ["Sn0.25Pb0.75Se1", "Sn0.25Pb0.75Se1"]
+    assert list(res["parent"]) == ["PbSe", "PbSe"]
+    assert list(res["structure_type"]) == ["rock salt", "rock salt"]
+
+
+def test_elements_of_one_group_are_an_alloy():
+    # the oxidation-state model balances Te4+ Se2-; written as fractions,
+    # Te-Se is an elemental alloy on the trigonal Se/Te (A8) structure
+    top = predict_parent_structure("Te0.8Se0.2").iloc[0]
+    assert top["parent"] == "Te"
+    assert top["mixed_sites"] == "Se on the Te site, 20%"
+    assert top["structure_type"] == "alpha Selenium (A8)"
+    # a first-row element is not alloyed by group: Si0.5C0.5 stays SiC
+    assert predict_parent_structure("Si0.5C0.5").iloc[0]["mixed_sites"] == ""

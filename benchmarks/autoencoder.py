@@ -58,7 +58,9 @@ def table1(table, X, y):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--matrix", default="open-unweighted", help="M: name or .npz path")
+    parser.add_argument(
+        "--matrix", default="open-unweighted", help="M: name or .npz path"
+    )
     parser.add_argument("--loss", default="mse", choices=["mse", "bce"])
     parser.add_argument("--lr", type=float, default=None)
     parser.add_argument("--epochs", type=int, default=None)

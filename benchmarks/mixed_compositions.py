@@ -3,7 +3,7 @@
 Coverage: every composition of the experimental band-gap task
 (``matbench-crabnet/expt_gap/full.csv``) and of the bundled Li-ion
 conductivity set (``sklearn_leafs/data/li_ion_conductivity.csv``) is answered
-by :func:`sklearn_leafs.site_mixing.predict_parent_structure` and, for
+by :func:`sklearn_leafs.substitution.predict_parent_structure` and, for
 reference in the same run, by ``predict_structure_type``.  Printed: the share
 answered (overall and for formulas with fractional amounts), the reasons for
 the rest counted by kind, and the rate (formulas per second, one batched
@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from sklearn_leafs import predict_structure_type
-from sklearn_leafs.site_mixing import NO_PREDICTION, predict_parent_structure
+from sklearn_leafs.substitution import NO_PREDICTION, predict_parent_structure
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = Path(os.environ.get("LEAFS_BENCH_CACHE", Path.home() / ".cache" / "leafs"))

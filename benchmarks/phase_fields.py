@@ -325,7 +325,13 @@ def main(argv=None):
     parser.add_argument(
         "--tables",
         nargs="+",
-        default=["open-unweighted+", "open-unweighted", "magpie", "vasylenko2024+", "vasylenko2024"],
+        default=[
+            "open-unweighted+",
+            "open-unweighted",
+            "magpie",
+            "vasylenko2024+",
+            "vasylenko2024",
+        ],
     )
     parser.add_argument("--models", nargs="+", default=["et"])
     parser.add_argument(

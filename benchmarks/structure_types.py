@@ -407,7 +407,9 @@ def main(argv=None):
     )
     textbook()
     try:
-        table1([Path(data_home()) / "leaf-vasylenko2024" / "leaf.csv", "open-unweighted"])
+        table1(
+            [Path(data_home()) / "leaf-vasylenko2024" / "leaf.csv", "open-unweighted"]
+        )
     except (FileNotFoundError, OSError) as exc:
         print(f"\nTable 1 protocol skipped: {exc}")
 

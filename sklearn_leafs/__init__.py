@@ -37,6 +37,7 @@ _EXPORTS = {
     "formula_substitution": "sklearn_leafs.substitution",
     "substitute_formula": "sklearn_leafs.substitution",
     "predict_structure_type": "sklearn_leafs.substitution",
+    "predict_parent_structure": "sklearn_leafs.substitution",
     "SubstitutionClassifier": "sklearn_leafs.substitution",
     "PhaseFieldNoveltyScorer": "sklearn_leafs.novelty",
     "PhaseFieldKFold": "sklearn_leafs.model_selection",

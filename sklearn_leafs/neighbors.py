@@ -24,6 +24,7 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from .base import formula_input
 from .chemistry import (
     as_items,
     format_species,
@@ -31,7 +32,6 @@ from .chemistry import (
     guess_oxidation_states,
     item_amounts,
 )
-from .base import formula_input
 from .substitution._model import MIN_SPECIES_SITES, warn_fallback
 from .tables import get_table
 

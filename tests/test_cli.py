@@ -37,7 +37,9 @@ SUBCOMMANDS = [
 @pytest.fixture(scope="module")
 def table_path():
     """The table CSV shipped with the package (no reference data)."""
-    return str(Path(sklearn_leafs.__file__).parent / "data" / "open_unweighted_table.csv")
+    return str(
+        Path(sklearn_leafs.__file__).parent / "data" / "open_unweighted_table.csv"
+    )
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from sklearn_leafs import predict_structure_type
-from sklearn_leafs.site_mixing import (
+from sklearn_leafs.substitution import (
     end_members,
     mixing_source,
     predict_parent_structure,

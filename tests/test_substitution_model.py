@@ -88,7 +88,9 @@ def test_classifier_takes_its_eq1_matrix_from_the_model():
     )
     assert isinstance(clf.model_, SubstitutionModel)
     assert isinstance(clf.index_, SingleSubstitutionIndex)
-    clf_all = SubstitutionClassifier("open-unweighted", protocol="all").fit(["NaCl"], ["rs"])
+    clf_all = SubstitutionClassifier("open-unweighted", protocol="all").fit(
+        ["NaCl"], ["rs"]
+    )
     assert isinstance(clf_all.index_, AnonymousFormulaIndex)
     comp = clf_all.species_compositions(["KBr"])[0]
     idx, scores = clf_all.index_.candidates(comp)

@@ -107,7 +107,12 @@ class LiCationFeaturizer(FormulaTransformerMixin):
     }
 
     def __init__(
-        self, table="vasylenko2024", focus="Li", rest="cations", roles=None, errors="raise"
+        self,
+        table="vasylenko2024",
+        focus="Li",
+        rest="cations",
+        roles=None,
+        errors="raise",
     ):
         self.table = table
         self.focus = focus

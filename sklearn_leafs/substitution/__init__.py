@@ -16,7 +16,10 @@ The discovery core of sklearn-leafs, around one frozen model object:
   indexes (``_index``), :class:`SubstitutionClassifier` (``_classifier``);
 - the template library (``_templates``), its calibration (``_calibration``),
   :func:`predict_structure_type` (``_structure_types``) and the text of the
-  results (``_format``).
+  results (``_format``);
+- :func:`predict_parent_structure` (``_site_mixing``): compositions with
+  mixed occupancy (solid solutions, dopants, vacancies) read as a parent
+  compound with mixed sites.
 
 References
 ----------
@@ -41,6 +44,12 @@ from ._similarity import (
     element_similarity,
     substitution_probabilities,
 )
+from ._site_mixing import (
+    end_members,
+    mixing_source,
+    predict_parent_structure,
+    site_readings,
+)
 from ._structure_types import (
     LIBRARY_SHARPNESS,
     NO_PREDICTION,
@@ -59,6 +68,7 @@ __all__ = [
     "SubstitutionClassifier",
     "SubstitutionModel",
     "best_substitutions",
+    "end_members",
     "element_similarity",
     "fit_temperature",
     "format_structure_types",
@@ -66,7 +76,10 @@ __all__ = [
     "formula_substitution",
     "library_classifier",
     "load_templates",
+    "mixing_source",
+    "predict_parent_structure",
     "predict_structure_type",
+    "site_readings",
     "species_mapping",
     "stored_calibration",
     "substitute_formula",

@@ -62,8 +62,8 @@ from sklearn.utils.validation import (
     check_is_fitted,
 )
 
-from ..chemistry import as_items, format_species
 from ..base import formula_input
+from ..chemistry import as_items, format_species
 from ..tables import get_table
 from ..tables._leaf_table import row_element
 from ._calibration import checked_calibration, fit_temperature

@@ -84,11 +84,13 @@ from functools import cache, lru_cache
 import numpy as np
 import pandas as pd
 
-from sklearn_leafs.chemistry import as_items, guess_oxidation_states, item_amounts
+from ..chemistry import as_items, guess_oxidation_states, item_amounts
+from ._similarity import substitution_probabilities
+from ._structure_types import NO_PREDICTION, predict_structure_type
+from ._templates import load_templates
 
 __all__ = ["end_members", "mixing_source", "predict_parent_structure", "site_readings"]
 
-NO_PREDICTION = "no prediction"
 #: Default largest relative vacancy or excess per site (10%).
 DEFAULT_TOLERANCE = 0.1
 #: Default largest share of a site that a dissimilar dopant may hold.
@@ -136,7 +138,6 @@ _ALLOY_RULES = ("electronegativity", "fractional", "all", "all-mixed")
 
 # -- the substitution-probability source -----------------------------------------
 def _eq1_frame(table):
-    from sklearn_leafs import substitution_probabilities
 
     return substitution_probabilities(table)
 
@@ -440,7 +441,6 @@ def _is_trivial(reading):
 
 def _predictions(formulas, cache, table, predict_kwargs):
     """``formula -> [rows]`` of answered prototypes, or ``formula -> reason``."""
-    from sklearn_leafs import predict_structure_type
 
     todo = sorted({f for f in formulas if f not in cache})
     if not todo:
@@ -522,7 +522,6 @@ def _written_integers(amounts):
 @lru_cache(maxsize=4)
 def _library_keys(polymorphs):
     """Sorted reduced element amounts of every template formula of the library."""
-    from sklearn_leafs.substitution import load_templates  # template library source
 
     return frozenset(
         _key(item_amounts(f).values())

@@ -50,11 +50,11 @@ from ._site_mixing import (
     predict_parent_structure,
     site_readings,
 )
+from ._prediction import predict_structure_type
 from ._structure_types import (
     LIBRARY_SHARPNESS,
     NO_PREDICTION,
     library_classifier,
-    predict_structure_type,
 )
 from ._templates import load_templates, species_mapping
 

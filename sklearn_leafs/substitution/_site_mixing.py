@@ -86,7 +86,7 @@ import pandas as pd
 
 from ..chemistry import as_items, guess_oxidation_states, item_amounts
 from ._similarity import substitution_probabilities
-from ._structure_types import NO_PREDICTION, predict_structure_type
+from ._structure_types import NO_PREDICTION, ordered_structure_types
 from ._templates import load_templates
 
 __all__ = ["end_members", "mixing_source", "predict_parent_structure", "site_readings"]
@@ -445,7 +445,7 @@ def _predictions(formulas, cache, table, predict_kwargs):
     todo = sorted({f for f in formulas if f not in cache})
     if not todo:
         return cache
-    frame = predict_structure_type(todo, table, **predict_kwargs)
+    frame = ordered_structure_types(todo, table, **predict_kwargs)
     for formula, rows in frame.groupby("formula", sort=False):
         if rows["structure_type"].iloc[0] == NO_PREDICTION:
             cache[formula] = str(rows["reason"].iloc[0])
@@ -515,7 +515,8 @@ def _no_rows(name, reason):
     ]
 
 
-def _written_integers(amounts):
+def written_integers(amounts):
+    """Whether every amount is written as an integer (within 1e-6)."""
     return all(abs(a - round(a)) < 1e-6 for a in amounts.values())
 
 
@@ -560,7 +561,7 @@ def _candidates(item, pi, params, whole, library):
 def _resolve(names, items, pi, top, params, predict):
     """Rows of every composition: ordered ones first, then readings in rounds."""
     out, note = {}, {}
-    whole = [_written_integers(item_amounts(it)) for it in items]
+    whole = [written_integers(item_amounts(it)) for it in items]
     cache = predict([n for n, w in zip(names, whole) if w], {})
     for i, w in enumerate(whole):
         got = cache.get(names[i]) if w else None

@@ -1,6 +1,7 @@
 """Structure types of any composition from the built-in template library.
 
-:func:`predict_structure_type` scores the templates of
+:func:`ordered_structure_types` (the ordered reading of
+:func:`predict_structure_type`) scores the templates of
 :func:`load_templates` with a :class:`SubstitutionClassifier` (``protocol="all"``,
 summed over templates, sharpened and calibrated) built once per resolved
 table object and kept while that object is alive in the cache (see
@@ -23,7 +24,7 @@ __all__ = [
     "LIBRARY_SHARPNESS",
     "NO_PREDICTION",
     "library_classifier",
-    "predict_structure_type",
+    "ordered_structure_types",
 ]
 
 NO_PREDICTION = "no prediction"
@@ -123,7 +124,7 @@ _COLUMNS = [
 ]
 
 
-def predict_structure_type(
+def ordered_structure_types(
     formulas,
     table="vasylenko2024",
     *,
@@ -132,81 +133,11 @@ def predict_structure_type(
     polymorphs="evidence",
     known="use",
 ):
-    """Predict the structure type (prototype) of any composition offline.
+    """:func:`predict_structure_type` for compositions read as ordered compounds.
 
-    Scores every template of the built-in library
-    (:func:`load_templates`) with the same anonymous formula by the product
-    of per-site substitution probabilities, species matched by role and
-    stoichiometry (:class:`SubstitutionClassifier` with ``protocol="all"``),
-    sums the scores of templates sharing a prototype (each template weighted
-    by the polymorph rule) and returns the most probable prototypes with a
-    probability calibrated on the library by leave-one-formula-out.
-
-    Parameters
-    ----------
-    formulas : str or list-like of str, Composition or mapping
-        Compositions to predict (a single formula is accepted).
-    table : str, LeafTable, path or DataFrame, default="vasylenko2024"
-        Element (or species) table.  A registered name or a LeafTable has
-        its library classifier cached for the resolved table object (see
-        :func:`library_classifier`); a path or DataFrame is rebuilt on every
-        call.
-    top : int, default=1
-        Number of prototypes reported per composition.
-    protocol : {"all", "single"}, default="all"
-        ``"single"``: only templates one same-charge substitution away (the
-        Table 1 protocol).
-    polymorphs : {"evidence", "all"}, default="evidence"
-        Templates kept by the polymorph rule, or every polymorph with split
-        weight (see :func:`load_templates`).
-    known : {"use", "exclude"}, default="use"
-        ``"use"``: a composition of the library is answered from its own
-        kept polymorphs, ranked by substitutions from other formulas (see
-        Returns).  ``"exclude"``: its own templates are ignored and the
-        answer comes from substitutions only, as in the
-        leave-one-formula-out calibration.
-
-    Returns
-    -------
-    predictions : pandas.DataFrame
-        One row per composition and rank: ``formula``, ``rank``,
-        ``structure_type`` (the prototype's human name where one exists, else
-        its label), ``prototype`` (canonical AFLOW-style label),
-        ``probability`` (calibrated by leave-one-formula-out; the
-        probabilities of all prototypes of a composition sum to one),
-        ``template`` and ``source_id`` (the best template of that prototype),
-        ``source`` and ``reason`` (why a composition has no prediction, or a
-        note such as "known compound").  With ``known="use"`` a compound of
-        the library is answered from its own polymorphs kept by the
-        polymorph rule: each gets its polymorph weight times the probability
-        that substitutions from the other formulas give it, renormalised
-        (so a formula whose evidence is split is decided by similar
-        compounds, and rejected polymorphs get no probability).
-        A composition without admissible template gets one row with
-        ``structure_type="no prediction"``, empty prototype and template,
-        NaN probability and the reason.
-
-    Raises
-    ------
-    ValueError
-        If a composition cannot be read (the message names the row).
-
-    References
-    ----------
-    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
-       from local geometries in crystal structures", 2024 (LEAFs). Code and
-       tables: https://github.com/lrcfmd/LEAF.
-    .. [2] G. Hautier, C. Fischer, V. Ehrlacher, A. Jain and G. Ceder, "Data
-       mined ionic substitutions for the discovery of new compounds", Inorg.
-       Chem. 50, 656 (2011).
-    .. [3] D. W. Davies et al., "SMACT: Semiconducting Materials by Analogy and
-       Chemical Theory", J. Open Source Softw. 4, 1361 (2019).
-
-    Examples
-    --------
-    >>> result = predict_structure_type(["MgO", "SrTiO3"])
-    >>> result[["formula", "structure_type"]].to_string(index=False)
-    'formula structure_type\\n    MgO      rock salt\\n SrTiO3     perovskite'
+    The composition is read as written, as an ordered compound of its reduced
+    integer formula (``mixed="ordered"``); parameters and result as
+    :func:`predict_structure_type`.
     """
     if isinstance(formulas, str) or type(formulas).__name__ == "Composition":
         formulas = [formulas]

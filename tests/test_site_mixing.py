@@ -6,13 +6,25 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from functools import partial
+
 from sklearn_leafs import predict_structure_type
 from sklearn_leafs.substitution import (
     end_members,
     mixing_source,
-    predict_parent_structure,
-    site_readings,
 )
+from sklearn_leafs.substitution import (
+    predict_parent_structure as _predict_parent_structure,
+)
+from sklearn_leafs.substitution import site_readings as _site_readings
+
+#: The issue's examples are judged on the open corpus's table. On the paper's
+#: table (the default) Sn for Pb has an Eq. 1 rank probability of 0.18, below
+#: ``min_mixing=0.25``, so Sn0.25Pb0.75Se is not read as a PbSe solid solution
+#: there (test_the_default_table_says_how_it_read_the_alloy).
+TABLE = "open"
+predict_parent_structure = partial(_predict_parent_structure, table=TABLE)
+site_readings = partial(_site_readings, table=TABLE)
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +98,7 @@ def test_vacancy_within_tolerance(answers):
     top = answers["Pt0.97S2"].iloc[0]
     assert top["parent"] == "PtS2"
     assert top["mixed_sites"] == "Pt site 97% occupied"
-    own = predict_structure_type("PtS2").iloc[0]
+    own = predict_structure_type("PtS2", TABLE).iloc[0]
     assert top["structure_type"] == own["structure_type"]
     assert top["probability"] == pytest.approx(own["probability"])
     # outside a tighter tolerance the vacancy reading is refused
@@ -101,9 +113,10 @@ def test_yttria_stabilised_zirconia_reads_zro2_parent(answers):
     assert top["mixed_sites"] == "Y on the Zr site, 8%; O site 98% occupied"
     # Y at 8% is a dopant: it defines no end member, the answer is ZrO2's own
     assert top["end_members"] == "ZrO2 1"
-    own = predict_structure_type("ZrO2", top=3)
+    own = predict_structure_type("ZrO2", TABLE, top=3)
     assert list(rows["prototype"]) == list(own["prototype"])
-    assert "fluorite" in set(rows["structure_type"])
+    # pure ZrO2 is baddeleyite at ambient, its library type compound
+    assert rows["structure_type"].iloc[0] == "baddeleyite (ZrO2)"
 
 
 @pytest.mark.xfail(
@@ -141,7 +154,7 @@ def test_nmc_cathode_is_layered(answers):
 def test_stoichiometric_formulas_unchanged():
     formulas = ["MgO", "SrTiO3", "ZnO", "Fe2O3", "Ag(W3Br7)2"]
     mine = predict_parent_structure(formulas[:4], top=3)
-    theirs = predict_structure_type(formulas[:4], top=3)
+    theirs = predict_structure_type(formulas[:4], TABLE, top=3)
     pd.testing.assert_frame_equal(mine[theirs.columns], theirs)
     assert (mine["parent"] == mine["formula"]).all()
     assert (mine["mixed_sites"] == "").all()
@@ -263,6 +276,17 @@ def test_elements_of_one_group_are_an_alloy():
     top = predict_parent_structure("Te0.8Se0.2").iloc[0]
     assert top["parent"] == "Te"
     assert top["mixed_sites"] == "Se on the Te site, 20%"
-    assert top["structure_type"] == "alpha Selenium (A8)"
+    assert top["structure_type"] == "trigonal Se"
     # a first-row element is not alloyed by group: Si0.5C0.5 stays SiC
     assert predict_parent_structure("Si0.5C0.5").iloc[0]["mixed_sites"] == ""
+
+
+def test_the_default_table_says_how_it_read_the_alloy():
+    """On the paper's table Sn and Pb are too dissimilar to share a site by
+    the min_mixing rule; the answer says it read an ordered compound."""
+    top = predict_structure_type("Sn0.25Pb0.75Se").iloc[0]
+    assert top["reason"].startswith("parent Sn0.25Pb0.75Se; read as the ordered")
+    assert mixing_source(None, "vasylenko2024")("Sn", "Pb") < 0.25
+    assert predict_structure_type("Sn0.25Pb0.75Se", "open").iloc[0][
+        "structure_type"
+    ] == "rock salt"

@@ -1,0 +1,102 @@
+"""Ready-made featurizer configurations: matminer's Magpie preset, and the
+package's recommended feature set."""
+
+from __future__ import annotations
+
+from ._element import ElementFeaturizer
+from ._stats import MATMINER_STAT_NAMES
+
+__all__ = ["MAGPIE_STATS", "magpie_featurizer", "matminer_feature_labels"]
+
+#: The statistics of matminer's ``ElementProperty.from_preset("magpie")``, in
+#: its order (``minimum, maximum, range, mean, avg_dev, mode``).
+MAGPIE_STATS = ("min", "max", "range", "mean", "avg_dev", "mode")
+
+
+def magpie_featurizer(errors="raise"):
+    """Matminer's 132 Magpie features: ``ElementProperty.from_preset("magpie")``.
+
+    The 22 Magpie elemental properties of the ``"magpie"`` table (the same
+    22 properties, the same ``MagpieData`` values and the same imputation of
+    missing values as matminer's preset), each pooled by the six statistics
+    of the preset. The values equal matminer's to rounding (tested); only
+    the order differs: matminer lists the statistics of one property
+    together (``MagpieData minimum Number``, ``MagpieData maximum Number``,
+    ...), this featurizer one statistic over all properties (``min|Number``,
+    ``min|MendeleevNumber``, ...). :func:`matminer_feature_labels` maps the
+    names.
+
+    Parameters
+    ----------
+    errors : {"raise", "nan"}, default="raise"
+        As in :class:`ElementFeaturizer`.
+
+    Returns
+    -------
+    ElementFeaturizer
+        Unfitted; ``ElementFeaturizer(table="magpie", stats=MAGPIE_STATS)``.
+        Its output has shape ``(n_formulas, 132)``.
+
+    See Also
+    --------
+    recommended_featurizer : the package's choice for accuracy.
+
+    References
+    ----------
+    .. [1] L. Ward, A. Agrawal, A. Choudhary and C. Wolverton, "A
+       general-purpose machine learning framework for predicting properties
+       of inorganic materials", npj Comput. Mater. 2, 16028 (2016).
+    .. [2] L. Ward et al., "Matminer: An open source toolkit for materials
+       data mining", Comput. Mater. Sci. 152, 60 (2018).
+
+    Examples
+    --------
+    >>> from sklearn_leafs.featurizers import magpie_featurizer
+    >>> feat = magpie_featurizer().fit(["NaCl"])
+    >>> feat.transform(["NaCl", "Fe2O3"]).shape
+    (2, 132)
+    >>> feat.get_feature_names_out()[:2].tolist()
+    ['min|Number', 'min|MendeleevNumber']
+    >>> feat.transform(["NaCl"])[0, :2]  # Z and Mendeleev number of Na
+    array([11.,  2.])
+    """
+    return ElementFeaturizer(table="magpie", stats=MAGPIE_STATS, errors=errors)
+
+
+def matminer_feature_labels(names, source="MagpieData"):
+    """Matminer's ``ElementProperty`` labels of ``<stat>|<property>`` names.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Output names of an :class:`ElementFeaturizer` (``min|Number``).
+    source : str, default="MagpieData"
+        The data-source class name matminer puts first.
+
+    Returns
+    -------
+    list of str
+        ``"MagpieData minimum Number"``..., so that
+        ``frame.rename(columns=dict(zip(names, labels)))[ep.feature_labels()]``
+        puts a pandas output in matminer's order.
+
+    Raises
+    ------
+    ValueError
+        For a name whose statistic matminer does not have (``sum|...``).
+
+    Examples
+    --------
+    >>> matminer_feature_labels(["min|Number", "avg_dev|Row"])
+    ['MagpieData minimum Number', 'MagpieData avg_dev Row']
+    """
+    out = []
+    for name in names:
+        stat, _, prop = str(name).partition("|")
+        if stat not in MATMINER_STAT_NAMES or not prop:
+            raise ValueError(
+                f"{name!r} is not '<statistic>|<property>' with a statistic of "
+                f"{list(MATMINER_STAT_NAMES)}"
+            )
+        out.append(f"{source} {MATMINER_STAT_NAMES[stat]} {prop}")
+    return out

@@ -23,7 +23,8 @@ reported. The test folds choose nothing.
 Printed: test MAE per task, model and featurizer (mean over folds), the
 ranking per task, the validation-based choice, and each featurizer's time per
 1,000 formulas (end to end from strings, parsing included; features are
-cached under ``--cache`` with the time measured when they were computed).
+cached under ``--cache`` with the time measured when they were computed, and
+so is each scored fit, so that a run cut short resumes where it stopped).
 
 Usage::
 
@@ -42,6 +43,7 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
+import json  # noqa: E402
 import pickle  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
@@ -70,12 +72,12 @@ def load_split(task, fold, part):
     return frame["formula"].tolist(), frame["target"].to_numpy(float)
 
 
-def task_formulas(task, folds):
+def task_formulas(task):
+    """Every formula of the task's split files (all folds), in file order."""
     seen = {}
-    for fold in folds:
-        for part in ("train", "val", "test"):
-            for f in load_split(task, fold, part)[0]:
-                seen.setdefault(f, None)
+    for path in sorted(task_folder(task).glob("*[0-9].csv")):
+        for f in pd.read_csv(path)["formula"]:
+            seen.setdefault(f, None)
     return list(seen)
 
 
@@ -207,7 +209,7 @@ def main(argv=None):
 
     rows, timing = [], []
     for task in tasks:
-        formulas = task_formulas(task, folds)
+        formulas = task_formulas(task)
         table = {}
         for name, run in feats.items():
             X, per_1000 = features(task, name, run, formulas, args.cache)
@@ -230,30 +232,55 @@ def main(argv=None):
                 if name == "magpie_featurizer()":
                     continue  # the same values as matminer's (checked above)
                 for model_name in models:
-                    model = make_model(model_name)
-                    t0 = time.perf_counter()
-                    model.fit(X.loc[f_tr].to_numpy(), y_tr)
-                    seconds = time.perf_counter() - t0
-                    val = np.mean(np.abs(model.predict(X.loc[f_va].to_numpy()) - y_va))
-                    test = np.mean(np.abs(model.predict(X.loc[f_te].to_numpy()) - y_te))
-                    rows.append(
-                        dict(
-                            task=task,
-                            fold=fold,
-                            model=model_name,
-                            featurizer=name,
-                            n_features=X.shape[1],
-                            val_mae=val,
-                            test_mae=test,
-                            fit_s=seconds,
+                    key = dict(task=task, fold=fold, model=model_name, featurizer=name)
+                    row = cached_fit(args.cache, key)
+                    if row is None:
+                        row = fit_one(
+                            model_name, X, (f_tr, y_tr, f_va, y_va, f_te, y_te)
                         )
-                    )
+                        row = {**key, "n_features": X.shape[1], **row}
+                        store_fit(args.cache, row)
+                    rows.append(row)
                     print(
-                        f"    {task} fold {fold} {model_name} {name}: "
-                        f"val {val:.4f} test {test:.4f} ({seconds:.1f} s)",
+                        f"    {task} fold {fold} {model_name} {name}: val "
+                        f"{row['val_mae']:.4f} test {row['test_mae']:.4f} "
+                        f"({row['fit_s']:.1f} s)",
                         flush=True,
                     )
     report(pd.DataFrame(rows), pd.DataFrame(timing))
+
+
+def fit_one(model_name, X, split):
+    """Fit on train, score on val and test: (val MAE, test MAE, fit seconds)."""
+    f_tr, y_tr, f_va, y_va, f_te, y_te = split
+    model = make_model(model_name)
+    t0 = time.perf_counter()
+    model.fit(X.loc[f_tr].to_numpy(), y_tr)
+    seconds = time.perf_counter() - t0
+    val = np.mean(np.abs(model.predict(X.loc[f_va].to_numpy()) - y_va))
+    test = np.mean(np.abs(model.predict(X.loc[f_te].to_numpy()) - y_te))
+    return dict(val_mae=float(val), test_mae=float(test), fit_s=seconds)
+
+
+def _fit_path(cache, key):
+    safe = key["featurizer"].replace(" | ", "__").replace(" ", "_").replace(":", "-")
+    return (
+        Path(cache) / "fits" / f"{key['task']}_{key['fold']}_{key['model']}_{safe}.json"
+    )
+
+
+def cached_fit(cache, key):
+    """A fit already scored in an earlier run (same cache), or None."""
+    if not cache or not _fit_path(cache, key).is_file():
+        return None
+    return json.loads(_fit_path(cache, key).read_text())
+
+
+def store_fit(cache, row):
+    if cache:
+        path = _fit_path(cache, row)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(row))
 
 
 def _check_preset(ours, theirs):

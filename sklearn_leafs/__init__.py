@@ -27,6 +27,7 @@ _EXPORTS = {
     "ElementFeaturizer": "sklearn_leafs.featurizers",
     "LiCationFeaturizer": "sklearn_leafs.featurizers",
     "PhaseFieldFeaturizer": "sklearn_leafs.featurizers",
+    "recommended_featurizer": "sklearn_leafs.featurizers",
     "NearestCompositions": "sklearn_leafs.similarity",
     "element_similarity": "sklearn_leafs.similarity",
     "substitution_probabilities": "sklearn_leafs.similarity",

@@ -23,6 +23,10 @@ from sklearn_leafs.featurizers import (
     matminer_feature_labels,
 )
 from sklearn_leafs.tables import MAGPIE_PROPERTIES
+from sklearn_leafs.utils.estimator_checks import (
+    CHECK_ELEMENTS,
+    parametrize_with_formula_checks,
+)
 
 LI_ION = Path(sklearn_leafs.__file__).parent / "data" / "li_ion_conductivity.csv"
 
@@ -260,3 +264,50 @@ def test_chunked_reduction_equals_one_chunk(monkeypatch, default_table):
 def test_matminer_feature_labels_rejects_other_statistics():
     with pytest.raises(ValueError, match="sum|Number"):
         matminer_feature_labels(["sum|Number"])
+
+
+# the package's conformance suite with non-default statistics (the default
+# ones are in tests/test_estimator_checks.py)
+_rng = np.random.default_rng(1)
+CHECK_TOY = pd.DataFrame(
+    _rng.random((len(CHECK_ELEMENTS), 3)),
+    index=list(CHECK_ELEMENTS),
+    columns=["f0", "f1", "f2"],
+)
+
+
+@parametrize_with_formula_checks(
+    [
+        ElementFeaturizer(table=CHECK_TOY, stats=STATS),
+        ElementFeaturizer(stats=("max", "mode", "sum")),
+        LiCationFeaturizer(table=CHECK_TOY, stats=("mean", "avg_dev", "mode")),
+        LiCationFeaturizer(rest="anions", stats=("range", "min")),
+    ]
+)
+def test_conformance_with_statistics(estimator, check):
+    check(estimator)
+
+
+def test_recommended_featurizer_is_exported_and_unfitted():
+    from sklearn.exceptions import NotFittedError
+
+    feat = sklearn_leafs.recommended_featurizer()
+    assert isinstance(feat, ElementFeaturizer)
+    assert feat.get_params()["table"] == "vasylenko2024+"
+    assert feat.get_params()["stats"] == STATS
+    with pytest.raises(NotFittedError):
+        feat.transform(["NaCl"])
+    assert "recommended_featurizer" in sklearn_leafs.__all__
+
+
+@pytest.mark.reference_data
+def test_recommended_features_contain_matminers_magpie(shared_data, monkeypatch):
+    monkeypatch.setenv("SKLEARN_LEAFS_DATA", str(shared_data))
+    X = formulas()[:100]
+    rec = sklearn_leafs.recommended_featurizer().set_output(transform="pandas")
+    out = rec.fit_transform(X)
+    assert out.shape == (100, 354)
+    magpie = magpie_featurizer().set_output(transform="pandas").fit_transform(X)
+    # the Magpie part of LEAF+ pooled by the six statistics is the preset
+    np.testing.assert_allclose(out[magpie.columns], magpie, rtol=1e-12, atol=1e-12)
+    assert "max|octahedral CN_6" in out.columns

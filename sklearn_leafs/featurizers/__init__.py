@@ -3,7 +3,12 @@
 from ._element import ElementFeaturizer
 from ._li_cation import LiCationFeaturizer
 from ._phase_field import PhaseFieldFeaturizer, parse_phase_field, phase_field_items
-from ._presets import MAGPIE_STATS, magpie_featurizer, matminer_feature_labels
+from ._presets import (
+    MAGPIE_STATS,
+    magpie_featurizer,
+    matminer_feature_labels,
+    recommended_featurizer,
+)
 from ._stats import STATS
 
 __all__ = [
@@ -13,6 +18,7 @@ __all__ = [
     "STATS",
     "magpie_featurizer",
     "matminer_feature_labels",
+    "recommended_featurizer",
     "PhaseFieldFeaturizer",
     "parse_phase_field",
     "phase_field_items",

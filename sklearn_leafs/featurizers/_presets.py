@@ -4,9 +4,15 @@ package's recommended feature set."""
 from __future__ import annotations
 
 from ._element import ElementFeaturizer
-from ._stats import MATMINER_STAT_NAMES
+from ._stats import MATMINER_STAT_NAMES, STATS
 
-__all__ = ["MAGPIE_STATS", "magpie_featurizer", "matminer_feature_labels"]
+__all__ = [
+    "MAGPIE_STATS",
+    "RECOMMENDED",
+    "magpie_featurizer",
+    "matminer_feature_labels",
+    "recommended_featurizer",
+]
 
 #: The statistics of matminer's ``ElementProperty.from_preset("magpie")``, in
 #: its order (``minimum, maximum, range, mean, avg_dev, mode``).
@@ -100,3 +106,65 @@ def matminer_feature_labels(names, source="MagpieData"):
             )
         out.append(f"{source} {MATMINER_STAT_NAMES[stat]} {prop}")
     return out
+
+
+#: The recommended configuration, chosen by ``benchmarks/features.py`` on
+#: CrabNet's validation folds (never the test folds) of the shared Matbench
+#: composition tasks; see the user guide's "Which features?".
+RECOMMENDED = {"table": "vasylenko2024+", "stats": STATS}
+
+
+def recommended_featurizer(errors="raise"):
+    """The package's recommended composition features, for accuracy.
+
+    An :class:`ElementFeaturizer` on the LEAF+ table ``"vasylenko2024+"``
+    (the 37 published LEAFs followed by the 22 Magpie elemental properties)
+    with all six pooling statistics of Magpie (mean, avg_dev, min, max,
+    range, mode): 354 features that contain matminer's 132 Magpie features
+    and add the pooled local-environment features. It was chosen among the
+    LEAF tables and statistics of ``benchmarks/features.py`` by the
+    validation MAE of CrabNet's folds of three Matbench tasks; the user
+    guide page "Which features?" gives the benchmark and its test MAEs.
+
+    For the paper's protocol and for features that each have one structural
+    meaning, use Eq. 2 instead: ``ElementFeaturizer(table="vasylenko2024")``.
+
+    Parameters
+    ----------
+    errors : {"raise", "nan"}, default="raise"
+        As in :class:`ElementFeaturizer`.
+
+    Returns
+    -------
+    ElementFeaturizer
+        Unfitted; takes a column of formulas, returns an array of shape
+        ``(n_formulas, 354)``. The published table is fetched (and checked)
+        on first use.
+
+    See Also
+    --------
+    magpie_featurizer : matminer's 132 Magpie features.
+
+    References
+    ----------
+    .. [1] A. Vasylenko, D. Antypov, S. Schewe, L. M. Daniels, J. B. Claridge,
+       M. S. Dyer, M. J. Rosseinsky, "Digital features of chemical elements
+       extracted from local geometries in crystal structures" (2024) (LEAF
+       and LEAF+).
+    .. [2] L. Ward, A. Agrawal, A. Choudhary and C. Wolverton, "A
+       general-purpose machine learning framework for predicting properties
+       of inorganic materials", npj Comput. Mater. 2, 16028 (2016) (the
+       pooling statistics).
+
+    Examples
+    --------
+    >>> from sklearn.ensemble import HistGradientBoostingRegressor
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn_leafs import recommended_featurizer
+    >>> model = make_pipeline(recommended_featurizer(), HistGradientBoostingRegressor())
+    >>> recommended_featurizer().get_params()["stats"]
+    ('mean', 'avg_dev', 'min', 'max', 'range', 'mode')
+    """
+    return ElementFeaturizer(
+        table=RECOMMENDED["table"], stats=RECOMMENDED["stats"], errors=errors
+    )

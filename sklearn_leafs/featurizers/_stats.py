@@ -1,9 +1,10 @@
 """Pooling statistics over the elements of each row of a sparse fraction matrix.
 
 The statistics are those of matminer's ``ElementProperty`` (its
-``PropertyStats``), computed for every row of a CSR matrix of weights at once:
-the rows' table vectors are gathered in chunks and reduced segment by segment
-with ``ufunc.reduceat``, with no Python loop over rows.
+``PropertyStats``), computed for every row of a CSR matrix of weights at once,
+with no Python loop over rows: rows with the same number of elements are
+gathered into one dense ``(rows, elements, features)`` array (in chunks of
+bounded size) and reduced over its element axis.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ MATMINER_STAT_NAMES = {
     "mode": "mode",
 }
 
-# rows of gathered table vectors reduced at once (bounds the temporary arrays)
-_CHUNK = 1 << 15
+# values gathered at once (bounds the temporary arrays)
+_CHUNK = 1 << 20
 
 
 def check_stats(estimator, allowed=STATS):
@@ -102,23 +103,21 @@ def pool_stats(W, values, stats, mean=None):
     counts = np.diff(W.indptr)
     need = [s for s in stats if s != "mean"]
     blocks = {}
-    if "mean" in stats or "avg_dev" in need:
+    if "mean" in stats:
         blocks["mean"] = np.asarray(W @ values) if mean is None else mean
     for s in need:
         blocks[s] = np.zeros((n, d))
     if need:
-        totals = np.asarray(W.sum(axis=1)).ravel()
-        mean_w = None
-        if "avg_dev" in need:
-            mean_w = np.asarray(W @ values)  # normalised below, per chunk
-        start = 0
-        while start < n:
-            # rows [start, stop) with at most _CHUNK stored entries (or one row)
-            limit = W.indptr[start] + _CHUNK
-            stop = max(start + 1, int(np.searchsorted(W.indptr, limit, "right")) - 1)
-            stop = min(stop, n)
-            _pool_chunk(W, values, need, blocks, start, stop, counts, totals, mean_w)
-            start = stop
+        weighted = np.asarray(W @ values) if "avg_dev" in need else None
+        # rows with the same number of elements form a dense (rows, k, d)
+        # array: the statistics are reductions over its axis 1
+        for k in np.unique(counts[counts > 0]):
+            rows_k = np.flatnonzero(counts == k)
+            step = max(1, _CHUNK // (k * max(d, 1)))
+            for lo in range(0, rows_k.size, step):
+                rows = rows_k[lo : lo + step]
+                entries = W.indptr[rows][:, None] + np.arange(k)
+                _pool_rows(W, values, need, blocks, rows, entries, weighted)
     nan_rows = _nan_rows(W)
     out = []
     for s in stats:
@@ -129,19 +128,12 @@ def pool_stats(W, values, stats, mean=None):
     return out
 
 
-def _pool_chunk(W, values, need, blocks, start, stop, counts, totals, mean_w):
-    lo, hi = W.indptr[start], W.indptr[stop]
-    rows = start + np.flatnonzero(counts[start:stop])
-    if not rows.size:
-        return
-    starts = W.indptr[rows] - lo  # segment starts within the chunk
-    w = W.data[lo:hi]
-    G = values[W.indices[lo:hi]]  # (entries, features)
-    if {"min", "range"} & set(need):
-        low = np.minimum.reduceat(G, starts, axis=0)
-    if {"max", "range"} & set(need):
-        high = np.maximum.reduceat(G, starts, axis=0)
-    seg = np.repeat(np.arange(rows.size), counts[rows])  # entry -> row in chunk
+def _pool_rows(W, values, need, blocks, rows, entries, weighted):
+    """The statistics of ``rows``, which all have ``entries.shape[1]`` elements."""
+    G = values[W.indices[entries]]  # (rows, k, features)
+    w = W.data[entries]  # (rows, k)
+    low = G.min(axis=1) if {"min", "range"} & set(need) else None
+    high = G.max(axis=1) if {"max", "range"} & set(need) else None
     for s in need:
         if s == "min":
             blocks[s][rows] = low
@@ -150,15 +142,13 @@ def _pool_chunk(W, values, need, blocks, start, stop, counts, totals, mean_w):
         elif s == "range":
             blocks[s][rows] = high - low
         elif s == "avg_dev":
-            total = totals[rows][:, None]
-            m = mean_w[rows] / total
-            dev = np.abs(G - m[seg]) * w[:, None]
-            blocks[s][rows] = np.add.reduceat(dev, starts, axis=0) / total
+            total = w.sum(axis=1)[:, None]
+            m = weighted[rows] / total
+            dev = np.abs(G - m[:, None, :]) * w[:, :, None]
+            blocks[s][rows] = dev.sum(axis=1) / total
         elif s == "mode":
-            top = np.maximum.reduceat(w, starts)
-            tied = np.isclose(w, top[seg])
-            masked = np.where(tied[:, None], G, np.inf)
-            blocks[s][rows] = np.minimum.reduceat(masked, starts, axis=0)
+            tied = np.isclose(w, w.max(axis=1)[:, None])
+            blocks[s][rows] = np.where(tied[:, :, None], G, np.inf).min(axis=1)
 
 
 def _nan_rows(W):

@@ -108,6 +108,43 @@ def matminer_feature_labels(names, source="MagpieData"):
     return out
 
 
+def magpie_leaf_union(table="vasylenko2024", errors="raise"):
+    """Matminer's 132 Magpie features next to a LEAF table's Eq. 2 means.
+
+    Parameters
+    ----------
+    table : str, LeafTable or DataFrame, default="vasylenko2024"
+        The LEAF table whose fraction-weighted means (Eq. 2) are added.
+    errors : {"raise", "nan"}, default="raise"
+        As in :class:`ElementFeaturizer`.
+
+    Returns
+    -------
+    sklearn.pipeline.FeatureUnion
+        Unfitted, with the steps ``"magpie"`` (:func:`magpie_featurizer`)
+        and ``"leaf"`` (``ElementFeaturizer(table=table)``); it takes a column
+        of formulas and returns ``132 + n_table_features`` columns, named
+        ``magpie__min|Number``... and ``leaf__mean|octahedral CN_6``...
+
+    Examples
+    --------
+    >>> from sklearn_leafs.featurizers._presets import magpie_leaf_union
+    >>> union = magpie_leaf_union("default").fit(["NaCl"])
+    >>> union.transform(["NaCl", "Fe2O3"]).shape
+    (2, 169)
+    >>> union.get_feature_names_out()[[0, 132]].tolist()
+    ['magpie__min|Number', 'leaf__mean|sgl_bd CN_1']
+    """
+    from sklearn.pipeline import FeatureUnion
+
+    return FeatureUnion(
+        [
+            ("magpie", magpie_featurizer(errors=errors)),
+            ("leaf", ElementFeaturizer(table=table, errors=errors)),
+        ]
+    )
+
+
 #: The recommended configuration, chosen by ``benchmarks/features.py`` on
 #: CrabNet's validation folds (never the test folds) of the shared Matbench
 #: composition tasks; see the user guide's "Which features?".

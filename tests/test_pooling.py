@@ -290,22 +290,39 @@ def test_conformance_with_statistics(estimator, check):
 
 def test_recommended_featurizer_is_exported_and_unfitted():
     from sklearn.exceptions import NotFittedError
+    from sklearn.pipeline import FeatureUnion
 
     feat = sklearn_leafs.recommended_featurizer()
-    assert isinstance(feat, ElementFeaturizer)
-    assert feat.get_params()["table"] == "vasylenko2024+"
-    assert feat.get_params()["stats"] == STATS
+    assert isinstance(feat, FeatureUnion)
+    params = feat.get_params()
+    assert params["magpie__table"] == "magpie"
+    assert params["magpie__stats"] == MAGPIE_STATS
+    assert params["leaf__table"] == "default"
+    assert params["leaf__stats"] == ("mean",)
     with pytest.raises(NotFittedError):
         feat.transform(["NaCl"])
     assert "recommended_featurizer" in sklearn_leafs.__all__
 
 
-@pytest.mark.reference_data
-def test_recommended_features_contain_matminers_magpie(shared_data, monkeypatch):
-    monkeypatch.setenv("SKLEARN_LEAFS_DATA", str(shared_data))
+def test_recommended_features_are_magpie_then_eq2(default_table):
     X = formulas()[:100]
     rec = sklearn_leafs.recommended_featurizer().set_output(transform="pandas")
     out = rec.fit_transform(X)
+    assert out.shape == (100, 132 + default_table.n_features)
+    magpie = magpie_featurizer().fit_transform(X)
+    np.testing.assert_array_equal(out.iloc[:, :132].to_numpy(), magpie)
+    eq2 = ElementFeaturizer(table=default_table).fit_transform(X)
+    np.testing.assert_array_equal(out.iloc[:, 132:].to_numpy(), eq2)
+    assert out.columns[132 + 18] == "leaf__mean|octahedral CN_6"
+    assert out.columns[0] == "magpie__min|Number"
+
+
+@pytest.mark.reference_data
+def test_leaf_plus_six_statistics_contain_matminers_magpie(shared_data, monkeypatch):
+    monkeypatch.setenv("SKLEARN_LEAFS_DATA", str(shared_data))
+    X = formulas()[:100]
+    plus = ElementFeaturizer(table="vasylenko2024+", stats=STATS)
+    out = plus.set_output(transform="pandas").fit_transform(X)
     assert out.shape == (100, 354)
     magpie = magpie_featurizer().set_output(transform="pandas").fit_transform(X)
     # the Magpie part of LEAF+ pooled by the six statistics is the preset

@@ -6,6 +6,7 @@ from ._phase_field import PhaseFieldFeaturizer, parse_phase_field, phase_field_i
 from ._presets import (
     MAGPIE_STATS,
     magpie_featurizer,
+    magpie_leaf_union,
     matminer_feature_labels,
     recommended_featurizer,
 )
@@ -17,6 +18,7 @@ __all__ = [
     "MAGPIE_STATS",
     "STATS",
     "magpie_featurizer",
+    "magpie_leaf_union",
     "matminer_feature_labels",
     "recommended_featurizer",
     "PhaseFieldFeaturizer",

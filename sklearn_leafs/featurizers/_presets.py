@@ -128,7 +128,7 @@ def magpie_leaf_union(table="vasylenko2024", errors="raise"):
 
     Examples
     --------
-    >>> from sklearn_leafs.featurizers._presets import magpie_leaf_union
+    >>> from sklearn_leafs.featurizers import magpie_leaf_union
     >>> union = magpie_leaf_union("default").fit(["NaCl"])
     >>> union.transform(["NaCl", "Fe2O3"]).shape
     (2, 169)

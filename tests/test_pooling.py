@@ -297,21 +297,25 @@ def test_recommended_featurizer_is_exported_and_unfitted():
     params = feat.get_params()
     assert params["magpie__table"] == "magpie"
     assert params["magpie__stats"] == MAGPIE_STATS
-    assert params["leaf__table"] == "default"
+    assert params["leaf__table"] == "vasylenko2024"
     assert params["leaf__stats"] == ("mean",)
     with pytest.raises(NotFittedError):
         feat.transform(["NaCl"])
     assert "recommended_featurizer" in sklearn_leafs.__all__
 
 
-def test_recommended_features_are_magpie_then_eq2(default_table):
+@pytest.mark.reference_data
+def test_recommended_features_are_magpie_then_eq2(
+    shared_data, published_table, monkeypatch
+):
+    monkeypatch.setenv("SKLEARN_LEAFS_DATA", str(shared_data))
     X = formulas()[:100]
     rec = sklearn_leafs.recommended_featurizer().set_output(transform="pandas")
     out = rec.fit_transform(X)
-    assert out.shape == (100, 132 + default_table.n_features)
+    assert out.shape == (100, 132 + 37)
     magpie = magpie_featurizer().fit_transform(X)
     np.testing.assert_array_equal(out.iloc[:, :132].to_numpy(), magpie)
-    eq2 = ElementFeaturizer(table=default_table).fit_transform(X)
+    eq2 = ElementFeaturizer(table=published_table).fit_transform(X)
     np.testing.assert_array_equal(out.iloc[:, 132:].to_numpy(), eq2)
     assert out.columns[132 + 18] == "leaf__mean|octahedral CN_6"
     assert out.columns[0] == "magpie__min|Number"

@@ -148,23 +148,22 @@ def magpie_leaf_union(table="vasylenko2024", errors="raise"):
 #: The recommended configuration, chosen by ``benchmarks/features.py`` on
 #: CrabNet's validation folds (never the test folds) of the shared Matbench
 #: composition tasks; see the user guide's "Which features?".
-RECOMMENDED = {"magpie": MAGPIE_STATS, "leaf": ("default", ("mean",))}
+RECOMMENDED = {"magpie": MAGPIE_STATS, "leaf": ("vasylenko2024", ("mean",))}
 
 
 def recommended_featurizer(errors="raise"):
     """The package's recommended composition features, for accuracy.
 
     Matminer's 132 Magpie features (:func:`magpie_featurizer`) next to the
-    37 Eq. 2 means of the package's own LEAF table ``"default"``: 169
-    features, from the shipped tables only (nothing to download). Among the
-    LEAF configurations of ``benchmarks/features.py`` (the LEAF tables and
-    their LEAF+ variants with Eq. 2 or the six statistics, and Magpie next to
-    either LEAF table) it had the lowest validation MAE relative to
-    matminer's Magpie preset, averaged over CrabNet's validation folds of
-    three Matbench tasks, with HistGradientBoosting and with RandomForest.
-    The test folds chose nothing; the user guide page "Which features?"
-    gives their MAEs, on which the Magpie preset alone stays as good or
-    better.
+    37 Eq. 2 means of the published ICSD LEAF table ``"vasylenko2024"``: 169
+    features. Among the LEAF configurations of ``benchmarks/features.py``
+    (the LEAF tables and their LEAF+ variants with Eq. 2 or the six
+    statistics, and Magpie next to either LEAF table) it had the lowest
+    validation MAE relative to matminer's Magpie preset, averaged over
+    CrabNet's five validation folds of three Matbench tasks, with
+    HistGradientBoosting. The test folds chose nothing; the user guide page
+    "Which features?" gives their MAEs, on which the Magpie preset alone
+    stays as good or better: the LEAFs add no accuracy there.
 
     For the paper's protocol and for features that each have one structural
     meaning, use Eq. 2 instead: ``ElementFeaturizer(table="vasylenko2024")``.
@@ -177,10 +176,12 @@ def recommended_featurizer(errors="raise"):
     Returns
     -------
     sklearn.pipeline.FeatureUnion
-        Unfitted, :func:`magpie_leaf_union` of ``"default"``: takes a column
-        of formulas and returns an array of shape ``(n_formulas, 169)``,
-        columns ``magpie__<statistic>|<property>`` then
-        ``leaf__mean|<motif>``.
+        Unfitted, :func:`magpie_leaf_union` of ``"vasylenko2024"``: takes a
+        column of formulas and returns an array of shape
+        ``(n_formulas, 169)``, columns ``magpie__<statistic>|<property>``
+        then ``leaf__mean|<motif>``. The published table is fetched (and
+        checked against its SHA-256) on first use, or read from
+        ``SKLEARN_LEAFS_DATA``.
 
     See Also
     --------
@@ -202,8 +203,8 @@ def recommended_featurizer(errors="raise"):
     >>> from sklearn.pipeline import make_pipeline
     >>> from sklearn_leafs import recommended_featurizer
     >>> model = make_pipeline(recommended_featurizer(), HistGradientBoostingRegressor())
-    >>> recommended_featurizer().fit(["NaCl"]).transform(["NaCl", "Fe2O3"]).shape
-    (2, 169)
+    >>> recommended_featurizer().get_params()["leaf__table"]
+    'vasylenko2024'
     """
     table, stats = RECOMMENDED["leaf"]
     union = magpie_leaf_union(table, errors=errors)

@@ -33,7 +33,7 @@ Usage::
     nice python benchmarks/features.py --cache /work/cache/wtG \\
         --tasks expt_gap,dielectric,jdft2d --folds 0,1,2,3,4 --models hgb
     nice python benchmarks/features.py --cache /work/cache/wtG \\
-        --tasks jdft2d --folds 0,1 --models rf
+        --tasks jdft2d --folds 0,1,2,3,4 --models rf
 """
 
 from __future__ import annotations

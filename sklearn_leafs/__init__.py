@@ -27,6 +27,7 @@ _EXPORTS = {
     "ElementFeaturizer": "sklearn_leafs.featurizers",
     "LiCationFeaturizer": "sklearn_leafs.featurizers",
     "PhaseFieldFeaturizer": "sklearn_leafs.featurizers",
+    "recommended_featurizer": "sklearn_leafs.featurizers",
     "NearestCompositions": "sklearn_leafs.neighbors",
     "composition_similarity": "sklearn_leafs.neighbors",
     "composition_vectors": "sklearn_leafs.neighbors",

@@ -1,12 +1,11 @@
 """Structure types of solid solutions, dopants and off-stoichiometric compositions."""
 
 import math
+from functools import partial
 
 import numpy as np
 import pandas as pd
 import pytest
-
-from functools import partial
 
 from sklearn_leafs import predict_structure_type
 from sklearn_leafs.substitution import (
@@ -287,6 +286,7 @@ def test_the_default_table_says_how_it_read_the_alloy():
     top = predict_structure_type("Sn0.25Pb0.75Se").iloc[0]
     assert top["reason"].startswith("parent Sn0.25Pb0.75Se; read as the ordered")
     assert mixing_source(None, "vasylenko2024")("Sn", "Pb") < 0.25
-    assert predict_structure_type("Sn0.25Pb0.75Se", "open").iloc[0][
-        "structure_type"
-    ] == "rock salt"
+    assert (
+        predict_structure_type("Sn0.25Pb0.75Se", "open").iloc[0]["structure_type"]
+        == "rock salt"
+    )

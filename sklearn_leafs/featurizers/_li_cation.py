@@ -14,6 +14,7 @@ from ..base import BadRowsError, caller_stacklevel, describe_row, fractions
 from ..chemistry._elements import is_element
 from ..chemistry._oxidation import guess_roles
 from ._base import FormulaTransformerMixin
+from ._stats import STATS, check_stats, pool_stats
 
 __all__ = ["LiCationFeaturizer"]
 
@@ -51,6 +52,18 @@ class LiCationFeaturizer(FormulaTransformerMixin):
         Bad formulas raise a ``ValueError`` naming the item and its row
         (position from 0, and the index label for pandas input), or give a
         row of NaN.
+    stats : tuple of str, default=("mean",)
+        Pooling statistics of the second block, each a block of
+        ``n_table_features`` columns in the order given (a single name is
+        accepted for one). ``"mean"`` is Eq. 3's ``sum_c x_c a_c``, with
+        ``x_c`` the fractions of the whole composition (so not normalised
+        over the pooled elements); ``"avg_dev"``, ``"min"``, ``"max"``,
+        ``"range"`` and ``"mode"`` are matminer's ``PropertyStats`` over the
+        pooled elements with weights ``x_c``, as in
+        :class:`ElementFeaturizer` (``avg_dev`` is taken about the weighted
+        mean ``sum_c x_c a_c / sum_c x_c``). Statistics over no pooled
+        element (``Li2O`` with ``rest="cations"``) are 0, as Eq. 3's empty
+        sum. Ignored with ``rest="none"``.
 
     Attributes
     ----------
@@ -70,7 +83,9 @@ class LiCationFeaturizer(FormulaTransformerMixin):
     Output features are named ``<block>|<table feature>``: ``Li|...`` for
     the focus block and ``cations|...`` (or ``anions|...``) for the pooled
     rest, as the pooling prefixes ``mean|...``, ``max|...`` of
-    :class:`ElementFeaturizer` and :class:`PhaseFieldFeaturizer`.
+    :class:`ElementFeaturizer` and :class:`PhaseFieldFeaturizer`. The other
+    statistics of the rest are prefixed by their name:
+    ``max|cations|octahedral CN_6``.
 
     A composition without the focus element is featurized by the same
     formula with ``x_Li = 0``: its focus block is all zero and only the
@@ -97,6 +112,9 @@ class LiCationFeaturizer(FormulaTransformerMixin):
     array([[0.25, 1.  ]])
     >>> feat.get_feature_names_out().tolist()
     ['Li|f', 'cations|f']
+    >>> feat = LiCationFeaturizer(table=table, stats=("mean", "max")).fit(["LiCoO2"])
+    >>> feat.get_feature_names_out().tolist()
+    ['Li|f', 'cations|f', 'max|cations|f']
     """
 
     _parameter_constraints: dict = {
@@ -104,6 +122,7 @@ class LiCationFeaturizer(FormulaTransformerMixin):
         "focus": [str],
         "rest": [StrOptions({"cations", "anions", "none"})],
         "roles": [dict, callable, None],
+        "stats": [tuple, list, StrOptions(set(STATS))],
     }
 
     def __init__(
@@ -113,14 +132,17 @@ class LiCationFeaturizer(FormulaTransformerMixin):
         rest="cations",
         roles=None,
         errors="raise",
+        stats=("mean",),
     ):
         self.table = table
         self.focus = focus
         self.rest = rest
         self.roles = roles
         self.errors = errors
+        self.stats = stats
 
     def _fit(self, items):
+        check_stats(self)
         if not is_element(self.focus):
             raise ValueError(f"focus={self.focus!r} is not an element symbol")
         self.table_.index_of([self.focus])  # raises naming the element if absent
@@ -171,7 +193,19 @@ class LiCationFeaturizer(FormulaTransformerMixin):
         if problems and self.errors == "raise":
             raise BadRowsError(problems)
         rest = sp.csr_matrix((F.data * keep, F.indices, F.indptr), shape=F.shape)
-        out = np.hstack([focus_block, np.asarray(rest @ table.values)])
+        eq3 = np.asarray(rest @ table.values)
+        stats = check_stats(self)
+        if stats == ("mean",):
+            out = np.hstack([focus_block, eq3])
+            out[[row for row, _, _ in problems]] = np.nan
+            return out
+        # the pooled elements only (no explicit zeros) for the other statistics
+        row_of = np.repeat(np.arange(F.shape[0]), np.diff(F.indptr))
+        kept_per_row = np.bincount(row_of[keep], minlength=F.shape[0])
+        indptr = np.concatenate([[0], np.cumsum(kept_per_row)])
+        pooled = sp.csr_matrix((F.data[keep], F.indices[keep], indptr), shape=F.shape)
+        blocks = pool_stats(pooled, table.values, stats, mean=eq3)
+        out = np.hstack([focus_block, *blocks])
         out[[row for row, _, _ in problems]] = np.nan
         return out
 
@@ -197,5 +231,7 @@ class LiCationFeaturizer(FormulaTransformerMixin):
         names = self.table_.feature_names
         out = [f"{self.focus}|{n}" for n in names]
         if self.rest != "none":
-            out += [f"{self.rest}|{n}" for n in names]
+            for stat in check_stats(self):
+                prefix = "" if stat == "mean" else f"{stat}|"
+                out += [f"{prefix}{self.rest}|{n}" for n in names]
         return out

@@ -39,6 +39,7 @@ from ._format import format_structure_types, format_substitutions
 from ._formulas import formula_substitution, substitute_formula
 from ._index import AnonymousFormulaIndex, SingleSubstitutionIndex
 from ._model import MIN_SPECIES_SITES, MODEL_CONSTRAINTS, SubstitutionModel
+from ._prediction import predict_structure_type
 from ._similarity import (
     best_substitutions,
     element_similarity,
@@ -50,7 +51,6 @@ from ._site_mixing import (
     predict_parent_structure,
     site_readings,
 )
-from ._prediction import predict_structure_type
 from ._structure_types import (
     LIBRARY_SHARPNESS,
     NO_PREDICTION,

@@ -134,9 +134,7 @@ def predict_structure_type(
                 pass
     if not fractional or protocol != "all":
         return ordered_structure_types(items, table, protocol=protocol, **options)
-    parents = predict_parent_structure(
-        [items[i] for i in fractional], table, **options
-    )
+    parents = predict_parent_structure([items[i] for i in fractional], table, **options)
     whole = [item for i, item in enumerate(items) if i not in set(fractional)]
     ordered = ordered_structure_types(whole, table, protocol=protocol, **options)
     return _in_order(items, fractional, parents, ordered)

@@ -24,7 +24,9 @@ from ._leaf_table import LeafTable, as_table
 
 __all__ = ["MAGPIE_PROPERTIES", "magpie_table", "join_tables", "leaf_plus"]
 
-#: The 22 Magpie elemental properties of the published LEAF+ table, in its order.
+#: The 22 Magpie elemental properties of the published LEAF+ table, in its order;
+#: the same list, in the same order, as matminer's
+#: ``ElementProperty.from_preset("magpie")`` (tested).
 MAGPIE_PROPERTIES = (
     "Number",
     "MendeleevNumber",
@@ -70,7 +72,15 @@ def _magpie_frames(properties):
 
 
 def magpie_table(properties=MAGPIE_PROPERTIES):
-    """Element table of Magpie elemental properties.
+    """Element table of Magpie elemental properties (one value per element).
+
+    The registered ``"magpie"`` table is this table with the default
+    properties. It holds *properties*, not matminer's Magpie *preset*:
+    matminer's ``ElementProperty.from_preset("magpie")`` pools the same 22
+    properties by six statistics into 132 features, which
+    :func:`sklearn_leafs.featurizers.magpie_featurizer` reproduces
+    (``ElementFeaturizer(table="magpie")`` alone gives their 22
+    fraction-weighted means).
 
     Parameters
     ----------
@@ -116,6 +126,8 @@ def magpie_table(properties=MAGPIE_PROPERTIES):
     provenance = {
         "source": "Magpie elemental properties (Ward et al. 2016) from "
         "matminer.utils.data.MagpieData",
+        "note": "elemental properties, not matminer's 132-feature Magpie preset "
+        "(that is sklearn_leafs.featurizers.magpie_featurizer())",
         "properties": list(properties),
         "imputed": imputed,
         "imputation": "matminer impute_nan=True (mean over elements)",

@@ -149,8 +149,8 @@ def _best_of(n, func):
 
 def six_statistics(table, formulas, repeat=3):
     """All six pooling statistics vs the mean only: end to end and pooling."""
-    from sklearn_leafs.chemistry import _formula
     from sklearn_leafs.base import fractions
+    from sklearn_leafs.chemistry import _formula
     from sklearn_leafs.featurizers._stats import STATS, pool_stats
 
     mean_only = ElementFeaturizer(table=table).fit(formulas[:10])

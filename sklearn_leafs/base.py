@@ -59,6 +59,12 @@ class BadRowsError(ValueError):
     estimator's public method turns it into a :class:`ValueError` whose
     message is :func:`row_message` (with the pandas index label when there is
     one). Being a ValueError, it also reads sensibly if it escapes.
+
+    Examples
+    --------
+    >>> err = BadRowsError([(2, "Xx2O", "unknown element symbol 'Xx'")])
+    >>> err.problems[0][0], isinstance(err, ValueError)
+    (2, True)
     """
 
     def __init__(self, problems):
@@ -116,6 +122,11 @@ def caller_stacklevel():
 
     Counts the frames of this package and of scikit-learn (wrappers such as
     ``_fit_context`` and ``set_output``) above the caller of this function.
+
+    Examples
+    --------
+    >>> caller_stacklevel() >= 1
+    True
     """
     level, frame = 1, sys._getframe(1)
     while frame is not None and frame.f_code.co_filename.startswith(_INTERNAL):
@@ -153,6 +164,16 @@ def formula_input(estimator, X, *, reset, flatten=as_items):
     items : list
     labels : list or None
         The index labels when ``X`` is a pandas object.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn_leafs import ElementFeaturizer
+    >>> est = ElementFeaturizer()
+    >>> formula_input(est, pd.Series(["MgO", "NaCl"], index=["a", "b"]), reset=True)
+    (['MgO', 'NaCl'], ['a', 'b'])
+    >>> est.n_features_in_
+    1
     """
     items = flatten(X)
     if isinstance(X, pd.DataFrame):
@@ -173,6 +194,12 @@ def fractions(items, elements, *, normalize=True, errors="raise"):
     As :func:`sklearn_leafs.chemistry.fraction_matrix`, but with
     ``errors="raise"`` every bad row is collected in the error (the public
     method of the estimator then names the first with its index label).
+
+    Examples
+    --------
+    >>> fractions(["MgO", "Xx"], ["O", "Mg"], errors="nan").toarray()
+    array([[0.5, 0.5],
+           [nan, nan]])
     """
     F, problems = _fraction_matrix(items, elements, normalize=normalize)
     if problems:

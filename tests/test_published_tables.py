@@ -69,12 +69,6 @@ def test_get_table_vasylenko2024_offline_equals_leaf_csv(offline, shared_data):
     assert mg == pytest.approx(0.4455463, abs=1e-6)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the registry still builds 'vasylenko2024+' as leaf_plus(vasylenko2024) "
-    "(matminer's Magpie imputation: He, Ne, Ar, Bk, Cf, Es differ, At, Rn, Fr "
-    "missing); it must load fetch_leaf_table('vasylenko2024+') (merge note)",
-)
 def test_get_table_vasylenko2024_plus_offline_equals_leaf_plus_dic(
     offline, shared_data
 ):

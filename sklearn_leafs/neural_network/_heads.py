@@ -59,6 +59,12 @@ class LeafNetHead(BaseEstimator):
         Schedule of the estimator's ``lr_schedule="auto"``.
     optimizer : type of torch.optim.Optimizer
         The optimizer (its ``weight_decay`` is the estimator's).
+
+    Examples
+    --------
+    >>> from sklearn_leafs.neural_network import AttentionHead, LeafNetHead, MLPHead
+    >>> issubclass(AttentionHead, LeafNetHead), MLPHead().get_params()
+    (True, {})
     """
 
     default_lr = 1e-2

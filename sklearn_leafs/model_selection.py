@@ -12,6 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.model_selection import BaseCrossValidator, KFold, StratifiedKFold
 
+from ._citations import cite
 from .chemistry._elements import ELEMENTS, is_element
 from .featurizers._phase_field import parse_phase_field, phase_field_items
 
@@ -96,6 +97,7 @@ def related_fields(query, reference, *, chunk=1024):
     return out
 
 
+@cite
 class PhaseFieldKFold(BaseCrossValidator):
     """K-fold CV for phase fields without subset/superset leakage.
 
@@ -137,10 +139,7 @@ class PhaseFieldKFold(BaseCrossValidator):
 
     References
     ----------
-    .. [1] A. Vasylenko et al., "Element selection for functional materials
-       discovery by integrated machine learning of elemental contributions to
-       properties", npj Comput. Mater. 9, 164 (2023) (PhaseSelect). Code and
-       data: https://github.com/lrcfmd/PhaseSelect.
+    .. [1] {cite:phaseselect2023}.
 
     Examples
     --------

@@ -24,6 +24,7 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ._citations import cite
 from .base import formula_input
 from .chemistry import (
     as_items,
@@ -46,6 +47,7 @@ def _species_of_formula(item):
     return {format_species((el, 0)): float(a) for el, a in item_amounts(item).items()}
 
 
+@cite
 def composition_vectors(X, table="vasylenko2024", *, min_sites=MIN_SPECIES_SITES):
     """Composition vectors: fraction-weighted means of element rows (Eq. 2).
 
@@ -67,9 +69,7 @@ def composition_vectors(X, table="vasylenko2024", *, min_sites=MIN_SPECIES_SITES
 
     References
     ----------
-    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
-       from local geometries in crystal structures", 2024 (LEAFs). Code and
-       tables: https://github.com/lrcfmd/LEAF.
+    .. [1] {cite:vasylenko2024}.
 
     Examples
     --------
@@ -132,6 +132,7 @@ def _exp_cosine(A, B):
     return np.exp(np.clip(_unit_rows(A) @ _unit_rows(B).T, -1.0, 1.0))
 
 
+@cite
 def composition_similarity(X, Y=None, table="vasylenko2024"):
     """Composition similarity ``exp(cos(a, b))``.
 
@@ -153,9 +154,7 @@ def composition_similarity(X, Y=None, table="vasylenko2024"):
 
     References
     ----------
-    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
-       from local geometries in crystal structures", 2024 (LEAFs). Code and
-       tables: https://github.com/lrcfmd/LEAF.
+    .. [1] {cite:vasylenko2024}.
 
     Examples
     --------
@@ -199,6 +198,7 @@ def _known_compositions():
     return frame, provenance
 
 
+@cite
 class NearestCompositions(BaseEstimator):
     """Retrieve the most similar reference compositions.
 
@@ -250,9 +250,7 @@ class NearestCompositions(BaseEstimator):
 
     References
     ----------
-    .. [1] A. Vasylenko et al., "Digital features of chemical elements
-       extracted from local geometries in crystal structures" (2024), Eq. 2
-       and Eq. S.3; code at https://github.com/lrcfmd/LEAF.
+    .. [1] {cite:vasylenko2024}; Eq. 2 and Eq. S.3.
 
     Examples
     --------

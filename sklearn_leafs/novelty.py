@@ -15,6 +15,7 @@ from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
+from ._citations import cite
 from .featurizers._phase_field import PhaseFieldFeaturizer
 
 __all__ = ["PhaseFieldNoveltyScorer"]
@@ -44,6 +45,7 @@ def _estimator_has(name):
     return check
 
 
+@cite
 class PhaseFieldNoveltyScorer(OutlierMixin, BaseEstimator):
     """Score how unexplored phase fields are, relative to known phase fields.
 
@@ -110,10 +112,7 @@ class PhaseFieldNoveltyScorer(OutlierMixin, BaseEstimator):
 
     References
     ----------
-    .. [1] A. Vasylenko et al., "Element selection for functional materials
-       discovery by integrated machine learning of elemental contributions to
-       properties", npj Comput. Mater. 9, 164 (2023) (PhaseSelect). Code and
-       data: https://github.com/lrcfmd/PhaseSelect.
+    .. [1] {cite:phaseselect2023}.
     .. [2] F. T. Liu, K. M. Ting and Z.-H. Zhou, "Isolation forest", Proc. 8th
        IEEE Int. Conf. on Data Mining (ICDM), 413 (2008).
 

@@ -19,6 +19,7 @@ import warnings
 from functools import cache, lru_cache
 from importlib import resources
 
+from .._citations import cite
 from ._elements import ELEMENTS, atomic_number
 
 __all__ = ["smact_oxidation_states", "oxidation_state_set", "SMACT_MAX_Z"]
@@ -29,6 +30,7 @@ __all__ = ["smact_oxidation_states", "oxidation_state_set", "SMACT_MAX_Z"]
 SMACT_MAX_Z = 83
 
 
+@cite
 @lru_cache(maxsize=1)
 def smact_oxidation_states():
     """SMACT's default oxidation states of each element.
@@ -41,8 +43,7 @@ def smact_oxidation_states():
 
     References
     ----------
-    .. [1] D. W. Davies et al., "SMACT: Semiconducting Materials by Analogy and
-       Chemical Theory", J. Open Source Softw. 4, 1361 (2019).
+    .. [1] {cite:smact2019}.
 
     Examples
     --------
@@ -65,6 +66,7 @@ def smact_oxidation_states():
     return states
 
 
+@cite
 @cache
 def oxidation_state_set(name):
     """The oxidation states admitted as substitution candidates by a named set.
@@ -91,11 +93,8 @@ def oxidation_state_set(name):
 
     References
     ----------
-    .. [1] D. W. Davies et al., "SMACT: Semiconducting Materials by Analogy and
-       Chemical Theory", J. Open Source Softw. 4, 1361 (2019).
-    .. [2] S. P. Ong et al., "Python Materials Genomics (pymatgen): A robust,
-       open-source python library for materials analysis", Comput. Mater.
-       Sci. 68, 314 (2013).
+    .. [1] {cite:smact2019}.
+    .. [2] {cite:ong2013}.
 
     Examples
     --------

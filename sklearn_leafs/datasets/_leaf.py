@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
+from .._citations import cite
 from ..chemistry import parse_formula
 from ..tables._published import LEAF_COMMIT, _fetch, fetch_leaf_table
 
@@ -54,6 +55,7 @@ def _fetch_or_bundled(local, bundled, data_home, download_if_missing):
         return path, meta
 
 
+@cite
 def fetch_li_ion_conductivity(
     *, data_home=None, download_if_missing=True, as_frame=False
 ):
@@ -89,9 +91,7 @@ def fetch_li_ion_conductivity(
 
     References
     ----------
-    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
-       from local geometries in crystal structures", 2024 (LEAFs). Code and
-       tables: https://github.com/lrcfmd/LEAF.
+    .. [1] {cite:vasylenko2024}.
     .. [2] C. J. Hargreaves et al., "A database of experimentally measured
        lithium solid electrolyte conductivities evaluated with machine
        learning", npj Comput. Mater. 9, 9 (2023).
@@ -134,6 +134,7 @@ def fetch_li_ion_conductivity(
     )
 
 
+@cite
 def fetch_binary_structure_types(
     *, data_home=None, download_if_missing=True, as_frame=False
 ):
@@ -170,9 +171,7 @@ def fetch_binary_structure_types(
 
     References
     ----------
-    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
-       from local geometries in crystal structures", 2024 (LEAFs). Code and
-       tables: https://github.com/lrcfmd/LEAF.
+    .. [1] {cite:vasylenko2024}.
 
     Examples
     --------

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
+from .._citations import cite
 from .._download import fetch_file, get_data_home
 from ..chemistry._elements import is_element
 
@@ -136,6 +137,7 @@ def _read(path, column):
     return raw
 
 
+@cite
 def fetch_phase_fields(
     task, *, data_home=None, download_if_missing=True, as_frame=False
 ):
@@ -200,10 +202,7 @@ def fetch_phase_fields(
 
     References
     ----------
-    .. [1] A. Vasylenko et al., "Element selection for functional materials
-       discovery by integrated machine learning of elemental contributions to
-       properties", npj Comput. Mater. 9, 164 (2023) (PhaseSelect). Code and
-       data: https://github.com/lrcfmd/PhaseSelect.
+    .. [1] {cite:phaseselect2023}.
 
     Examples
     --------

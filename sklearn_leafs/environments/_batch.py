@@ -17,6 +17,7 @@ import numpy as np
 from joblib import Parallel, delayed, parallel_config
 from joblib import hash as joblib_hash
 
+from .._citations import cite
 from ..chemistry._motifs import N_MOTIFS
 from ._readers import DEFAULT_OCCUPANCY_TOLERANCE, collect_items
 from ._records import SiteRecords
@@ -182,6 +183,7 @@ def _assemble(results, metadata):
     )
 
 
+@cite
 def compute_site_records(
     inputs,
     *,
@@ -260,14 +262,9 @@ def compute_site_records(
 
     References
     ----------
-    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
-       from local geometries in crystal structures", 2024 (LEAFs). Code and
-       tables: https://github.com/lrcfmd/LEAF.
-    .. [2] N. E. R. Zimmermann and A. Jain, "Local structure order parameters
-       and site fingerprints for quantification of coordination environment and
-       crystal structure similarity", RSC Adv. 10, 6063 (2020).
-    .. [3] L. Ward et al., "Matminer: An open source toolkit for materials data
-       mining", Comput. Mater. Sci. 152, 60 (2018).
+    .. [1] {cite:vasylenko2024}.
+    .. [2] {cite:zimmermann2020}.
+    .. [3] {cite:ward2018}.
 
     Examples
     --------

@@ -69,6 +69,8 @@ from pymatgen.core import Site, Structure
 
 from sklearn_leafs.chemistry._motifs import MOTIF_LABELS
 
+from .._citations import cite
+
 __all__ = ["fast_site_fingerprints", "fast_site_fingerprints_many"]
 
 # --- matminer's default parameters ---------------------------------------
@@ -791,6 +793,7 @@ def _check_indices(structure, indices):
     return np.where(idx < 0, idx + n, idx)
 
 
+@cite
 def fast_site_fingerprints(structure, indices=None, *, exact_ties=True):
     """Local-environment motif similarities of sites, as matminer computes them.
 
@@ -829,11 +832,8 @@ def fast_site_fingerprints(structure, indices=None, *, exact_ties=True):
 
     References
     ----------
-    .. [1] N. E. R. Zimmermann and A. Jain, "Local structure order parameters
-       and site fingerprints for quantification of coordination environment and
-       crystal structure similarity", RSC Adv. 10, 6063 (2020).
-    .. [2] L. Ward et al., "Matminer: An open source toolkit for materials data
-       mining", Comput. Mater. Sci. 152, 60 (2018).
+    .. [1] {cite:zimmermann2020}.
+    .. [2] {cite:ward2018}.
 
     Examples
     --------
@@ -859,6 +859,7 @@ def fast_site_fingerprints(structure, indices=None, *, exact_ties=True):
     return _site_values(neighbours, centres, labels, exact_ties)[inverse]
 
 
+@cite
 def fast_site_fingerprints_many(structures, indices=None, *, exact_ties=True):
     """:func:`fast_site_fingerprints` of several structures in one batch.
 
@@ -889,11 +890,8 @@ def fast_site_fingerprints_many(structures, indices=None, *, exact_ties=True):
 
     References
     ----------
-    .. [1] N. E. R. Zimmermann and A. Jain, "Local structure order parameters
-       and site fingerprints for quantification of coordination environment and
-       crystal structure similarity", RSC Adv. 10, 6063 (2020).
-    .. [2] L. Ward et al., "Matminer: An open source toolkit for materials data
-       mining", Comput. Mater. Sci. 152, 60 (2018).
+    .. [1] {cite:zimmermann2020}.
+    .. [2] {cite:ward2018}.
 
     Examples
     --------

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._citations import cite
 from ..chemistry._motifs import N_MOTIFS
 from ..chemistry._oxidation import guess_oxidation_states
 from ._fast_kernel import fast_site_fingerprints
@@ -444,6 +445,7 @@ def _fast_values(structure, indices):
     return values.reshape(len(indices), N_MOTIFS)
 
 
+@cite
 def compute_values(structure, indices, engine="fast"):
     """Motif similarities of the given sites, shape ``(len(indices), 37)``.
 
@@ -466,11 +468,8 @@ def compute_values(structure, indices, engine="fast"):
 
     References
     ----------
-    .. [1] N. E. R. Zimmermann and A. Jain, "Local structure order parameters
-       and site fingerprints for quantification of coordination environment and
-       crystal structure similarity", RSC Adv. 10, 6063 (2020).
-    .. [2] L. Ward et al., "Matminer: An open source toolkit for materials data
-       mining", Comput. Mater. Sci. 152, 60 (2018).
+    .. [1] {cite:zimmermann2020}.
+    .. [2] {cite:ward2018}.
 
     Examples
     --------
@@ -512,6 +511,7 @@ def _species_rows(structure, orbits):
     return site_rows, elements, weights, vacancies
 
 
+@cite
 def site_similarities(
     structure, *, symmetry=False, engine="fast", symprec=0.01, oxidation_states=False
 ):
@@ -565,14 +565,9 @@ def site_similarities(
 
     References
     ----------
-    .. [1] N. E. R. Zimmermann and A. Jain, "Local structure order parameters
-       and site fingerprints for quantification of coordination environment and
-       crystal structure similarity", RSC Adv. 10, 6063 (2020).
-    .. [2] L. Ward et al., "Matminer: An open source toolkit for materials data
-       mining", Comput. Mater. Sci. 152, 60 (2018).
-    .. [3] A. Vasylenko et al., "Digital features of chemical elements extracted
-       from local geometries in crystal structures", 2024 (LEAFs). Code and
-       tables: https://github.com/lrcfmd/LEAF.
+    .. [1] {cite:zimmermann2020}.
+    .. [2] {cite:ward2018}.
+    .. [3] {cite:vasylenko2024}.
 
     Examples
     --------

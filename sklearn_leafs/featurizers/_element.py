@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 from sklearn.utils._param_validation import Hidden, InvalidParameterError, StrOptions
 
+from .._citations import cite
 from ..base import caller_stacklevel, fractions
 from ._base import FormulaTransformerMixin
 from ._stats import STATS, check_stats, pool_stats
@@ -18,6 +19,7 @@ ELEMENT_STATS = (*STATS, "sum")
 __all__ = ["ElementFeaturizer"]
 
 
+@cite
 class ElementFeaturizer(FormulaTransformerMixin):
     """Pool element vectors of a LEAF table over each composition.
 
@@ -90,17 +92,9 @@ class ElementFeaturizer(FormulaTransformerMixin):
 
     References
     ----------
-    .. [1] A. Vasylenko, D. Antypov, S. Schewe, L. M. Daniels, J. B. Claridge,
-       M. S. Dyer, M. J. Rosseinsky, "Digital features of chemical elements
-       extracted from local geometries in crystal structures" (2024), Eq. 2;
-       https://github.com/lrcfmd/LEAF.
-    .. [2] L. Ward, A. Agrawal, A. Choudhary and C. Wolverton, "A
-       general-purpose machine learning framework for predicting properties
-       of inorganic materials", npj Comput. Mater. 2, 16028 (2016) (the
-       Magpie statistics).
-    .. [3] L. Ward et al., "Matminer: An open source toolkit for materials
-       data mining", Comput. Mater. Sci. 152, 60 (2018) (``ElementProperty``,
-       ``PropertyStats``).
+    .. [1] {cite:vasylenko2024}; Eq. 2.
+    .. [2] {cite:ward2016}; the Magpie statistics.
+    .. [3] {cite:ward2018}; ``ElementProperty``, ``PropertyStats``.
 
     Examples
     --------

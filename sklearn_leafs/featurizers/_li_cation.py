@@ -10,6 +10,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils._param_validation import StrOptions
 
+from .._citations import cite
 from ..base import BadRowsError, caller_stacklevel, describe_row, fractions
 from ..chemistry._elements import is_element
 from ..chemistry._oxidation import guess_roles
@@ -21,6 +22,7 @@ __all__ = ["LiCationFeaturizer"]
 _ROLES = {"cation", "anion", "neutral"}
 
 
+@cite
 class LiCationFeaturizer(FormulaTransformerMixin):
     """Concatenate a focus element's vector with the pooled vectors of the rest.
 
@@ -97,10 +99,7 @@ class LiCationFeaturizer(FormulaTransformerMixin):
 
     References
     ----------
-    .. [1] A. Vasylenko, D. Antypov, S. Schewe, L. M. Daniels, J. B. Claridge,
-       M. S. Dyer, M. J. Rosseinsky, "Digital features of chemical elements
-       extracted from local geometries in crystal structures" (2024), Eq. 3;
-       https://github.com/lrcfmd/LEAF.
+    .. [1] {cite:vasylenko2024}; Eq. 3.
 
     Examples
     --------

@@ -15,6 +15,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.utils._param_validation import StrOptions
 
+from .._citations import cite
 from ..base import BadRowsError
 from ..chemistry._elements import is_element
 from ..chemistry._formula import as_items
@@ -133,6 +134,7 @@ def _diagnose(item, row_of):
     return sorted({row_of[t] for t in tokens}), None
 
 
+@cite
 class PhaseFieldFeaturizer(FormulaTransformerMixin):
     """Pool element vectors over phase fields (unweighted sets of elements).
 
@@ -198,10 +200,7 @@ class PhaseFieldFeaturizer(FormulaTransformerMixin):
 
     References
     ----------
-    .. [1] A. Vasylenko, D. Antypov, V. V. Gusev, M. W. Gaultois, M. S. Dyer,
-       M. J. Rosseinsky, "Element selection for functional materials discovery
-       by integrated machine learning of elemental contributions to
-       properties", npj Comput. Mater. 9, 164 (2023) (PhaseSelect).
+    .. [1] {cite:phaseselect2023}.
 
     Examples
     --------

@@ -3,6 +3,7 @@ package's recommended feature set."""
 
 from __future__ import annotations
 
+from .._citations import cite
 from ._element import ElementFeaturizer
 from ._stats import MATMINER_STAT_NAMES
 
@@ -19,6 +20,7 @@ __all__ = [
 MAGPIE_STATS = ("min", "max", "range", "mean", "avg_dev", "mode")
 
 
+@cite
 def magpie_featurizer(errors="raise"):
     """Matminer's 132 Magpie features: ``ElementProperty.from_preset("magpie")``.
 
@@ -49,11 +51,8 @@ def magpie_featurizer(errors="raise"):
 
     References
     ----------
-    .. [1] L. Ward, A. Agrawal, A. Choudhary and C. Wolverton, "A
-       general-purpose machine learning framework for predicting properties
-       of inorganic materials", npj Comput. Mater. 2, 16028 (2016).
-    .. [2] L. Ward et al., "Matminer: An open source toolkit for materials
-       data mining", Comput. Mater. Sci. 152, 60 (2018).
+    .. [1] {cite:ward2016}.
+    .. [2] {cite:ward2018}.
 
     Examples
     --------
@@ -151,6 +150,7 @@ def magpie_leaf_union(table="vasylenko2024", errors="raise"):
 RECOMMENDED = {"magpie": MAGPIE_STATS, "leaf": ("vasylenko2024", ("mean",))}
 
 
+@cite
 def recommended_featurizer(errors="raise"):
     """The package's recommended composition features, for accuracy.
 
@@ -189,13 +189,8 @@ def recommended_featurizer(errors="raise"):
 
     References
     ----------
-    .. [1] A. Vasylenko, D. Antypov, S. Schewe, L. M. Daniels, J. B. Claridge,
-       M. S. Dyer, M. J. Rosseinsky, "Digital features of chemical elements
-       extracted from local geometries in crystal structures" (2024) (LEAFs,
-       Eq. 2).
-    .. [2] L. Ward, A. Agrawal, A. Choudhary and C. Wolverton, "A
-       general-purpose machine learning framework for predicting properties
-       of inorganic materials", npj Comput. Mater. 2, 16028 (2016) (Magpie).
+    .. [1] {cite:vasylenko2024}; LEAFs, Eq. 2.
+    .. [2] {cite:ward2016}.
 
     Examples
     --------

@@ -28,6 +28,7 @@ from skorch import NeuralNet
 from skorch.dataset import ValidSplit
 from torch import nn
 
+from .._citations import cite
 from ..tables import LeafTable
 from ._matrix import _matrix_parts
 from ._training import (
@@ -99,6 +100,7 @@ class _AutoencoderNet(NeuralNet):
 # --------------------------------------------------------------------------
 # the estimator
 # --------------------------------------------------------------------------
+@cite
 class LeafAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Shallow autoencoder that learns dense element vectors from M.
 
@@ -188,9 +190,7 @@ class LeafAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     References
     ----------
-    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
-       from local geometries in crystal structures", 2024 (LEAFs). Code and
-       tables: https://github.com/lrcfmd/LEAF.
+    .. [1] {cite:vasylenko2024}.
 
     Examples
     --------
@@ -409,6 +409,7 @@ class LeafAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         return tags
 
 
+@cite
 def table_from_autoencoder(ae, M, elements=None):
     """Element table from the latent vectors of M's rows.
 
@@ -442,9 +443,7 @@ def table_from_autoencoder(ae, M, elements=None):
 
     References
     ----------
-    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
-       from local geometries in crystal structures", 2024 (LEAFs). Code and
-       tables: https://github.com/lrcfmd/LEAF.
+    .. [1] {cite:vasylenko2024}.
 
     Examples
     --------

@@ -29,6 +29,7 @@ from sklearn.utils._param_validation import (
     StrOptions,
 )
 
+from .._citations import cite
 from ..tables import get_table
 from ._attention import _AttentionModule, padded_tokens
 from ._layers import _PoolingModule
@@ -137,6 +138,7 @@ class MLPHead(LeafNetHead):
         )
 
 
+@cite
 class AttentionHead(LeafNetHead):
     """Self-attention over the elements of each composition (CrabNet-like).
 
@@ -187,11 +189,8 @@ class AttentionHead(LeafNetHead):
 
     References
     ----------
-    .. [1] A. Y.-T. Wang, S. K. Kauwe, R. J. Murdock and T. D. Sparks,
-       "Compositionally restricted attention-based network for materials
-       property predictions", npj Comput. Mater. 7, 77 (2021) (CrabNet).
-    .. [2] A. Vaswani et al., "Attention is all you need", Advances in Neural
-       Information Processing Systems 30 (2017).
+    .. [1] {cite:wang2021}.
+    .. [2] {cite:vaswani2017}.
 
     Examples
     --------

@@ -40,6 +40,7 @@ from skorch import NeuralNet
 from skorch.callbacks import LRScheduler
 from skorch.dataset import ValidSplit
 
+from .._citations import fill_citations
 from ..base import BadRowsError, formula_input, fractions, row_message
 from ..tables import LeafTable
 from ._autoencoder import LeafAutoencoder
@@ -452,19 +453,15 @@ _SHARED_ATTRIBUTES = """
 """
 
 
-_REFERENCES = """
+_REFERENCES = fill_citations(
+    """
     References
     ----------
-    .. [1] A. Vasylenko, D. Antypov, S. Schewe, L. M. Daniels, J. B. Claridge,
-       M. S. Dyer and M. J. Rosseinsky, "Digital features of chemical elements
-       extracted from local geometries in crystal structures" (2024),
-       https://github.com/lrcfmd/LEAF (Eq. 4, Table 2).
-    .. [2] A. Y.-T. Wang, S. K. Kauwe, R. J. Murdock and T. D. Sparks,
-       "Compositionally restricted attention-based network for materials
-       property predictions", npj Comput. Mater. 7, 77 (2021) (CrabNet).
-    .. [3] A. Vaswani et al., "Attention is all you need", Advances in Neural
-       Information Processing Systems 30 (2017).
+    .. [1] {cite:vasylenko2024}; Eq. 4, Table 2.
+    .. [2] {cite:wang2021}.
+    .. [3] {cite:vaswani2017}.
 """
+)
 
 
 class LeafNetRegressor(RegressorMixin, _BaseLeafNet):

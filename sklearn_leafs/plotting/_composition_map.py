@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
+from .._citations import cite
 from ..featurizers import ElementFeaturizer
 from ._common import _category_colors, _embed_2d, _get_ax
 
@@ -15,6 +16,7 @@ def _composition_features(formulas, table):
     return np.asarray(ElementFeaturizer(table=table).fit_transform(formulas), float)
 
 
+@cite
 @validate_params(
     {
         "formulas": ["array-like"],
@@ -91,9 +93,7 @@ def plot_composition_map(
 
     References
     ----------
-    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
-       from local geometries in crystal structures", 2024 (LEAFs). Code and
-       tables: https://github.com/lrcfmd/LEAF.
+    .. [1] {cite:vasylenko2024}.
 
     Examples
     --------

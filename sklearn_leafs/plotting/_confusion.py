@@ -3,9 +3,11 @@
 from sklearn.metrics import ConfusionMatrixDisplay, accuracy_score, matthews_corrcoef
 from sklearn.utils._param_validation import StrOptions, validate_params
 
+from .._citations import cite
 from ._common import _get_ax
 
 
+@cite
 @validate_params(
     {
         "y_true": ["array-like"],
@@ -66,9 +68,7 @@ def plot_confusion(
 
     References
     ----------
-    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
-       from local geometries in crystal structures", 2024 (LEAFs). Code and
-       tables: https://github.com/lrcfmd/LEAF.
+    .. [1] {cite:vasylenko2024}.
 
     Examples
     --------

@@ -5,6 +5,7 @@ from numbers import Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
+from .._citations import cite
 from ._common import (
     _CATEGORY_ORDER,
     _category_colors,
@@ -93,6 +94,7 @@ def _label_offsets(ax, xy, symbols, fontsize, n_iter=1000):
     return offset
 
 
+@cite
 @validate_params(
     {
         "table": [object],
@@ -166,9 +168,7 @@ def plot_element_map(
 
     References
     ----------
-    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
-       from local geometries in crystal structures", 2024 (LEAFs). Code and
-       tables: https://github.com/lrcfmd/LEAF.
+    .. [1] {cite:vasylenko2024}.
 
     Examples
     --------

@@ -5,6 +5,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils._param_validation import Interval, validate_params
 
+from .._citations import cite
 from ..chemistry import MOTIF_LABELS
 from ._common import _get_ax
 
@@ -74,6 +75,7 @@ def _is_motif(name):
     return name.rsplit("|", 1)[-1] in set(MOTIF_LABELS)
 
 
+@cite
 @validate_params(
     {
         "estimator_or_importances": [object],
@@ -138,9 +140,7 @@ def plot_motif_importances(
 
     References
     ----------
-    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
-       from local geometries in crystal structures", 2024 (LEAFs). Code and
-       tables: https://github.com/lrcfmd/LEAF.
+    .. [1] {cite:vasylenko2024}.
 
     Examples
     --------

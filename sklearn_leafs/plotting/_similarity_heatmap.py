@@ -3,6 +3,7 @@
 import numpy as np
 from sklearn.utils._param_validation import StrOptions, validate_params
 
+from .._citations import cite
 from ..substitution import MODEL_CONSTRAINTS, SubstitutionModel
 from ._common import _element_info, _finite_rows, _get_ax, _table_frame
 
@@ -26,6 +27,7 @@ def _column_label(symbol):
     return "f" if group in ("Ln", "An") else group
 
 
+@cite
 @validate_params(
     {
         "table": [object],
@@ -103,9 +105,7 @@ def plot_similarity_heatmap(
 
     References
     ----------
-    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
-       from local geometries in crystal structures", 2024 (LEAFs). Code and
-       tables: https://github.com/lrcfmd/LEAF.
+    .. [1] {cite:vasylenko2024}.
 
     Examples
     --------

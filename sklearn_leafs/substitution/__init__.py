@@ -23,16 +23,12 @@ The discovery core of sklearn-leafs, around one frozen model object:
 
 References
 ----------
-.. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
-   from local geometries in crystal structures", 2024 (code and tables:
-   https://github.com/lrcfmd/LEAF); LEAFs, Eq. 1 and Table 1.
-.. [2] D. W. Davies et al., "SMACT: Semiconducting Materials by Analogy and
-   Chemical Theory", J. Open Source Softw. 4, 1361 (2019).
-.. [3] G. Hautier, C. Fischer, V. Ehrlacher, A. Jain and G. Ceder, "Data
-   mined ionic substitutions for the discovery of new compounds", Inorg.
-   Chem. 50, 656 (2011).
+.. [1] {cite:vasylenko2024}; LEAFs, Eq. 1 and Table 1.
+.. [2] {cite:smact2019}.
+.. [3] {cite:hautier2011}.
 """
 
+from .._citations import fill_citations
 from ._calibration import fit_temperature, stored_calibration
 from ._classifier import SubstitutionClassifier
 from ._format import format_structure_types, format_substitutions
@@ -57,6 +53,8 @@ from ._structure_types import (
     library_classifier,
 )
 from ._templates import load_templates, species_mapping
+
+__doc__ = fill_citations(__doc__)
 
 __all__ = [
     "AnonymousFormulaIndex",

@@ -18,11 +18,14 @@ from numbers import Real
 import numpy as np
 from scipy.optimize import minimize
 
+from .._citations import cite
+
 __all__ = ["checked_calibration", "fit_temperature", "stored_calibration"]
 
 CALIBRATION_FILE = "structure_templates.calibration.json"
 
 
+@cite
 def fit_temperature(log_scores, hits, weights, prior_true):
     """Fit ``proba = (1 - a) * softmax(log_scores / T) + a * prior``.
 
@@ -47,8 +50,7 @@ def fit_temperature(log_scores, hits, weights, prior_true):
 
     References
     ----------
-    .. [1] C. Guo, G. Pleiss, Y. Sun and K. Q. Weinberger, "On calibration of
-       modern neural networks", ICML (2017).
+    .. [1] {cite:guo2017}.
 
     Examples
     --------

@@ -62,6 +62,7 @@ from sklearn.utils.validation import (
     check_is_fitted,
 )
 
+from .._citations import cite
 from ..base import formula_input
 from ..chemistry import as_items, format_species
 from ..tables import get_table
@@ -79,6 +80,7 @@ from ._model import (
 __all__ = ["SubstitutionClassifier"]
 
 
+@cite
 class SubstitutionClassifier(ClassifierMixin, BaseEstimator):
     """Nearest-template classifier by the most probable elemental substitution.
 
@@ -166,16 +168,10 @@ class SubstitutionClassifier(ClassifierMixin, BaseEstimator):
 
     References
     ----------
-    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
-       from local geometries in crystal structures", 2024 (LEAFs). Code and
-       tables: https://github.com/lrcfmd/LEAF.
-    .. [2] G. Hautier, C. Fischer, V. Ehrlacher, A. Jain and G. Ceder, "Data
-       mined ionic substitutions for the discovery of new compounds", Inorg.
-       Chem. 50, 656 (2011).
-    .. [3] D. W. Davies et al., "SMACT: Semiconducting Materials by Analogy and
-       Chemical Theory", J. Open Source Softw. 4, 1361 (2019).
-    .. [4] C. Guo, G. Pleiss, Y. Sun and K. Q. Weinberger, "On calibration of
-       modern neural networks", Proc. ICML (2017) (temperature scaling).
+    .. [1] {cite:vasylenko2024}.
+    .. [2] {cite:hautier2011}.
+    .. [3] {cite:smact2019}.
+    .. [4] {cite:guo2017}; temperature scaling.
 
     Examples
     --------

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
+from .._citations import cite
 from ..chemistry import format_species, guess_oxidation_states, parse_species
 from ..chemistry._species import reduced_species
 from ._matching import match, signature
@@ -22,6 +23,7 @@ def _balanced_species(formula):
     return guess, reduced_species(guess.species)
 
 
+@cite
 @validate_params(
     {
         "parent": "no_validation",
@@ -83,9 +85,7 @@ def formula_substitution(
 
     References
     ----------
-    .. [1] A. Vasylenko et al., "Digital features of chemical elements
-       extracted from local geometries in crystal structures", 2024. Code and
-       tables: https://github.com/lrcfmd/LEAF.
+    .. [1] {cite:vasylenko2024}.
 
     Examples
     --------
@@ -197,6 +197,7 @@ def _candidates(parent, options):
     return sorted(found.values(), key=lambda c: -c[0])
 
 
+@cite
 @validate_params(
     {
         "formula": "no_validation",
@@ -273,12 +274,8 @@ def substitute_formula(
 
     References
     ----------
-    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
-       from local geometries in crystal structures", 2024 (LEAFs). Code and
-       tables: https://github.com/lrcfmd/LEAF.
-    .. [2] G. Hautier, C. Fischer, V. Ehrlacher, A. Jain and G. Ceder, "Data
-       mined ionic substitutions for the discovery of new compounds", Inorg.
-       Chem. 50, 656 (2011).
+    .. [1] {cite:vasylenko2024}.
+    .. [2] {cite:hautier2011}.
 
     Examples
     --------

@@ -24,6 +24,7 @@ from sklearn.utils._param_validation import (
     validate_parameter_constraints,
 )
 
+from .._citations import cite
 from ..chemistry import (
     format_species,
     is_element,
@@ -188,6 +189,7 @@ def warn_fallback(notes):
     )
 
 
+@cite
 class SubstitutionModel:
     """Element (or species) similarity and substitution probabilities of a table.
 
@@ -248,14 +250,9 @@ class SubstitutionModel:
 
     References
     ----------
-    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
-       from local geometries in crystal structures", 2024 (LEAFs). Code and
-       tables: https://github.com/lrcfmd/LEAF.
-    .. [2] G. Hautier, C. Fischer, V. Ehrlacher, A. Jain and G. Ceder, "Data
-       mined ionic substitutions for the discovery of new compounds", Inorg.
-       Chem. 50, 656 (2011).
-    .. [3] D. W. Davies et al., "SMACT: Semiconducting Materials by Analogy and
-       Chemical Theory", J. Open Source Softw. 4, 1361 (2019).
+    .. [1] {cite:vasylenko2024}.
+    .. [2] {cite:hautier2011}.
+    .. [3] {cite:smact2019}.
 
     Examples
     --------

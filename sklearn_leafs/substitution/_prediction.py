@@ -9,6 +9,7 @@ ordered compound.
 
 import pandas as pd
 
+from .._citations import cite
 from ..chemistry import as_items, item_amounts
 from ._site_mixing import predict_parent_structure, written_integers
 from ._structure_types import ordered_structure_types
@@ -16,6 +17,7 @@ from ._structure_types import ordered_structure_types
 __all__ = ["predict_structure_type"]
 
 
+@cite
 def predict_structure_type(
     formulas,
     table="vasylenko2024",
@@ -100,14 +102,9 @@ def predict_structure_type(
 
     References
     ----------
-    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
-       from local geometries in crystal structures", 2024 (LEAFs). Code and
-       tables: https://github.com/lrcfmd/LEAF.
-    .. [2] G. Hautier, C. Fischer, V. Ehrlacher, A. Jain and G. Ceder, "Data
-       mined ionic substitutions for the discovery of new compounds", Inorg.
-       Chem. 50, 656 (2011).
-    .. [3] D. W. Davies et al., "SMACT: Semiconducting Materials by Analogy and
-       Chemical Theory", J. Open Source Softw. 4, 1361 (2019).
+    .. [1] {cite:vasylenko2024}.
+    .. [2] {cite:hautier2011}.
+    .. [3] {cite:smact2019}.
 
     Examples
     --------

@@ -27,6 +27,7 @@ from numbers import Integral
 
 from sklearn.utils._param_validation import Interval, validate_params
 
+from .._citations import cite
 from ._model import (
     MIN_SPECIES_SITES,
     MODEL_CONSTRAINTS,
@@ -41,6 +42,7 @@ def _constraints(*names, **more):
     return {name: MODEL_CONSTRAINTS[name] for name in names} | more
 
 
+@cite
 @validate_params(
     _constraints(
         "table", "metric", "standardize", "min_sites", elements=[list, tuple, None]
@@ -87,9 +89,7 @@ def element_similarity(
 
     References
     ----------
-    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
-       from local geometries in crystal structures", 2024 (LEAFs). Code and
-       tables: https://github.com/lrcfmd/LEAF.
+    .. [1] {cite:vasylenko2024}.
 
     Examples
     --------
@@ -114,6 +114,7 @@ def element_similarity(
     return model.similarity(None if elements is None else [str(e) for e in elements])
 
 
+@cite
 @validate_params(_constraints(*MODEL_CONSTRAINTS), prefer_skip_nested_validation=True)
 @document_model_options
 def substitution_probabilities(
@@ -149,14 +150,9 @@ def substitution_probabilities(
 
     References
     ----------
-    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
-       from local geometries in crystal structures", 2024 (LEAFs). Code and
-       tables: https://github.com/lrcfmd/LEAF.
-    .. [2] G. Hautier, C. Fischer, V. Ehrlacher, A. Jain and G. Ceder, "Data
-       mined ionic substitutions for the discovery of new compounds", Inorg.
-       Chem. 50, 656 (2011).
-    .. [3] D. W. Davies et al., "SMACT: Semiconducting Materials by Analogy and
-       Chemical Theory", J. Open Source Softw. 4, 1361 (2019).
+    .. [1] {cite:vasylenko2024}.
+    .. [2] {cite:hautier2011}.
+    .. [3] {cite:smact2019}.
 
     Examples
     --------
@@ -181,6 +177,7 @@ def substitution_probabilities(
     return model.probabilities()
 
 
+@cite
 @validate_params(
     _constraints(
         *MODEL_CONSTRAINTS,
@@ -243,14 +240,9 @@ def best_substitutions(
 
     References
     ----------
-    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
-       from local geometries in crystal structures", 2024 (LEAFs). Code and
-       tables: https://github.com/lrcfmd/LEAF.
-    .. [2] G. Hautier, C. Fischer, V. Ehrlacher, A. Jain and G. Ceder, "Data
-       mined ionic substitutions for the discovery of new compounds", Inorg.
-       Chem. 50, 656 (2011).
-    .. [3] D. W. Davies et al., "SMACT: Semiconducting Materials by Analogy and
-       Chemical Theory", J. Open Source Softw. 4, 1361 (2019).
+    .. [1] {cite:vasylenko2024}.
+    .. [2] {cite:hautier2011}.
+    .. [3] {cite:smact2019}.
 
     Examples
     --------

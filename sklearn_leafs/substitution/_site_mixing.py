@@ -67,11 +67,8 @@ that matches no parent gets ``"no prediction"`` with the reason.
 
 References
 ----------
-.. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
-   from local geometries in crystal structures", 2024 (LEAFs), Eq. 1.
-.. [2] G. Hautier, C. Fischer, V. Ehrlacher, A. Jain and G. Ceder, "Data mined
-   ionic substitutions for the discovery of new compounds", Inorg. Chem. 50,
-   656 (2011).
+.. [1] {cite:vasylenko2024}; Eq. 1.
+.. [2] {cite:hautier2011}.
 .. [3] L. Vegard, "Die Konstitution der Mischkristalle und die Raumfüllung der
    Atome", Z. Phys. 5, 17 (1921).
 """
@@ -84,10 +81,13 @@ from functools import cache, lru_cache
 import numpy as np
 import pandas as pd
 
+from .._citations import cite, fill_citations
 from ..chemistry import as_items, guess_oxidation_states, item_amounts
 from ._similarity import substitution_probabilities
 from ._structure_types import NO_PREDICTION, ordered_structure_types
 from ._templates import load_templates
+
+__doc__ = fill_citations(__doc__)
 
 __all__ = ["end_members", "mixing_source", "predict_parent_structure", "site_readings"]
 
@@ -623,6 +623,7 @@ class _Predictor:
         return _predictions(formulas, cache, self.table, self.kwargs)
 
 
+@cite
 def predict_parent_structure(
     formulas,
     table="vasylenko2024",
@@ -704,12 +705,8 @@ def predict_parent_structure(
 
     References
     ----------
-    .. [1] A. Vasylenko et al., "Digital features of chemical elements
-       extracted from local geometries in crystal structures", 2024 (LEAFs),
-       Eq. 1.
-    .. [2] G. Hautier, C. Fischer, V. Ehrlacher, A. Jain and G. Ceder, "Data
-       mined ionic substitutions for the discovery of new compounds", Inorg.
-       Chem. 50, 656 (2011).
+    .. [1] {cite:vasylenko2024}; Eq. 1.
+    .. [2] {cite:hautier2011}.
     .. [3] L. Vegard, "Die Konstitution der Mischkristalle und die
        Raumfüllung der Atome", Z. Phys. 5, 17 (1921).
 

@@ -6,6 +6,7 @@ import dataclasses
 
 import numpy as np
 
+from .._citations import cite
 from ..environments import DEFAULT_OCCUPANCY_TOLERANCE, compute_site_records
 from ._leaf_table import LeafTable
 from ._reweighting import _record_weights, poststratification_weights
@@ -13,6 +14,7 @@ from ._reweighting import _record_weights, poststratification_weights
 __all__ = ["build_table", "table_from_records"]
 
 
+@cite
 def table_from_records(
     records,
     provenance=None,
@@ -88,9 +90,7 @@ def table_from_records(
 
     References
     ----------
-    .. [1] A. Vasylenko et al., "Digital features of chemical elements
-       extracted from local geometries in crystal structures", 2024
-       (LEAFs; code and tables at https://github.com/lrcfmd/LEAF).
+    .. [1] {cite:vasylenko2024}.
 
     Examples
     --------
@@ -158,6 +158,7 @@ def _new_weights(records, rows, weights, reference_compositions, strata):
     return new, info
 
 
+@cite
 def build_table(
     inputs,
     *,
@@ -219,11 +220,8 @@ def build_table(
 
     References
     ----------
-    .. [1] A. Vasylenko et al., "Digital features of chemical elements
-       extracted from local geometries in crystal structures", 2024.
-    .. [2] N. E. R. Zimmermann and A. Jain, "Local structure order parameters
-       and site fingerprints for quantification of coordination environment
-       and crystal structure similarity", RSC Adv. 10, 6063 (2020).
+    .. [1] {cite:vasylenko2024}.
+    .. [2] {cite:zimmermann2020}.
 
     Examples
     --------

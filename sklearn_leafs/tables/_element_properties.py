@@ -20,6 +20,7 @@ from functools import lru_cache
 
 import pandas as pd
 
+from .._citations import cite
 from ._leaf_table import LeafTable, as_table
 
 __all__ = ["MAGPIE_PROPERTIES", "magpie_table", "join_tables", "leaf_plus"]
@@ -71,6 +72,7 @@ def _magpie_frames(properties):
     return raw[known], filled.loc[raw.index[known]], list(raw.index[~known])
 
 
+@cite
 def magpie_table(properties=MAGPIE_PROPERTIES):
     """Element table of Magpie elemental properties (one value per element).
 
@@ -99,11 +101,8 @@ def magpie_table(properties=MAGPIE_PROPERTIES):
 
     References
     ----------
-    .. [1] L. Ward, A. Agrawal, A. Choudhary and C. Wolverton, "A
-       general-purpose machine learning framework for predicting properties of
-       inorganic materials", npj Comput. Mater. 2, 16028 (2016) (Magpie).
-    .. [2] L. Ward et al., "Matminer: An open source toolkit for materials data
-       mining", Comput. Mater. Sci. 152, 60 (2018).
+    .. [1] {cite:ward2016}.
+    .. [2] {cite:ward2018}.
 
     Examples
     --------
@@ -203,6 +202,7 @@ def join_tables(*tables):
     return LeafTable(frame, counts=counts, provenance=provenance)
 
 
+@cite
 def leaf_plus(table, properties=MAGPIE_PROPERTIES):
     """LEAF+ table: a LEAF table joined with Magpie elemental properties.
 
@@ -223,12 +223,8 @@ def leaf_plus(table, properties=MAGPIE_PROPERTIES):
 
     References
     ----------
-    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
-       from local geometries in crystal structures", 2024 (LEAFs). Code and
-       tables: https://github.com/lrcfmd/LEAF.
-    .. [2] L. Ward, A. Agrawal, A. Choudhary and C. Wolverton, "A
-       general-purpose machine learning framework for predicting properties of
-       inorganic materials", npj Comput. Mater. 2, 16028 (2016) (Magpie).
+    .. [1] {cite:vasylenko2024}.
+    .. [2] {cite:ward2016}.
 
     Examples
     --------

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._citations import cite
 from ..chemistry._elements import atomic_number, is_element
 from ..chemistry._motifs import MOTIF_LABELS
 from ..chemistry._species import format_species, is_species, parse_species
@@ -41,6 +42,7 @@ def _canonical_row(label):
     return label
 
 
+@cite
 class LeafTable:
     """Element x feature table (LEAFs or any other element embedding).
 
@@ -75,9 +77,7 @@ class LeafTable:
 
     References
     ----------
-    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
-       from local geometries in crystal structures", 2024 (LEAFs). Code and
-       tables: https://github.com/lrcfmd/LEAF.
+    .. [1] {cite:vasylenko2024}.
 
     Examples
     --------

@@ -28,6 +28,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from .._citations import cite
 from ..chemistry._elements import sort_by_atomic_number
 from ..chemistry._motifs import MOTIF_LABELS
 from . import _registry
@@ -72,6 +73,7 @@ def _bin_labels(n_bins, value_range):
     return [f"{c:.{decimals}f}" for c in centres]
 
 
+@cite
 class MultiHotEncoder(TransformerMixin, BaseEstimator):
     """Encode features in a range (such as motif similarities) as multi-hot bins.
 
@@ -113,9 +115,7 @@ class MultiHotEncoder(TransformerMixin, BaseEstimator):
 
     References
     ----------
-    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
-       from local geometries in crystal structures", 2024 (LEAFs). Code and
-       tables: https://github.com/lrcfmd/LEAF.
+    .. [1] {cite:vasylenko2024}.
 
     Examples
     --------
@@ -277,6 +277,7 @@ class MultiHotEncoder(TransformerMixin, BaseEstimator):
         return tags
 
 
+@cite
 class LocalEnvironmentMatrix:
     """The multi-hot local-environment matrix M: elements x (motif, bin).
 
@@ -297,9 +298,7 @@ class LocalEnvironmentMatrix:
 
     References
     ----------
-    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
-       from local geometries in crystal structures", 2024 (LEAFs). Code and
-       tables: https://github.com/lrcfmd/LEAF.
+    .. [1] {cite:vasylenko2024}.
 
     Examples
     --------
@@ -436,6 +435,7 @@ class LocalEnvironmentMatrix:
             )
 
 
+@cite
 def get_matrix(M="open", *, data_home=None):
     """Resolve a multi-hot matrix argument into a LocalEnvironmentMatrix.
 
@@ -477,9 +477,7 @@ def get_matrix(M="open", *, data_home=None):
 
     References
     ----------
-    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
-       from local geometries in crystal structures", 2024 (LEAFs). Code and
-       tables: https://github.com/lrcfmd/LEAF.
+    .. [1] {cite:vasylenko2024}.
 
     Examples
     --------

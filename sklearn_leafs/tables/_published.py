@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sklearn.utils import Bunch
 
+from .._citations import cite
 from .._download import fetch_file, get_data_home, sha256sum
 from ..chemistry._motifs import MOTIF_LABELS
 from ._leaf_table import LeafTable
@@ -108,6 +109,7 @@ def _verified(path, sha256, what):
     return path
 
 
+@cite
 def fetch_leaf_table(
     name="vasylenko2024", *, data_home=None, download_if_missing=True, bundled=True
 ):
@@ -161,9 +163,7 @@ default="vasylenko2024"
 
     References
     ----------
-    .. [1] A. Vasylenko et al., "Digital features of chemical elements extracted
-       from local geometries in crystal structures", 2024 (LEAFs). Code and
-       tables: https://github.com/lrcfmd/LEAF.
+    .. [1] {cite:vasylenko2024}.
 
     Examples
     --------

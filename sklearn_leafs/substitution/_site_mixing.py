@@ -84,7 +84,7 @@ import pandas as pd
 from .._citations import cite, fill_citations
 from ..chemistry import as_items, guess_oxidation_states, item_amounts
 from ._similarity import substitution_probabilities
-from ._structure_types import NO_PREDICTION, ordered_structure_types
+from ._structure_types import NO_PREDICTION, PREDICTION_COLUMNS, ordered_structure_types
 from ._templates import load_templates
 
 __doc__ = fill_citations(__doc__)
@@ -108,15 +108,7 @@ MAX_READINGS = 6
 END_MEMBER_TOP = 5
 
 _COLUMNS = [
-    "formula",
-    "rank",
-    "structure_type",
-    "prototype",
-    "probability",
-    "template",
-    "source_id",
-    "source",
-    "reason",
+    *PREDICTION_COLUMNS,
     "parent",
     "mixed_sites",
     "end_members",

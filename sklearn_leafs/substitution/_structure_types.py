@@ -23,6 +23,7 @@ from ._templates import load_templates, prototype_names, species_mapping
 __all__ = [
     "LIBRARY_SHARPNESS",
     "NO_PREDICTION",
+    "PREDICTION_COLUMNS",
     "library_classifier",
     "ordered_structure_types",
 ]
@@ -111,7 +112,8 @@ def library_classifier(table="vasylenko2024", protocol="all", polymorphs="eviden
     return clf, templates
 
 
-_COLUMNS = [
+#: Columns of the result of :func:`predict_structure_type`.
+PREDICTION_COLUMNS = [
     "formula",
     "rank",
     "structure_type",
@@ -195,7 +197,7 @@ def ordered_structure_types(
                     why,
                 )
             )
-    return pd.DataFrame(rows, columns=_COLUMNS)
+    return pd.DataFrame(rows, columns=PREDICTION_COLUMNS)
 
 
 def _known_compound(clf, mine, codes, proba, a):

@@ -21,11 +21,12 @@ from pathlib import Path
 
 from sklearn_leafs.substitution import (
     LIBRARY_SHARPNESS,
+    LIBRARY_TABLE,
     SubstitutionClassifier,
     load_templates,
     species_mapping,
 )
-from sklearn_leafs.tables import DEFAULT_TABLE, get_table
+from sklearn_leafs.tables import get_table
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "sklearn_leafs" / "data"
@@ -34,7 +35,7 @@ OUTPUT = DATA / "structure_templates.calibration.json"
 
 
 def main():
-    table = get_table(DEFAULT_TABLE)
+    table = get_table(LIBRARY_TABLE)
     templates = load_templates("evidence")
     clf = SubstitutionClassifier(
         table=table,
@@ -50,7 +51,7 @@ def main():
     record = {
         "calibrates": TEMPLATES,
         "templates_sha256": hashlib.sha256((DATA / TEMPLATES).read_bytes()).hexdigest(),
-        "table": DEFAULT_TABLE,
+        "table": LIBRARY_TABLE,
         "table_fingerprint": table.fingerprint,
         "protocol": "all",
         "polymorphs": "evidence",

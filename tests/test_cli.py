@@ -520,10 +520,9 @@ def test_predict_structure(capsys):
         f"{second['probability']:.2f}]  via {best['template']} {best['source_id']}"
         f"  ({best['reason']})"
     )
-    assert (best["structure_type"], second["structure_type"]) == (
-        "CsCl",
-        "rock salt",
-    )
+    # CsBr's two ICSD-linked polymorphs are within the DFT tolerance: similar
+    # compounds decide between them (the structure-types guide)
+    assert {best["structure_type"], second["structure_type"]} == {"CsCl", "rock salt"}
     assert lines[1].split()[:2] == ["SrTiO3", "perovskite"]
 
 
@@ -556,7 +555,7 @@ def test_predict_structure_options(capsys):
     assert "no prediction  (no charge-balanced oxidation states" in out
     # stderr says which table and library answered
     assert err.strip() == (
-        "leafs: structure types by substitution with table 'open-unweighted', "
+        "leafs: structure types by substitution with table 'open', "
         "template library polymorphs 'all'"
     )
 

@@ -112,5 +112,5 @@ def test_report_text_and_cli(capsys):
     assert "block" in text and "sites per element: not recorded" in text
     assert main(["report", "open-unweighted", "--task", "li_ion", "--seeds", "1"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Table diagnostics: default")
+    assert out.startswith("Table diagnostics: open-unweighted")
     assert "li_ion (n=397, k=10): table" in out and "magpie" in out

@@ -208,7 +208,7 @@ def test_errors_count_the_other_bad_rows():
 def test_li_cation_warns_naming_rows_without_li(table):
     X = pd.Series(["LiCoO2", "NaCl", "MgO"], index=["a", "b", "c"])
     with pytest.warns(UserWarning) as record:
-        out = LiCationFeaturizer().fit_transform(X)
+        out = LiCationFeaturizer(table=table).fit_transform(X)
     assert len(record) == 1
     message = str(record[0].message)
     assert message.startswith(

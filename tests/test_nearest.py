@@ -131,11 +131,16 @@ def test_cli_nearest(capsys):
     rows = lines[2:]
     assert len(rows) == 10
     first = rows[0].split()
-    assert first[0] == "1" and first[1] == "LiFeO2"
+    assert first[0] == "1" and first[1] == "LiNiO2"
     assert 0.99 < float(first[2]) <= 1.0
+    # the corpus holds LiNiO2 only as a computed WBM structure (no ICSD-linked
+    # record), which is therefore its representative
+    assert first[3:] == ["ABC2_tI16_98_a_b_f", "98", "wbm-1-25730"]
+    second = rows[1].split()
     # alpha-NaFeO2-type LiFeO2 (mp-19419) is 0.34 eV/atom above the hull in
     # its source, so the library keeps the other polymorph
-    assert first[3:] == ["ABC2_hP8_186_b_b_ab", "186", "mp-774101", "(+1)"]
+    assert second[1] == "LiFeO2"
+    assert second[3:] == ["ABC2_hP8_186_b_b_ab", "186", "mp-774101", "(+1)"]
     assert main(["nearest", "LiCoO2", "--top", "0"]) == 2
     assert main(["nearest", "LiXx2"]) == 1
     assert "leafs: error:" in capsys.readouterr().err

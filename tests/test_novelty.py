@@ -47,7 +47,7 @@ def test_defaults_are_the_former_behaviour():
 
 
 def test_equals_the_hand_composition():
-    table = get_table("open-unweighted")
+    table = get_table("vasylenko2024")  # the featurizer's default
     forest = IsolationForest(n_estimators=50, random_state=0)
     scorer = PhaseFieldNoveltyScorer(estimator=forest).fit(KNOWN)
     Z = PhaseFieldFeaturizer(table=table).fit_transform(KNOWN)
@@ -101,7 +101,7 @@ def test_grid_search_over_nested_parameters():
     assert best.estimator_.n_estimators == grid.best_params_["estimator__n_estimators"]
     n_features = {"open-unweighted": 4 * 37, "magpie": 4 * 22}
     assert best.estimator_.n_features_in_ == n_features[best.featurizer_.table]
-    assert scorer.featurizer.table == "open-unweighted"  # the template is untouched
+    assert scorer.featurizer.table == "vasylenko2024"  # the template is untouched
 
 
 def test_nested_parameters_work_with_the_none_defaults():

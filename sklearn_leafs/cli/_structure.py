@@ -2,7 +2,11 @@
 
 import sys
 
-from ..substitution import format_structure_types, predict_structure_type
+from ..substitution import (
+    LIBRARY_TABLE,
+    format_structure_types,
+    predict_structure_type,
+)
 from ._common import (
     DataError,
     _add_table_option,
@@ -79,4 +83,6 @@ def add_parser(sub):
         help="leave out the templates of the formula itself (substitutions only)",
     )
     _add_table_option(p)
+    # the structure-type library's own default (see predict_structure_type)
+    p.set_defaults(table=LIBRARY_TABLE)
     p.set_defaults(func=_cmd_predict_structure)

@@ -49,6 +49,7 @@ from ._site_mixing import (
 )
 from ._structure_types import (
     LIBRARY_SHARPNESS,
+    LIBRARY_TABLE,
     NO_PREDICTION,
     library_classifier,
 )
@@ -59,6 +60,7 @@ __doc__ = fill_citations(__doc__)
 __all__ = [
     "AnonymousFormulaIndex",
     "LIBRARY_SHARPNESS",
+    "LIBRARY_TABLE",
     "MIN_SPECIES_SITES",
     "MODEL_CONSTRAINTS",
     "NO_PREDICTION",

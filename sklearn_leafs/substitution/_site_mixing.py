@@ -139,7 +139,7 @@ def _default_frame(table):
     return _eq1_frame(table)
 
 
-def mixing_source(substitution=None, table="vasylenko2024"):
+def mixing_source(substitution=None, table="open"):
     """The mixing probability ``pi(guest, host)`` from a substitution source.
 
     ``substitution``: None (Eq. 1 of ``table``,
@@ -295,7 +295,7 @@ def site_readings(
     item,
     *,
     substitution=None,
-    table="vasylenko2024",
+    table="open",
     tolerance=DEFAULT_TOLERANCE,
     dopant_fraction=DEFAULT_DOPANT_FRACTION,
     min_mixing=DEFAULT_MIN_MIXING,
@@ -618,7 +618,7 @@ class _Predictor:
 @cite
 def predict_parent_structure(
     formulas,
-    table="vasylenko2024",
+    table="open",
     *,
     top=1,
     tolerance=DEFAULT_TOLERANCE,
@@ -644,7 +644,7 @@ def predict_parent_structure(
     ----------
     formulas : str or list-like of str, Composition or mapping
         Compositions (a single formula is accepted).
-    table : str, LeafTable or DataFrame, default="vasylenko2024"
+    table : str, LeafTable or DataFrame, default="open"
         Element table of the template search and of Eq. 1.
     top : int, default=1
         Prototypes reported per composition.

@@ -22,6 +22,7 @@ from ._templates import load_templates, prototype_names, species_mapping
 
 __all__ = [
     "LIBRARY_SHARPNESS",
+    "LIBRARY_TABLE",
     "NO_PREDICTION",
     "PREDICTION_COLUMNS",
     "library_classifier",
@@ -33,6 +34,9 @@ NO_PREDICTION = "no prediction"
 #: Sharpness of the library's predictions, chosen by leave-one-formula-out
 #: accuracy over the library among 1, 3, 6 and 10 (benchmarks/structure_types.py).
 LIBRARY_SHARPNESS = 3.0
+
+#: Default table of the structure-type library (see predict_structure_type).
+LIBRARY_TABLE = "open"
 
 #: Library classifiers of the most recently used tables, keyed by the table
 #: object's identity (the entry holds the table, so the identity stays
@@ -59,7 +63,7 @@ def _build_library_classifier(table, protocol, polymorphs):
     return clf, templates
 
 
-def library_classifier(table="vasylenko2024", protocol="all", polymorphs="evidence"):
+def library_classifier(table="open", protocol="all", polymorphs="evidence"):
     """The classifier of the built-in template library for a table.
 
     Fitted on :func:`load_templates` (``oxidation_states=None``,
@@ -76,7 +80,7 @@ def library_classifier(table="vasylenko2024", protocol="all", polymorphs="eviden
 
     Parameters
     ----------
-    table : LeafTable, str, path or DataFrame, default="vasylenko2024"
+    table : LeafTable, str, path or DataFrame, default="open"
     protocol : {"all", "single"}, default="all"
     polymorphs : {"evidence", "all"}, default="evidence"
 
@@ -128,7 +132,7 @@ PREDICTION_COLUMNS = [
 
 def ordered_structure_types(
     formulas,
-    table="vasylenko2024",
+    table="open",
     *,
     top=1,
     protocol="all",

@@ -63,7 +63,9 @@ def test_demo_runs_offline(tmp_path):
     assert "397 compositions: accuracy 0.819, MCC 0.620" in out
     # MgO is octahedral first on both tables (the open one is reweighted)
     mgo = [line for line in out.splitlines() if line.startswith("   MgO, ")]
-    assert len(mgo) == 2 and all("octahedral CN_6" in line.split(",")[1] for line in mgo)
+    assert len(mgo) == 2 and all(
+        "octahedral CN_6" in line.split(",")[1] for line in mgo
+    )
     assert "using the copy bundled with the package" in out
 
 

@@ -142,8 +142,8 @@ def stored_calibration(table, protocol, polymorphs):
     Examples
     --------
     >>> from sklearn_leafs.tables import get_table
-    >>> stored_calibration(get_table("vasylenko2024"), "all", "evidence")
-    {'temperature': 0.8809, 'prior_weight': 0.2974}
+    >>> stored_calibration(get_table("open"), "all", "evidence")
+    {'temperature': 0.8726, 'prior_weight': 0.2961}
     >>> print(stored_calibration(get_table("vasylenko2024"), "all", "evidence"))
     None
     """

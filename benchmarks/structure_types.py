@@ -337,7 +337,11 @@ def textbook():
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--table", default="open-unweighted")
+    parser.add_argument(
+        "--table",
+        default="open",
+        help='element table (default: the library\'s, "open")',
+    )
     parser.add_argument("--plot", type=Path, help="write the reliability diagram here")
     parser.add_argument("--quick", action="store_true", help="only the default setting")
     args = parser.parse_args(argv)

@@ -86,6 +86,22 @@ def test_a_scaled_formula_behaves_as_its_reduced_form(featurizers, base, scale):
         )
 
 
+@SLOW
+@given(
+    base=st.sampled_from(["NaCl", "MgO", "ZnO", "SrTiO3", "MgAl2O4", "Ni3Al"]),
+    scale=scales,
+)
+def test_a_scaled_formula_gets_the_structure_type_of_its_reduced_form(base, scale):
+    from sklearn_leafs import predict_structure_type
+
+    counts = parse_formula(base)
+    scaled = _formula({el: n * scale for el, n in counts.items()})
+    got = predict_structure_type([scaled, base], top=2)
+    mine, reference = got[got["formula"] == scaled], got[got["formula"] == base]
+    assert mine["structure_type"].tolist() == reference["structure_type"].tolist()
+    np.testing.assert_allclose(mine["probability"], reference["probability"])
+
+
 def test_uniformly_scaled_species_reduce_as_the_reduced_form():
     for scale in (1e-12, 3e-7, 0.001, 7.0, 1e150, 1e300):
         amounts = {("Ca", 2): 1 * scale, ("Ti", 4): scale, ("O", -2): 3 * scale}

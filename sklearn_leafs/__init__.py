@@ -6,7 +6,7 @@ does not import torch, matminer or matplotlib until they are needed.
 
 from importlib import import_module
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 # public name -> module that defines it
 _EXPORTS = {

@@ -47,13 +47,13 @@ def _positive_int(text):
     return value
 
 
-def _add_table_option(parser):
+def _add_table_option(parser, default="vasylenko2024"):
     parser.add_argument(
         "--table",
-        default="vasylenko2024",
-        help="element table: 'vasylenko2024' (the paper's; the default), "
-        "'open' (the package's own), 'magpie', 'vasylenko2024+' or 'open+' "
-        "(LEAF+), or a CSV path",
+        default=default,
+        help="element table: 'vasylenko2024' (the paper's), 'open' (the "
+        "package's own), 'magpie', 'vasylenko2024+' or 'open+' (LEAF+), or a "
+        f"CSV path (default: {default})",
     )
 
 

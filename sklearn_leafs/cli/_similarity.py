@@ -52,7 +52,7 @@ def add_parser(sub):
         help="similarity of two elements, species or compositions",
         description=(
             "Print the similarity of A and B. For two element symbols or species "
-            "(Ti4+, O2-, K0+; use a species table such as --table default-species): "
+            "(Ti4+, O2-, K0+; use a species table such as --table open-species): "
             "the Pearson correlation (or cosine) of their LEAF vectors, "
             "standardised per feature over the table (the Table 1 setting); a "
             "species the table lacks, or with too few sites, uses its element's "

@@ -82,7 +82,6 @@ def add_parser(sub):
         action="store_true",
         help="leave out the templates of the formula itself (substitutions only)",
     )
-    _add_table_option(p)
     # the structure-type library's own default (see predict_structure_type)
-    p.set_defaults(table=LIBRARY_TABLE)
+    _add_table_option(p, default=LIBRARY_TABLE)
     p.set_defaults(func=_cmd_predict_structure)

@@ -70,7 +70,7 @@ def add_parser(sub):
     p.add_argument(
         "--table",
         default="open-species",
-        help="species table (default: default-species); an element table also "
+        help="species table (default: open-species); an element table also "
         "works, its substitutes then take any of their common oxidation states",
     )
     _add_metric_option(p)

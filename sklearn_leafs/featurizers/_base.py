@@ -69,7 +69,7 @@ class FormulaTransformerMixin(TransformerMixin, BaseEstimator):
                 f"{type(self).__name__} pools element rows, but table "
                 f"{self.table!r} has species rows (such as "
                 f"{self.table_.elements[0]!r}); use an element table such as "
-                "'default', or sklearn_leafs.similarity.composition_vectors "
+                "'vasylenko2024', or sklearn_leafs.neighbors.composition_vectors "
                 "for species-resolved composition vectors"
             )
         self._fit(items)
